@@ -1,0 +1,50 @@
+"""The market as configured: every venue, Aave, the LSTs and gas units, loaded together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from basis.config import loader
+from basis.config.aave import AaveConfig
+from basis.config.base import FrozenModel
+from basis.config.gas import GasConfig
+from basis.config.lst import LstConfig, LstsConfig
+from basis.config.venues import VenueConfig
+from basis.errors import ConfigError
+
+
+class MarketConfig(FrozenModel):
+    """Everything the mechanics need to know about venues; one object, passed down."""
+
+    venues: dict[str, VenueConfig]
+    aave: AaveConfig
+    lsts: dict[str, LstConfig]
+    gas: GasConfig
+
+    def venue(self, name: str) -> VenueConfig:
+        try:
+            return self.venues[name]
+        except KeyError:
+            raise ConfigError(
+                f"unknown venue {name!r}; configured: {sorted(self.venues)}"
+            ) from None
+
+
+def load_market(config_dir: Path) -> MarketConfig:
+    """Load `venues/*.yaml`, `aave_v3.yaml`, `lsts.yaml` and `gas.yaml` from `config_dir`."""
+    venue_files = sorted((config_dir / "venues").glob("*.yaml"))
+    if not venue_files:
+        raise ConfigError(f"{config_dir / 'venues'}: no venue files (*.yaml)")
+    venues = {f.stem: loader.load(VenueConfig, f) for f in venue_files}
+    for stem, venue in venues.items():
+        if venue.name != stem:
+            raise ConfigError(
+                f"{config_dir / 'venues' / stem}.yaml: name: got {venue.name!r}; "
+                f"must equal the file name {stem!r}"
+            )
+    return MarketConfig(
+        venues=venues,
+        aave=loader.load(AaveConfig, config_dir / "aave_v3.yaml"),
+        lsts=loader.load(LstsConfig, config_dir / "lsts.yaml").lsts,
+        gas=loader.load(GasConfig, config_dir / "gas.yaml"),
+    )

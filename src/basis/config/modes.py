@@ -1,0 +1,110 @@
+"""Strategy mode parameters: the canonical keys of DESIGN §5, one model for every mode."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from basis.config.base import FrozenModel
+
+ModeName = Literal[
+    "pure_lending_usdt",
+    "pure_lending_eth",
+    "btc_basis",
+    "eth_basis",
+    "eth_staking_only",
+    "eth_leveraged",
+    "usdt_market_neutral_no_leverage",
+    "usdt_market_neutral",
+    "funding_arbitrage",
+]
+ShareClass = Literal["USDT", "ETH", "BTC"]
+
+SHARE_CLASS_OF_MODE: dict[str, ShareClass] = {
+    "pure_lending_usdt": "USDT",
+    "pure_lending_eth": "ETH",
+    "btc_basis": "USDT",
+    "eth_basis": "USDT",
+    "eth_staking_only": "ETH",
+    "eth_leveraged": "ETH",
+    "usdt_market_neutral_no_leverage": "USDT",
+    "usdt_market_neutral": "USDT",
+    "funding_arbitrage": "USDT",
+}
+
+
+class FundingArbitrageConfig(FrozenModel):
+    """Long the venue paying less, short the one paying more; enter and exit on APR spread."""
+
+    long_venue: str = "binance"
+    short_venue: str = "hyperliquid"
+    entry_spread_apr: float = Field(default=0.05, ge=0.0)
+    exit_spread_apr: float = Field(default=0.01)
+
+    @model_validator(mode="after")
+    def _distinct_and_hysteresis(self) -> FundingArbitrageConfig:
+        if self.long_venue == self.short_venue:
+            raise ValueError("long_venue and short_venue must differ")
+        if self.exit_spread_apr >= self.entry_spread_apr:
+            raise ValueError(
+                f"exit_spread_apr {self.exit_spread_apr} must be below entry_spread_apr "
+                f"{self.entry_spread_apr}"
+            )
+        return self
+
+
+class ModeConfig(FrozenModel):
+    """Parameters of one strategy run; defaults are the reference system's (DESIGN §5)."""
+
+    mode: ModeName
+    share_class: ShareClass
+    initial_capital: float = Field(default=1_000_000.0, gt=0.0)
+    rebalance_threshold: float = Field(default=0.02, gt=0.0, lt=1.0)
+    delta_tolerance: float = Field(default=0.005, gt=0.0, lt=1.0)
+    reserve_ratio: float = Field(default=0.0, ge=0.0, lt=1.0)
+    hedge_allocation: dict[str, float] = Field(
+        default_factory=lambda: {"binance": 0.4, "bybit": 0.3, "okx": 0.3}
+    )
+    lst: Literal["weETH", "wstETH"] = "weETH"
+    stake_allocation: float = Field(default=0.5, gt=0.0, lt=1.0)
+    max_ltv: float = Field(default=0.93, gt=0.0, lt=1.0)
+    max_stake_spread_move: float = Field(default=0.02215, ge=0.0, lt=1.0)
+    target_ltv: float | None = Field(default=None, gt=0.0, lt=1.0)
+    ltv_band: tuple[float, float] = (-0.02, 0.01)
+    hf_critical: float = Field(default=1.02, gt=1.0)
+    margin_target: float = Field(default=1.0, gt=0.0)
+    margin_critical: float = Field(default=0.15, gt=0.0)
+    funding_arbitrage: FundingArbitrageConfig = Field(default_factory=FundingArbitrageConfig)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ModeConfig:
+        expected = SHARE_CLASS_OF_MODE[self.mode]
+        if self.share_class != expected:
+            raise ValueError(
+                f"mode {self.mode} is measured in {expected}, got share_class {self.share_class}"
+            )
+        weights = self.hedge_allocation
+        if any(w < 0 for w in weights.values()) or abs(sum(weights.values()) - 1.0) > 1e-9:
+            raise ValueError(f"hedge_allocation weights must be >= 0 and sum to 1, got {weights}")
+        low, high = self.ltv_band
+        if not low < 0.0 < high:
+            raise ValueError(f"ltv_band must be [negative, positive], got {list(self.ltv_band)}")
+        if self.effective_target_ltv + high >= self.max_ltv + 1e-12:
+            raise ValueError(
+                f"target_ltv {self.effective_target_ltv:.4f} + band {high} reaches max_ltv "
+                f"{self.max_ltv}"
+            )
+        if self.margin_critical >= self.margin_target:
+            raise ValueError(
+                f"margin_critical {self.margin_critical} must be below margin_target "
+                f"{self.margin_target}"
+            )
+        return self
+
+    @property
+    def effective_target_ltv(self) -> float:
+        """`target_ltv`, or `max_ltv × (1 − max_stake_spread_move)` when unset."""
+        if self.target_ltv is not None:
+            return self.target_ltv
+        return self.max_ltv * (1.0 - self.max_stake_spread_move)

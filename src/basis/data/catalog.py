@@ -1,0 +1,275 @@
+"""The market data catalog: canonical Parquet series grouped in datasets, committed atomically.
+
+Layout under the catalog root:
+
+    manifest.json               the only source of truth: datasets → series → object
+    objects/<sha256>.parquet    immutable, content-addressed series frames
+    objects/<sha256>.json       parameter documents (margin files, risk parameters, …)
+
+A write stages every object first and then replaces `manifest.json` in one `os.replace`,
+so a failed or interrupted write leaves the previous catalog untouched, and writing the
+same content twice produces the same bytes (imports are idempotent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from basis.data.schema import conform
+from basis.errors import DataError, DataMissingError
+
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+REAL = "real"
+
+
+def scenario_dataset(name: str) -> str:
+    """The dataset name a generated scenario is stored under."""
+    return f"scenario:{name}"
+
+
+@dataclass(frozen=True)
+class SeriesInfo:
+    """What the catalog knows about one stored series."""
+
+    dataset: str
+    series: str  # "venue:dataset:symbol", e.g. "binance:perp:ETHUSDT"
+    kind: str  # one of schema.KINDS
+    source: str  # source file relative to the imported folder, or "scenario:<name>"
+    interval: str  # "1h", "8h", "1d" or "event"
+    quote: str | None  # currency prices are quoted in, when the series has prices
+    rows: int
+    start: str | None  # ISO-8601 UTC of the first and last timestamp
+    end: str | None
+    object: str  # content hash of the Parquet object
+
+
+@dataclass(frozen=True)
+class ParamsInfo:
+    """A parameter document stored beside the series (not a time series)."""
+
+    dataset: str
+    name: str  # e.g. "binance:margin", "aave_v3:risk_parameters"
+    source: str
+    object: str
+
+
+@dataclass(frozen=True)
+class SeriesFrame:
+    """A series to write: its description and its canonical frame."""
+
+    series: str
+    kind: str
+    source: str
+    interval: str
+    frame: pl.DataFrame
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class ParamsDoc:
+    """A parameter document to write."""
+
+    name: str
+    source: str
+    content: dict[str, Any] = field(default_factory=dict)
+
+
+class Catalog:
+    """A catalog folder. Reading never needs a lock; writes take one."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def datasets(self) -> list[str]:
+        return sorted(self._manifest()["datasets"])
+
+    def series(self, dataset: str | None = None) -> list[SeriesInfo]:
+        """Every series, or those of one dataset, sorted by dataset and name."""
+        manifest = self._manifest()
+        names = [dataset] if dataset is not None else sorted(manifest["datasets"])
+        result: list[SeriesInfo] = []
+        for name in names:
+            entries = manifest["datasets"].get(name, {}).get("series", {})
+            result.extend(SeriesInfo(**entries[key]) for key in sorted(entries))
+        return result
+
+    def info(self, dataset: str, series: str) -> SeriesInfo:
+        """Raises `DataMissingError` naming what is available when the series is not there."""
+        entries = self._manifest()["datasets"].get(dataset)
+        if entries is None:
+            raise DataMissingError(
+                f"no dataset {dataset!r} in catalog {self.root}; available: "
+                f"{self.datasets() or 'none (run `basis data import` or `basis data generate`)'}"
+            )
+        entry = entries["series"].get(series)
+        if entry is None:
+            raise DataMissingError(
+                f"no series {series!r} in dataset {dataset!r}; available: "
+                f"{sorted(entries['series'])}"
+            )
+        return SeriesInfo(**entry)
+
+    def read(self, dataset: str, series: str) -> pl.DataFrame:
+        """The stored frame, rows in source order (duplicates and all)."""
+        info = self.info(dataset, series)
+        return pl.read_parquet(self._object_path(info.object, "parquet"))
+
+    def params(self, dataset: str | None = None) -> list[ParamsInfo]:
+        manifest = self._manifest()
+        names = [dataset] if dataset is not None else sorted(manifest["datasets"])
+        result: list[ParamsInfo] = []
+        for name in names:
+            entries = manifest["datasets"].get(name, {}).get("params", {})
+            result.extend(ParamsInfo(**entries[key]) for key in sorted(entries))
+        return result
+
+    def read_params(self, dataset: str, name: str) -> dict[str, Any]:
+        for info in self.params(dataset):
+            if info.name == name:
+                content: dict[str, Any] = json.loads(
+                    self._object_path(info.object, "json").read_text()
+                )
+                return content
+        raise DataMissingError(f"no parameter document {name!r} in dataset {dataset!r}")
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def write(
+        self,
+        dataset: str,
+        frames: Sequence[SeriesFrame],
+        params: Sequence[ParamsDoc] = (),
+        replace_dataset: bool = False,
+    ) -> list[SeriesInfo]:
+        """Add or replace series (by name) in `dataset` in one atomic commit.
+
+        With `replace_dataset`, the dataset afterwards holds exactly what is given.
+        Every frame is checked against its kind's schema before anything is written.
+        """
+        staged = [(item, conform(item.kind, item.frame, item.source)) for item in frames]
+        names = [item.series for item, _ in staged]
+        if len(set(names)) != len(names):
+            raise DataError(f"write to {dataset!r} names a series twice: {sorted(names)}")
+        with self._lock():
+            manifest = self._manifest()
+            entry = manifest["datasets"].setdefault(dataset, {"series": {}, "params": {}})
+            if replace_dataset:
+                entry["series"], entry["params"] = {}, {}
+            infos = []
+            for item, frame in staged:
+                digest = self._put(_parquet_bytes(frame), "parquet")
+                info = SeriesInfo(
+                    dataset=dataset,
+                    series=item.series,
+                    kind=item.kind,
+                    source=item.source,
+                    interval=item.interval,
+                    quote=item.quote,
+                    rows=frame.height,
+                    start=_iso(frame["ts"].min()),
+                    end=_iso(frame["ts"].max()),
+                    object=digest,
+                )
+                entry["series"][item.series] = asdict(info)
+                infos.append(info)
+            for doc in params:
+                text = json.dumps(doc.content, sort_keys=True, indent=1).encode()
+                digest = self._put(text, "json")
+                entry["params"][doc.name] = asdict(
+                    ParamsInfo(dataset=dataset, name=doc.name, source=doc.source, object=digest)
+                )
+            self._commit(manifest)
+        return infos
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _manifest(self) -> dict[str, Any]:
+        path = self.root / MANIFEST
+        if not path.exists():
+            return {"format": FORMAT_VERSION, "datasets": {}}
+        try:
+            manifest: dict[str, Any] = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise DataError(f"{path}: catalog manifest is corrupt: {error}") from None
+        if manifest.get("format") != FORMAT_VERSION:
+            raise DataError(
+                f"{path}: catalog format {manifest.get('format')!r}, expected {FORMAT_VERSION}"
+            )
+        return manifest
+
+    def _object_path(self, digest: str, suffix: str) -> Path:
+        return self.root / "objects" / f"{digest}.{suffix}"
+
+    def _put(self, content: bytes, suffix: str) -> str:
+        digest = hashlib.sha256(content).hexdigest()
+        path = self._object_path(digest, suffix)
+        if not path.exists():
+            _atomic_write(path, content)
+        return digest
+
+    def _commit(self, manifest: dict[str, Any]) -> None:
+        text = json.dumps(manifest, sort_keys=True, indent=1).encode()
+        _atomic_write(self.root / MANIFEST, text)
+        self._collect_garbage(manifest)
+
+    def _collect_garbage(self, manifest: dict[str, Any]) -> None:
+        """Delete objects no dataset refers to any more (only after the commit)."""
+        live = {
+            entry["object"]
+            for dataset in manifest["datasets"].values()
+            for group in ("series", "params")
+            for entry in dataset[group].values()
+        }
+        for path in (self.root / "objects").glob("*.*"):
+            if path.stem not in live and not path.name.startswith("."):
+                path.unlink(missing_ok=True)
+
+    @contextmanager
+    def _lock(self) -> Iterator[None]:
+        (self.root / "objects").mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _parquet_bytes(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, compression="zstd", statistics=False)
+    return buffer.getvalue()
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    """Write to a temporary sibling, fsync, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(content)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def _iso(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dt.datetime):
+        raise DataError(f"expected a datetime timestamp, got {value!r}")
+    return value.isoformat()

@@ -1,0 +1,87 @@
+"""The error tree: one root, a stable code per failure, shown as one line by the CLI and API.
+
+Every code is documented once in `docs/errors.md`.
+"""
+
+from __future__ import annotations
+
+
+class BasisError(Exception):
+    """Root of every error basis raises on purpose.
+
+    `code` is stable (scripts and the API match on it); `str(error)` is one human line.
+    """
+
+    code = "BASIS_ERROR"
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+class ConfigError(BasisError):
+    """A configuration file, override or environment value is invalid."""
+
+    code = "CONFIG_INVALID"
+    exit_code = 2
+
+
+class ConfigUnknownKeyError(ConfigError):
+    code = "CONFIG_UNKNOWN_KEY"
+
+
+class MissingSecretError(ConfigError):
+    """A profile that needs a secret (prod) was started without it."""
+
+    code = "CONFIG_MISSING_SECRET"
+
+
+class DataError(BasisError):
+    """Market data is missing, malformed or inconsistent."""
+
+    code = "DATA_ERROR"
+    exit_code = 2
+
+
+class DataMalformedError(DataError):
+    """An input file cannot be parsed; the message names the file, row or column."""
+
+    code = "DATA_MALFORMED"
+
+
+class DataGapError(DataError):
+    """A series has a hole longer than the policy allows inside the requested window."""
+
+    code = "DATA_GAP"
+
+
+class DataConflictError(DataError):
+    """Duplicated timestamps carry different values and no policy resolves them."""
+
+    code = "DATA_CONFLICT"
+
+
+class DataMissingError(DataError):
+    """A series or window that a run needs is not in the catalog."""
+
+    code = "DATA_MISSING"
+
+
+class MechanicsError(BasisError):
+    """An operation the venue itself would refuse (overdraw, over-borrow, bad size)."""
+
+    code = "MECHANICS_ERROR"
+
+
+class InsufficientBalanceError(MechanicsError):
+    """Withdrawing, repaying or selling more than is held. Never clamped silently."""
+
+    code = "INSUFFICIENT_BALANCE"
+
+
+class InvalidOperationError(MechanicsError):
+    code = "INVALID_OPERATION"
