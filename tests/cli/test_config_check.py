@@ -1,0 +1,37 @@
+"""`basis config check`: exit 0 when clean, 2 with a table of problems otherwise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.runner import run
+
+
+def test_config_check_repo_configs_exit_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(monkeypatch, "config", "check")
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "no problems" in result.stdout
+
+
+def test_config_check_bad_file_exit_two_and_names_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bad = tmp_path / "modes" / "btc_basis.yaml"
+    bad.parent.mkdir()
+    bad.write_text("mode: btc_basis\nshare_class: USDT\nrebalance_threshold: 2\n")
+    result = run(monkeypatch, "config", "check", str(tmp_path))
+    assert result.exit_code == 2
+    assert "rebalance_threshold" in result.stdout
+    assert "less than 1" in result.stdout
+
+
+def test_prod_profile_without_secret_exits_two_with_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BASIS_ENV", "prod")
+    result = run(monkeypatch, "config", "check")
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "CONFIG_MISSING_SECRET" in result.stderr

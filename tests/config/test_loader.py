@@ -1,0 +1,104 @@
+"""Configuration loading: precedence, overrides, unknown keys, every problem reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from basis.config import ModeConfig, load_market
+from basis.config.loader import apply_overrides, check, load
+from basis.errors import ConfigError, ConfigUnknownKeyError
+from tests.conftest import CONFIGS
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_load_precedence_defaults_then_file_then_overrides(tmp_path: Path) -> None:
+    file = write(tmp_path / "m.yaml", "mode: eth_basis\nshare_class: USDT\ndelta_tolerance: 0.01\n")
+    config = load(
+        ModeConfig,
+        file,
+        ["delta_tolerance=0.02", "hedge_allocation={binance: 1.0}"],
+        defaults={"rebalance_threshold": 0.05, "delta_tolerance": 0.003},
+    )
+    assert config.rebalance_threshold == 0.05  # default, untouched by file or --set
+    assert config.delta_tolerance == 0.02  # --set beats the file, which beat the default
+    assert config.hedge_allocation == {"binance": 1.0}
+
+
+def test_overrides_nested_path_creates_and_sets_without_mutating_input() -> None:
+    data = {"funding_arbitrage": {"long_venue": "binance"}}
+    result = apply_overrides(data, ["funding_arbitrage.short_venue=okx", "x.y.z=[1, 2]"])
+    assert result == {
+        "funding_arbitrage": {"long_venue": "binance", "short_venue": "okx"},
+        "x": {"y": {"z": [1, 2]}},
+    }
+    assert data == {"funding_arbitrage": {"long_venue": "binance"}}
+
+
+@pytest.mark.parametrize("override", ["novalue", "=3", "mode.x=1"])
+def test_overrides_malformed_raise(override: str) -> None:
+    with pytest.raises(ConfigError, match="--set"):
+        apply_overrides({"mode": "btc_basis"}, [override])
+
+
+def test_load_unknown_key_is_an_error_naming_file_and_key(tmp_path: Path) -> None:
+    file = write(tmp_path / "m.yaml", "mode: btc_basis\nshare_class: USDT\nrebalance_treshold: 1\n")
+    with pytest.raises(ConfigUnknownKeyError, match=r"m.yaml: rebalance_treshold: got 1; unknown"):
+        load(ModeConfig, file)
+
+
+def test_mode_target_ltv_defaults_to_buffered_max_ltv() -> None:
+    # 0.93 × (1 − 0.02215) = 0.9094005
+    config = load(ModeConfig, CONFIGS / "modes" / "eth_leveraged.yaml")
+    assert config.effective_target_ltv == pytest.approx(0.93 * (1 - 0.02215))
+    assert config.effective_target_ltv == pytest.approx(0.9094005)
+
+
+def test_mode_inconsistent_values_rejected(tmp_path: Path) -> None:
+    file = write(tmp_path / "m.yaml", "mode: btc_basis\nshare_class: ETH\n")
+    with pytest.raises(ConfigError, match="measured in USDT"):
+        load(ModeConfig, file)
+    with pytest.raises(ConfigError, match="sum to 1"):
+        load(
+            ModeConfig, None, ["mode=eth_basis", "share_class=USDT", "hedge_allocation={okx: 0.5}"]
+        )
+
+
+def test_check_repo_configs_have_no_problems() -> None:
+    assert check(CONFIGS) == []
+
+
+def test_check_reports_every_problem_with_file_field_value_expected(tmp_path: Path) -> None:
+    write(tmp_path / "modes" / "btc_basis.yaml", "mode: eth_basis\nshare_class: USDT\n")
+    write(
+        tmp_path / "venues" / "binance.yaml",
+        (CONFIGS / "venues" / "binance.yaml").read_text().replace("taker: 0.0005", "taker: -1")
+        + "colour: blue\n",
+    )
+    write(tmp_path / "stray.yaml", "a: 1\n")
+    write(tmp_path / "aave_v3.yaml", "close_factor: [unclosed\n")
+    problems = {(Path(p.file).name, p.field): p for p in check(tmp_path)}
+    assert problems[("btc_basis.yaml", "mode")].value == "eth_basis"
+    assert "file name" in problems[("btc_basis.yaml", "mode")].expected
+    taker = problems[("binance.yaml", "perp_fees.taker")]
+    assert taker.value == -1
+    assert "greater than or equal to 0" in taker.expected
+    assert problems[("binance.yaml", "colour")].expected.startswith("unknown key")
+    assert ("stray.yaml", "(file)") in problems
+    assert "invalid YAML" in problems[("aave_v3.yaml", "(file)")].expected
+
+
+def test_market_loads_every_venue_with_its_funding_schedule() -> None:
+    market = load_market(CONFIGS)
+    assert market.venue("binance").funding.hours == (0, 8, 16)
+    assert market.venue("hyperliquid").funding.hours == tuple(range(24))
+    assert market.aave.risk_for("weETH", "ETH").liquidation_threshold == 0.95
+    assert market.aave.risk_for("USDT", "ETH").liquidation_threshold == 0.78  # not in e-mode
+    with pytest.raises(ConfigError, match="unknown venue 'kraken'"):
+        market.venue("kraken")
