@@ -157,8 +157,8 @@ def _align(
         liquidity = _col(frame, "liquidity_index")[last] * (
             1.0 + supply * elapsed / SECONDS_PER_YEAR
         )
-        debt = _col(frame, "variable_borrow_index")[last] * np.power(
-            1.0 + borrow / SECONDS_PER_YEAR, elapsed
+        debt = _col(frame, "variable_borrow_index")[last] * np.exp(
+            elapsed * np.log1p(borrow / SECONDS_PER_YEAR)
         )
         return {
             f"{name}.liquidity_index": liquidity,
