@@ -28,6 +28,8 @@ def frame(kind: str, ts: Sequence[dt.datetime], **values: Sequence[object]) -> p
             data[name] = list(values.get(name, ["X"] * n))
         if dtype == pl.Boolean():
             data[name] = list(values.get(name, [False] * n))
+        if isinstance(dtype, pl.Datetime):
+            data[name] = list(values.get(name, ts))
     data[ROW] = list(range(2, n + 2))
     schema = {**SCHEMAS[kind], ROW: pl.Int64()}
     return pl.DataFrame(data, schema=schema)

@@ -32,3 +32,16 @@ def test_resolve_conflict_with_named_rule_resolves(rule: str, expected: float) -
     clean = resolve(raw, "okx:funding:ETHUSDT", policy)
     assert clean["rate"].to_list() == pytest.approx([expected, 0.5])
     assert clean.schema == pl.Schema({"ts": raw.schema["ts"], "rate": pl.Float64()})
+
+
+def test_resolve_rewards_same_date_different_tokens_are_not_duplicates() -> None:
+    # One payout date carries an EIGEN and an ETHFI payout: two events, both kept.
+    from basis.data.schema import KEYS
+
+    raw = frame(
+        "rewards", [T0, T0, T0], token=["EIGEN", "ETHFI", "EIGEN"], amount_per_lst=[1.0, 2.0, 1.0]
+    )
+    clean = resolve(raw, "etherfi:rewards:weETH", ResolutionPolicy(), KEYS["rewards"])
+    assert sorted(clean["token"].to_list()) == ["EIGEN", "ETHFI"]
+    with pytest.raises(DataConflictError):
+        resolve(raw, "etherfi:rewards:weETH", ResolutionPolicy())  # by time alone: a conflict

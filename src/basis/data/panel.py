@@ -29,6 +29,7 @@ import polars as pl
 
 from basis.data.catalog import Catalog, SeriesInfo
 from basis.data.resolve import ResolutionPolicy, resolve
+from basis.data.schema import KEYS
 from basis.errors import DataError, DataGapError, DataMissingError
 
 HOUR = 3600
@@ -120,7 +121,7 @@ def load_panel(
     notes: list[str] = []
     for name in series:
         info = catalog.info(dataset, name)
-        frame = resolve(catalog.read(dataset, name), name, policy)
+        frame = resolve(catalog.read(dataset, name), name, policy, KEYS[info.kind])
         if info.kind == "rewards":
             events[name] = frame.filter(pl.col("ts").is_between(start, end, closed="left"))
             continue

@@ -15,6 +15,7 @@ funding is never filled.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Literal
 
 import polars as pl
@@ -40,28 +41,32 @@ class ResolutionPolicy(FrozenModel):
         return self.conflicts.get(series, self.default_conflict)
 
 
-def resolve(frame: pl.DataFrame, series: str, policy: ResolutionPolicy) -> pl.DataFrame:
+def resolve(
+    frame: pl.DataFrame, series: str, policy: ResolutionPolicy, keys: Sequence[str] = ("ts",)
+) -> pl.DataFrame:
     """Sorted, de-duplicated rows of `series` (without `source_row`).
 
-    Raises `DataConflictError` naming the first conflicting timestamps and their source
-    rows when duplicates disagree and the policy says `error`.
+    Rows with equal `keys` (see `schema.KEYS`) are duplicates. Raises `DataConflictError`
+    naming the first conflicting timestamps and their source rows when duplicates disagree
+    and the policy says `error`.
     """
-    values = [c for c in frame.columns if c not in ("ts", ROW)]
-    ordered = frame.sort("ts", ROW)
-    exact = ordered.unique(subset=["ts", *values], keep="first", maintain_order=True)
+    key = list(keys)
+    values = [c for c in frame.columns if c not in (*key, ROW)]
+    ordered = frame.sort(*key, ROW)
+    exact = ordered.unique(subset=[*key, *values], keep="first", maintain_order=True)
     dropped = ordered.height - exact.height
     if dropped:
         log.info("%s: dropped %d exact duplicate row(s)", series, dropped)
-    counts = exact.group_by("ts").len()
+    counts = exact.group_by(key).len()
     conflicted = counts.filter(pl.col("len") > 1)
     if conflicted.is_empty():
         return exact.drop(ROW)
     rule = policy.conflict_rule(series)
     if rule == "error":
-        first = exact.join(conflicted.head(3).select("ts"), on="ts").sort("ts", ROW)
+        first = exact.join(conflicted.head(3).select(key), on=key).sort(*key, ROW)
         rows = ", ".join(
-            f"{ts:%Y-%m-%d %H:%M} (rows {', '.join(str(r) for r in group[ROW])})"
-            for (ts,), group in first.group_by("ts", maintain_order=True)
+            f"{group['ts'][0]:%Y-%m-%d %H:%M} (rows {', '.join(str(r) for r in group[ROW])})"
+            for _, group in first.group_by(key, maintain_order=True)
         )
         raise DataConflictError(
             f"{series}: {conflicted.height} timestamp(s) with conflicting values, e.g. {rows}; "
@@ -73,9 +78,9 @@ def resolve(frame: pl.DataFrame, series: str, policy: ResolutionPolicy) -> pl.Da
     if rule == "mean":
         numeric = [c for c in values if exact.schema[c].is_numeric()]
         other = [c for c in values if c not in numeric]
-        resolved = exact.group_by("ts", maintain_order=True).agg(
+        resolved = exact.group_by(key, maintain_order=True).agg(
             *[pl.col(c).mean() for c in numeric], *[pl.col(c).first() for c in other]
         )
-        return resolved.select(["ts", *values])
+        return resolved.select([c for c in frame.columns if c != ROW])
     keep: Literal["first", "last"] = rule
-    return exact.unique(subset=["ts"], keep=keep, maintain_order=True).drop(ROW)
+    return exact.unique(subset=key, keep=keep, maintain_order=True).drop(ROW)

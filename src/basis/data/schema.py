@@ -66,6 +66,13 @@ SCHEMAS: Final[dict[str, dict[str, pl.DataType]]] = {
 KINDS: Final = tuple(SCHEMAS)
 ROW: Final = "source_row"
 
+# The columns that identify a row: two rows with the same key are duplicates. Time alone
+# for every series but rewards, where one date can carry several payouts (tokens, periods).
+KEYS: Final[dict[str, tuple[str, ...]]] = {
+    kind: ("ts", "token", "period_start", "period_end") if kind == "rewards" else ("ts",)
+    for kind in SCHEMAS
+}
+
 
 def conform(kind: str, frame: pl.DataFrame, what: str) -> pl.DataFrame:
     """Return `frame` with exactly the canonical columns of `kind` (plus `source_row`).
