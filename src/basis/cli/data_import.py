@@ -1,0 +1,150 @@
+"""`basis data import` and `basis data show`: load source files into the catalog, inspect one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from basis.cli.app import data_app, out
+from basis.config import get_settings
+from basis.data.catalog import REAL, Catalog, SeriesInfo
+from basis.data.ingest import ImportReport, import_folder
+from basis.data.schema import ROW
+
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog", help="Catalog folder; default: BASIS_CATALOG or <BASIS_HOME>/catalog."
+    ),
+]
+DatasetOption = Annotated[str, typer.Option("--dataset", help="Dataset inside the catalog.")]
+
+
+@data_app.command("import")
+def import_(
+    folder: Annotated[Path, typer.Argument(help="Folder of source files (e.g. data/real).")],
+    catalog: CatalogOption = None,
+    dataset: DatasetOption = REAL,
+) -> None:
+    """Import every source file under FOLDER into the catalog in one atomic commit."""
+    target = Catalog(catalog if catalog is not None else get_settings().catalog_path)
+    started = time.perf_counter()
+    report = import_folder(folder, target, dataset)
+    _print_report(report, target, time.perf_counter() - started)
+
+
+@data_app.command("show")
+def show(
+    series: Annotated[str, typer.Argument(help="Series name, e.g. binance:perp:ETHUSDT.")],
+    dataset: DatasetOption = REAL,
+    catalog: CatalogOption = None,
+    rows: Annotated[int, typer.Option("--rows", min=0, help="Rows shown at head and tail.")] = 5,
+) -> None:
+    """Summarise one stored series (range, per-column min/mean/max) and print its head and tail."""
+    store = Catalog(catalog if catalog is not None else get_settings().catalog_path)
+    info = store.info(dataset, series)
+    frame = store.read(dataset, series)
+    out.print(_summary(info))
+    out.print(_statistics(frame))
+    if frame.height <= 2 * rows:
+        out.print(_rows(frame, f"all {frame.height} rows"))
+    elif rows:
+        out.print(_rows(frame.head(rows), f"first {rows} rows"))
+        out.print(_rows(frame.tail(rows), f"last {rows} rows"))
+
+
+def _print_report(report: ImportReport, catalog: Catalog, seconds: float) -> None:
+    table = Table(title=f"imported into dataset {report.dataset!r}", title_justify="left")
+    for column in ("series", "kind", "rows", "start", "end", "source"):
+        table.add_column(column, justify="right" if column == "rows" else "left", overflow="fold")
+    for info in report.series:
+        table.add_row(*_cells(info.series, info.kind, info.rows, info.start, info.end, info.source))
+    for document in report.params:
+        table.add_row(*_cells(document.name, "params", None, None, None, document.source))
+    out.print(table)
+    if report.skipped:
+        skipped = Table(title="skipped files", title_justify="left")
+        skipped.add_column("file", overflow="fold")
+        skipped.add_column("reason")
+        for item in report.skipped:
+            skipped.add_row(*_cells(item.path, item.reason))
+        out.print(skipped)
+    out.print(
+        f"[green]ok[/green]: {len(report.series)} series and {len(report.params)} parameter "
+        f"documents from {escape(str(report.folder))} into {escape(str(catalog.root))} in "
+        f"{seconds:.2f} s; "
+        f"{len(report.skipped)} file(s) skipped",
+        highlight=False,
+    )
+
+
+def _summary(info: SeriesInfo) -> Table:
+    title = Text(f"{info.dataset} / {info.series}")
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column("field")
+    table.add_column("value")
+    for field, value in (
+        ("kind", info.kind),
+        ("source", info.source),
+        ("interval", info.interval),
+        ("quote", info.quote or "—"),
+        ("rows", str(info.rows)),
+        ("range", f"{info.start} → {info.end}"),
+    ):
+        table.add_row(*_cells(field, value))
+    return table
+
+
+def _statistics(frame: pl.DataFrame) -> Table:
+    """Min, mean and max of each value column (`source_row` is bookkeeping, left out)."""
+    table = Table(title="columns", title_justify="left")
+    for column in ("column", "type", "min", "mean", "max"):
+        table.add_column(column, justify="left" if column in ("column", "type") else "right")
+    for name in frame.columns:
+        if name == ROW:
+            continue
+        values = frame[name]
+        numeric = values.dtype.is_numeric()
+        low, high = (
+            (values.min(), values.max()) if numeric or values.dtype.is_temporal() else ("", "")
+        )
+        mean = values.mean() if numeric else None
+        table.add_row(*_cells(name, _type_name(values.dtype), low, mean, high))
+    return table
+
+
+def _rows(frame: pl.DataFrame, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for name in frame.columns:
+        header = f"{name} (UTC)" if frame[name].dtype.is_temporal() else name
+        table.add_column(header, justify="left" if frame[name].dtype == pl.String else "right")
+    for row in frame.iter_rows():
+        table.add_row(*_cells(*row))
+    return table
+
+
+def _type_name(dtype: pl.DataType) -> str:
+    return "timestamp (UTC)" if dtype.is_temporal() else str(dtype).lower()
+
+
+def _cells(*values: object) -> list[Text]:
+    """Plain text cells: data never goes through rich markup or emoji codes."""
+    return [Text(_format(value)) for value in values]
+
+
+def _format(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.10g}"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
