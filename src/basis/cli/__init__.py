@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from basis.cli import config_commands  # noqa: F401  (registers commands)
+from rich.markup import escape
+
+from basis.cli import (  # noqa: F401  (registers commands)
+    config_commands,
+    data_check,
+    data_generate,
+    data_import,
+)
 from basis.cli.app import app, err
 from basis.errors import BasisError
 
@@ -14,5 +21,7 @@ def main() -> None:
     try:
         app()
     except BasisError as error:
-        err.print(f"[red]error[/red] {error}", highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]error[/red] {escape(str(error))}", highlight=False, soft_wrap=True, emoji=False
+        )
         sys.exit(error.exit_code)
