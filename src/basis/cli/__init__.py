@@ -11,6 +11,7 @@ from basis.cli import (  # noqa: F401  (registers commands)
     data_check,
     data_generate,
     data_import,
+    run,
 )
 from basis.cli.app import app, err
 from basis.errors import BasisError
