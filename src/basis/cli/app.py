@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 from rich.console import Console
+
+from basis.config import get_settings
+from basis.data.catalog import Catalog
 
 app = typer.Typer(
     name="basis",
@@ -20,3 +26,16 @@ app.add_typer(config_app, name="config")
 # Tables and progress go to stderr when stdout must stay machine-readable (--json).
 out = Console()
 err = Console(stderr=True)
+
+
+CatalogOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog", help="Catalog folder; default: BASIS_CATALOG or <BASIS_HOME>/catalog."
+    ),
+]
+
+
+def open_catalog(path: Path | None) -> Catalog:
+    """The catalog at `path`, else the default one from the settings."""
+    return Catalog(path if path is not None else get_settings().catalog_path)

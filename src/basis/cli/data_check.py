@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Annotated, Final
 
 import typer
@@ -13,8 +12,7 @@ from rich.console import JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
-from basis.cli.app import data_app, out
-from basis.config import get_settings
+from basis.cli.app import CatalogOption, data_app, open_catalog, out
 from basis.data.catalog import Catalog
 from basis.data.checks import Finding, check_catalog
 
@@ -23,12 +21,7 @@ STYLES: Final = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 @data_app.command("check")
 def check(
-    catalog: Annotated[
-        Path | None,
-        typer.Option(
-            "--catalog", help="Catalog folder; default: BASIS_CATALOG or <BASIS_HOME>/catalog."
-        ),
-    ] = None,
+    catalog: CatalogOption = None,
     dataset: Annotated[
         str | None, typer.Option("--dataset", help="Check one dataset; default: all of them.")
     ] = None,
@@ -40,7 +33,7 @@ def check(
     ] = False,
 ) -> None:
     """Check stored series and parameter documents for gaps, duplicates, bad values and more."""
-    store = Catalog(catalog if catalog is not None else get_settings().catalog_path)
+    store = open_catalog(catalog)
     findings = check_catalog(store, dataset)
     if as_json:
         typer.echo(json.dumps([item.report() for item in findings], indent=1, ensure_ascii=False))

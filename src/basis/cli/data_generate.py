@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from basis.cli.app import data_app, err, out
+from basis.cli.app import CatalogOption, data_app, err, open_catalog, out
 from basis.config import get_settings, load_market
-from basis.data.catalog import Catalog
 from basis.data.scenario import STEPS, load_scenario, resolve, write_scenario
 
 
@@ -26,15 +24,13 @@ def generate(
     years: Annotated[
         float | None, typer.Option(help="Horizon in years; default: the scenario's.")
     ] = None,
-    catalog: Annotated[
-        Path | None, typer.Option(help="Catalog folder; default: BASIS_CATALOG or <home>/catalog.")
-    ] = None,
+    catalog: CatalogOption = None,
 ) -> None:
     """Generate a seeded synthetic market and store it as dataset `scenario:<name>`."""
     settings = get_settings()
     market = load_market(settings.configs_path)
     config = resolve(load_scenario(scenario, settings.configs_path), seed, years)
-    target = Catalog(catalog if catalog is not None else settings.catalog_path)
+    target = open_catalog(catalog)
     columns = (
         SpinnerColumn(),
         TextColumn("{task.description}"),

@@ -13,18 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from basis.cli.app import data_app, out
-from basis.config import get_settings
+from basis.cli.app import CatalogOption, data_app, open_catalog, out
 from basis.data.catalog import REAL, Catalog, SeriesInfo
 from basis.data.ingest import ImportReport, import_folder
 from basis.data.schema import ROW
 
-CatalogOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--catalog", help="Catalog folder; default: BASIS_CATALOG or <BASIS_HOME>/catalog."
-    ),
-]
 DatasetOption = Annotated[str, typer.Option("--dataset", help="Dataset inside the catalog.")]
 
 
@@ -35,7 +28,7 @@ def import_(
     dataset: DatasetOption = REAL,
 ) -> None:
     """Import every source file under FOLDER into the catalog in one atomic commit."""
-    target = Catalog(catalog if catalog is not None else get_settings().catalog_path)
+    target = open_catalog(catalog)
     started = time.perf_counter()
     report = import_folder(folder, target, dataset)
     _print_report(report, target, time.perf_counter() - started)
@@ -49,7 +42,7 @@ def show(
     rows: Annotated[int, typer.Option("--rows", min=0, help="Rows shown at head and tail.")] = 5,
 ) -> None:
     """Summarise one stored series (range, per-column min/mean/max) and print its head and tail."""
-    store = Catalog(catalog if catalog is not None else get_settings().catalog_path)
+    store = open_catalog(catalog)
     info = store.info(dataset, series)
     frame = store.read(dataset, series)
     out.print(_summary(info))

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from basis.cli import data_check, data_generate
-from basis.cli.app import app
+from basis.cli.app import CatalogOption, app
 from basis.data.catalog import scenario_dataset
 
 DEFAULT_SCENARIO = "default"
@@ -26,9 +26,7 @@ def run(
     years: Annotated[
         float | None, typer.Option(help="Horizon in years; default: the scenario's.")
     ] = None,
-    catalog: Annotated[
-        Path | None, typer.Option(help="Catalog folder; default: BASIS_CATALOG or <home>/catalog.")
-    ] = None,
+    catalog: CatalogOption = None,
 ) -> None:
     """Generate the built-in scenario and check its data (the main job of `make run`)."""
     data_generate.generate(scenario=scenario, seed=None, years=years, catalog=catalog)
