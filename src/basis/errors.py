@@ -85,3 +85,10 @@ class InsufficientBalanceError(MechanicsError):
 
 class InvalidOperationError(MechanicsError):
     code = "INVALID_OPERATION"
+
+
+class InstrumentError(BasisError):
+    """An instrument name is not `venue:kind:symbol` with a known kind and valid parts."""
+
+    code = "INSTRUMENT_INVALID"
+    exit_code = 2
