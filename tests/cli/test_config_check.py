@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli.runner import run
+from tests.conftest import CONFIGS
 
 
 def test_config_check_repo_configs_exit_zero(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,3 +37,23 @@ def test_prod_profile_without_secret_exits_two_with_one_line(
     assert result.exit_code == 2
     assert result.stderr.strip().count("\n") == 0
     assert "CONFIG_MISSING_SECRET" in result.stderr
+
+
+def test_config_show_applies_overrides_over_file_over_defaults(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = str(CONFIGS / "modes" / "usdt_market_neutral.yaml")
+    result = run(monkeypatch, "config", "show", path, "--set", "target_ltv=0.85")
+    assert result.exit_code == 0, result.stderr
+    shown = yaml.safe_load(result.stdout)
+    assert shown["target_ltv"] == 0.85  # --set
+    assert shown["stake_allocation"] == 0.5  # file
+    assert shown["reserve_ratio"] == 0.0  # model default, not in the file
+
+
+def test_config_show_unknown_override_key_exits_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = str(CONFIGS / "modes" / "btc_basis.yaml")
+    result = run(monkeypatch, "config", "show", path, "--set", "leverage=3")
+    assert result.exit_code == 2
+    assert "CONFIG_UNKNOWN_KEY" in result.stderr
+    assert "leverage" in result.stderr

@@ -1,4 +1,4 @@
-"""`basis config check`: report every configuration problem with file, field and value."""
+"""`basis config check` and `show`: validate configuration files, print resolved ones."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from rich.table import Table
 
 from basis.cli.app import config_app, out
 from basis.config import get_settings, loader
+from basis.errors import ConfigError
 
 
 @config_app.command("check")
@@ -31,3 +33,22 @@ def check(
         table.add_row(problem.file, problem.field, repr(problem.value), problem.expected)
     out.print(table)
     raise typer.Exit(2)
+
+
+@config_app.command("show")
+def show(
+    path: Annotated[Path, typer.Argument(help="A YAML file under configs/ (modes/, venues/, …).")],
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Override a field: key.path=value (repeatable)."),
+    ] = None,
+) -> None:
+    """Print the resolved configuration: defaults ← file ← --set overrides."""
+    model = loader.model_for(path)
+    if model is None:
+        raise ConfigError(
+            f"{path}: not a known configuration file; expected a file under "
+            f"{sorted(loader.MODEL_BY_FOLDER)}/ or one of {sorted(loader.MODEL_BY_FILE)}"
+        )
+    config = loader.load(model, path, overrides or [])
+    out.print(yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False), end="")
