@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from basis.data.catalog import Catalog, SeriesFrame
-from basis.data.panel import SECONDS_PER_YEAR, common_window, load_panel
+from basis.data.panel import common_window, load_panel
 from basis.data.resolve import ResolutionPolicy
 from basis.errors import DataGapError, DataMissingError
+from basis.mechanics.aave import SECONDS_PER_YEAR
 from tests.data.builders import T0, candles, frame, hours
 
 H = dt.timedelta(hours=1)

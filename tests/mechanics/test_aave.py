@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -469,3 +470,70 @@ def test_kinked_borrow_rate_continuous_at_kink(model: RateModel, epsilon: float)
 def test_supply_rate_never_exceeds_borrow_rate(model: RateModel, utilization: float) -> None:
     borrow = aave.kinked_borrow_rate(utilization, model)
     assert 0.0 <= aave.supply_rate(borrow, utilization, model.reserve_factor) <= borrow
+
+
+# -- vectorised forms (used by the panel and the scenario generator) ----------------------
+
+ARRAY_WETH = RateModel(
+    optimal_utilization=0.9, base_rate=0.0, slope1=0.027, slope2=0.8, reserve_factor=0.15
+)
+ARRAY_BASE = RateModel(
+    optimal_utilization=0.8, base_rate=0.01, slope1=0.04, slope2=0.6, reserve_factor=0.1
+)
+
+
+def test_kinked_borrow_rates_hand_computed_points() -> None:
+    # 0.027·0.45/0.9 = 0.0135; at the kink 0.027; 0.027 + 0.8·0.05/0.1 = 0.427; full 0.827
+    np.testing.assert_allclose(
+        aave.kinked_borrow_rates(np.array([0.0, 0.45, 0.9, 0.95, 1.0]), ARRAY_WETH),
+        [0.0, 0.0135, 0.027, 0.427, 0.827],
+    )
+    # with a base rate: 0.01 + 0.04·0.4/0.8 = 0.03; 0.01 + 0.04 + 0.6·0.1/0.2 = 0.35
+    np.testing.assert_allclose(
+        aave.kinked_borrow_rates(np.array([0.4, 0.9]), ARRAY_BASE), [0.03, 0.35]
+    )
+
+
+def test_supply_rates_is_borrow_times_utilization_net_of_reserve_factor() -> None:
+    # 0.0135 × 0.45 × 0.85 = 0.00516375
+    np.testing.assert_allclose(
+        aave.supply_rates(np.array([0.0135]), np.array([0.45]), 0.15), [0.00516375]
+    )
+
+
+@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_kinked_borrow_rates_monotone_in_utilization(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    rates = aave.kinked_borrow_rates(np.array([low, high]), ARRAY_WETH)
+    assert rates[0] <= rates[1] + 1e-15
+
+
+def test_kinked_borrow_rates_continuous_at_the_kink() -> None:
+    eps = 1e-12
+    rates = aave.kinked_borrow_rates(np.array([0.9 - eps, 0.9 + eps]), ARRAY_WETH)
+    assert abs(rates[1] - rates[0]) < 1e-9
+
+
+@given(
+    st.lists(st.floats(0.0, 1.0), min_size=1, max_size=20),
+    st.floats(0.0, 2.0),
+    st.floats(0.0, 3.0e7),
+)
+def test_vectorised_forms_equal_scalar_forms(
+    utilizations: list[float], rate: float, seconds: float
+) -> None:
+    u = np.array(utilizations)
+    borrow = aave.kinked_borrow_rates(u, ARRAY_WETH)
+    assert borrow.tolist() == [aave.kinked_borrow_rate(x, ARRAY_WETH) for x in utilizations]
+    supply = aave.supply_rates(borrow, u, 0.15)
+    expected = [aave.supply_rate(b, x, 0.15) for b, x in zip(borrow, utilizations, strict=True)]
+    assert supply.tolist() == expected
+    rates = np.array([rate, rate / 2])
+    assert aave.liquidity_growth(rates, seconds).tolist() == [
+        aave.grow_liquidity_index(1.0, r, seconds) for r in (rate, rate / 2)
+    ]
+    np.testing.assert_allclose(
+        aave.borrow_growth(rates, seconds),
+        [aave.grow_borrow_index(1.0, r, seconds) for r in (rate, rate / 2)],
+        rtol=1e-15,
+    )

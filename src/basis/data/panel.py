@@ -31,9 +31,9 @@ from basis.data.catalog import Catalog, SeriesInfo
 from basis.data.resolve import ResolutionPolicy, resolve
 from basis.data.schema import KEYS
 from basis.errors import DataError, DataGapError, DataMissingError
+from basis.mechanics.aave import borrow_growth, liquidity_growth
 
 HOUR = 3600
-SECONDS_PER_YEAR = 365 * 86400
 INTERVAL_SECONDS = {"1h": HOUR, "8h": 8 * HOUR, "1d": 24 * HOUR}
 
 FloatArray = npt.NDArray[np.float64]
@@ -155,12 +155,8 @@ def _align(
     if info.kind == "lending_rates":
         elapsed = age.astype(np.float64)
         supply, borrow = _col(frame, "supply_rate")[last], _col(frame, "borrow_rate")[last]
-        liquidity = _col(frame, "liquidity_index")[last] * (
-            1.0 + supply * elapsed / SECONDS_PER_YEAR
-        )
-        debt = _col(frame, "variable_borrow_index")[last] * np.exp(
-            elapsed * np.log1p(borrow / SECONDS_PER_YEAR)
-        )
+        liquidity = _col(frame, "liquidity_index")[last] * liquidity_growth(supply, elapsed)
+        debt = _col(frame, "variable_borrow_index")[last] * borrow_growth(borrow, elapsed)
         return {
             f"{name}.liquidity_index": liquidity,
             f"{name}.variable_borrow_index": debt,

@@ -6,6 +6,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from basis.config.aave import AaveConfig, RateModel
 from basis.errors import InvalidOperationError
 from basis.mechanics.checks import finite, fraction, non_negative, positive
@@ -15,23 +18,29 @@ __all__ = [
     "Liquidation",
     "amount_from_scaled",
     "apr_from_compounded_apy",
+    "borrow_growth",
     "close_factor",
     "compounded_apy",
     "grow_borrow_index",
     "grow_liquidity_index",
     "health_factor",
     "kinked_borrow_rate",
+    "kinked_borrow_rates",
     "leveraged_loop",
     "liquidate",
+    "liquidity_growth",
     "loan_to_value",
     "loop_apy",
     "scaled_from_amount",
     "supply_rate",
+    "supply_rates",
     "target_ltv",
 ]
 
 SECONDS_PER_YEAR: float = 365.0 * 86400.0
 """Aave's year (MathUtils.SECONDS_PER_YEAR = 365 days); no leap years."""
+
+FloatArray = npt.NDArray[np.float64]
 
 
 # -- scaled balances and indices ------------------------------------------------------------
@@ -268,3 +277,40 @@ def supply_rate(borrow_rate: float, utilization: float, reserve_factor: float) -
     fraction("utilization", utilization)
     fraction("reserve factor", reserve_factor)
     return borrow_rate * utilization * (1.0 - reserve_factor)
+
+
+# -- vectorised forms -----------------------------------------------------------------------
+# The same formulas over numpy arrays, for the data layer (panel alignment, scenario
+# generator). They do not re-check inputs: callers pass validated series. A property test
+# pins each to its scalar form above.
+
+
+def liquidity_growth(supply_rate_apr: FloatArray, seconds: FloatArray | float) -> FloatArray:
+    """Return the factors `1 + r·Δt/yr` by which liquidity indices grow (`grow_liquidity_index`)."""
+    growth: FloatArray = 1.0 + supply_rate_apr * seconds / SECONDS_PER_YEAR
+    return growth
+
+
+def borrow_growth(borrow_rate_apr: FloatArray, seconds: FloatArray | float) -> FloatArray:
+    """Return the factors `(1 + r/yr)^Δt` by which borrow indices grow (`grow_borrow_index`)."""
+    growth: FloatArray = np.exp(seconds * np.log1p(borrow_rate_apr / SECONDS_PER_YEAR))
+    return growth
+
+
+def kinked_borrow_rates(utilization: FloatArray, model: RateModel) -> FloatArray:
+    """Return `kinked_borrow_rate` at each utilisation."""
+    optimal = model.optimal_utilization
+    below = model.base_rate + model.slope1 * utilization / optimal
+    excess = (utilization - optimal) / (1.0 - optimal)
+    rates: FloatArray = np.where(
+        utilization <= optimal, below, model.base_rate + model.slope1 + model.slope2 * excess
+    )
+    return rates
+
+
+def supply_rates(
+    borrow_rate: FloatArray, utilization: FloatArray, reserve_factor: float
+) -> FloatArray:
+    """Return `supply_rate` at each point: `borrow × U × (1 − reserve_factor)`."""
+    rates: FloatArray = borrow_rate * utilization * (1.0 - reserve_factor)
+    return rates

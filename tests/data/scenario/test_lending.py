@@ -6,19 +6,12 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from basis.config.aave import RateModel
 from basis.config.scenarios import ReserveConfig, ShockConfig
-from basis.data.scenario.lending import (
-    SECONDS_PER_YEAR,
-    borrow_index,
-    borrow_rate,
-    liquidity_index,
-    simulate_utilization,
-    supply_rate,
-)
+from basis.data.scenario.lending import borrow_index, liquidity_index, simulate_utilization
+from basis.mechanics import aave
+from basis.mechanics.aave import SECONDS_PER_YEAR
 from tests.data.scenario.stubs import START, hours, market, streams, timeline
 
 WETH = RateModel(
@@ -27,35 +20,6 @@ WETH = RateModel(
 BASE = RateModel(
     optimal_utilization=0.8, base_rate=0.01, slope1=0.04, slope2=0.6, reserve_factor=0.1
 )
-
-
-def test_borrow_rate_hand_computed_points() -> None:
-    # 0.027·0.45/0.9 = 0.0135; at the kink 0.027; 0.027 + 0.8·0.05/0.1 = 0.427; full 0.827
-    np.testing.assert_allclose(
-        borrow_rate(np.array([0.0, 0.45, 0.9, 0.95, 1.0]), WETH), [0.0, 0.0135, 0.027, 0.427, 0.827]
-    )
-    # with a base rate: 0.01 + 0.04·0.4/0.8 = 0.03; 0.01 + 0.04 + 0.6·0.1/0.2 = 0.35
-    np.testing.assert_allclose(borrow_rate(np.array([0.4, 0.9]), BASE), [0.03, 0.35])
-
-
-def test_supply_rate_is_borrow_times_utilization_net_of_reserve_factor() -> None:
-    # 0.0135 × 0.45 × 0.85 = 0.00516375
-    np.testing.assert_allclose(
-        supply_rate(np.array([0.0135]), np.array([0.45]), 0.15), [0.00516375]
-    )
-
-
-@given(st.floats(0.0, 1.0), st.floats(0.0, 1.0))
-def test_borrow_rate_monotone_in_utilization(a: float, b: float) -> None:
-    low, high = sorted((a, b))
-    rates = borrow_rate(np.array([low, high]), WETH)
-    assert rates[0] <= rates[1] + 1e-15
-
-
-def test_borrow_rate_continuous_at_the_kink() -> None:
-    eps = 1e-12
-    rates = borrow_rate(np.array([0.9 - eps, 0.9 + eps]), WETH)
-    assert abs(rates[1] - rates[0]) < 1e-9
 
 
 def test_liquidity_index_linear_per_day_closed_form() -> None:
@@ -101,10 +65,10 @@ def test_simulate_utilization_shock_holds_the_level() -> None:
 def test_repo_rate_models_give_default_magnitudes_at_their_centres() -> None:
     models = market().aave.rate_models
     # USDT at U=0.86: 0.065·0.86/0.92 = 0.0607609; supply × 0.86 × 0.9 = 0.0470289
-    usdt_borrow = borrow_rate(np.array([0.86]), models["USDT"])
+    usdt_borrow = aave.kinked_borrow_rates(np.array([0.86]), models["USDT"])
     np.testing.assert_allclose(usdt_borrow, [0.065 * 0.86 / 0.92])
     np.testing.assert_allclose(
-        supply_rate(usdt_borrow, np.array([0.86]), 0.10), [0.0470289], rtol=1e-6
+        aave.supply_rates(usdt_borrow, np.array([0.86]), 0.10), [0.0470289], rtol=1e-6
     )
     # WETH at U=0.84: 0.027·0.84/0.9 = 0.0252
-    np.testing.assert_allclose(borrow_rate(np.array([0.84]), models["WETH"]), [0.0252])
+    np.testing.assert_allclose(aave.kinked_borrow_rates(np.array([0.84]), models["WETH"]), [0.0252])

@@ -17,54 +17,33 @@ from basis.data.scenario.staking import LstPath
 from basis.data.scenario.streams import Streams
 from basis.data.scenario.timeline import Timeline
 from basis.errors import ConfigError
+from basis.mechanics import aave
 
 Array = NDArray[np.float64]
 SECONDS_PER_DAY = 86_400
-SECONDS_PER_YEAR = 365 * SECONDS_PER_DAY  # Aave's year
 # Wrapped tokens priced by their underlying asset's path.
 WRAPPED = {"WETH": "ETH", "WBTC": "BTC"}
-
-
-def borrow_rate(utilization: Array, model: RateModel) -> Array:
-    """Return Aave's kinked variable borrow APR at each utilisation U.
-
-    `base + slope1·U/U*` up to the optimal utilisation U*, then
-    `base + slope1 + slope2·(U − U*)/(1 − U*)`.
-    """
-    optimal = model.optimal_utilization
-    below = model.base_rate + model.slope1 * utilization / optimal
-    above = (
-        model.base_rate + model.slope1 + model.slope2 * (utilization - optimal) / (1.0 - optimal)
-    )
-    rate: Array = np.where(utilization <= optimal, below, above)
-    return rate
-
-
-def supply_rate(borrow: Array, utilization: Array, reserve_factor: float) -> Array:
-    """Return the supply APR `borrow × U × (1 − reserve_factor)`."""
-    rate: Array = borrow * utilization * (1.0 - reserve_factor)
-    return rate
 
 
 def liquidity_index(initial: float, supply_rates: Array) -> Array:
     """Return the liquidity index at each daily snapshot, accrued linearly per day as Aave does.
 
-    `L_{d+1} = L_d · (1 + s_d · 86400 / SECONDS_PER_YEAR)`: the index is updated once a day
-    with simple interest at the rate current since the previous update.
+    `L_{d+1} = L_d · (1 + s_d · 86400 / yr)`: the index is updated once a day with simple
+    interest at the rate current since the previous update.
     """
-    growth = np.concatenate(([1.0], np.cumprod(1.0 + supply_rates[:-1] / 365.0)))
-    index: Array = initial * growth
+    growth = aave.liquidity_growth(supply_rates[:-1], SECONDS_PER_DAY)
+    index: Array = initial * np.concatenate(([1.0], np.cumprod(growth)))
     return index
 
 
 def borrow_index(initial: float, borrow_rates: Array) -> Array:
     """Return the variable borrow index at each daily snapshot, compounded per second.
 
-    `B_{d+1} = B_d · (1 + b_d / SECONDS_PER_YEAR)^86400` (Aave approximates the same
-    compounding with a three-term binomial expansion; the difference is below 1e−9/day).
+    `B_{d+1} = B_d · (1 + b_d / yr)^86400` (Aave approximates the same compounding with a
+    three-term binomial expansion; the difference is below 1e−9/day).
     """
-    daily = SECONDS_PER_DAY * np.log1p(borrow_rates[:-1] / SECONDS_PER_YEAR)
-    index: Array = initial * np.exp(np.concatenate(([0.0], np.cumsum(daily))))
+    growth = aave.borrow_growth(borrow_rates[:-1], SECONDS_PER_DAY)
+    index: Array = initial * np.concatenate(([1.0], np.cumprod(growth)))
     return index
 
 
@@ -169,8 +148,8 @@ def _reserve_frame(
         timeline,
         streams.generator("aave", asset, "utilization"),
     )
-    borrow = borrow_rate(utilization, model)
-    supply = supply_rate(borrow, utilization, model.reserve_factor)
+    borrow = aave.kinked_borrow_rates(utilization, model)
+    supply = aave.supply_rates(borrow, utilization, model.reserve_factor)
     liquidity = liquidity_index(reserve.initial_liquidity_index, supply)
     size = np.exp(
         ornstein_uhlenbeck(
