@@ -23,6 +23,21 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
+def imported_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A catalog holding the small hand-made source folder, imported through the CLI."""
+    catalog = tmp_path / "catalog"
+    result = run(
+        monkeypatch,
+        "data",
+        "import",
+        str(small_folder(tmp_path / "src")),
+        "--catalog",
+        str(catalog),
+    )
+    assert result.exit_code == 0, result.stderr
+    return catalog
+
+
 def test_import_prints_series_and_skipped_exit_zero(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,15 +161,7 @@ def test_show_summary_statistics_head_and_tail(
 def test_show_unknown_series_exit_two_lists_available(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog = tmp_path / "catalog"
-    run(
-        monkeypatch,
-        "data",
-        "import",
-        str(small_folder(tmp_path / "src")),
-        "--catalog",
-        str(catalog),
-    )
+    catalog = imported_catalog(tmp_path, monkeypatch)
     result = run(monkeypatch, "data", "show", "binance:perp:ETHUSDT", "--catalog", str(catalog))
     assert result.exit_code == 2
     line = one_error_line(result.stderr)
@@ -166,15 +173,7 @@ def test_show_series_name_with_emoji_code_printed_verbatim(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Rich would turn ":x:" into an emoji; the error must name the series as typed.
-    catalog = tmp_path / "catalog"
-    run(
-        monkeypatch,
-        "data",
-        "import",
-        str(small_folder(tmp_path / "src")),
-        "--catalog",
-        str(catalog),
-    )
+    catalog = imported_catalog(tmp_path, monkeypatch)
     result = run(monkeypatch, "data", "show", "nope:x:y", "--catalog", str(catalog))
     assert result.exit_code == 2
     assert "no series 'nope:x:y' in dataset 'real'" in one_error_line(result.stderr)

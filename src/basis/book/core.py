@@ -326,7 +326,7 @@ class BookCore:
             yield
             if self._depth == 1:
                 self._require_flash_repaid()
-        except BaseException:
+        except BaseException:  # roll back on anything, even Ctrl-C, then re-raise it
             self._units, self._perps = saved.units, saved.perps
             self._claims, self._emode = saved.claims, saved.emode
             self._settled = saved.settled
