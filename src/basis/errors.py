@@ -92,3 +92,10 @@ class InstrumentError(BasisError):
 
     code = "INSTRUMENT_INVALID"
     exit_code = 2
+
+
+class RunNotFoundError(BasisError):
+    """No stored run has the given id, or a short id prefix matches several runs."""
+
+    code = "RUN_NOT_FOUND"
+    exit_code = 2

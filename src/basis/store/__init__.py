@@ -1,0 +1,6 @@
+"""Results store: finished runs in SQLite (default) or PostgreSQL, schema kept by Alembic."""
+
+from basis.store.json import json_safe, run_json
+from basis.store.results import MIN_PREFIX, ResultStore, RunRow, resolve_url
+
+__all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "json_safe", "resolve_url", "run_json"]

@@ -1,0 +1,257 @@
+"""The results store: save, load, list and delete finished runs in SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Self
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+
+from basis.config import get_settings
+from basis.engine.result import RunResult
+from basis.errors import ConfigError, RunNotFoundError
+from basis.store import migrate, rows
+from basis.store.schema import events, runs, series
+
+__all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "resolve_url"]
+
+MIN_PREFIX: Final = 6
+"""The fewest characters of a run id that `load` and `delete` accept as a prefix."""
+
+DEFAULT_FILE: Final = "results.sqlite"
+_SHOWN_MATCHES: Final = 10
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    """One line of `ResultStore.list`: what tells runs apart, without their arrays.
+
+    Rates are decimals (0.05 = 5 %); amounts are in `share_class`; None where not
+    applicable or not recorded."""
+
+    run_id: str
+    mode: str
+    dataset: str
+    start: datetime
+    end: datetime
+    created_at: datetime
+    apr: float | None
+    apy: float | None
+    max_drawdown: float | None
+    min_health_factor: float | None
+    final_equity: float | None
+    share_class: str
+
+
+def resolve_url(url: str | None = None) -> URL:
+    """The database URL: `url`, else `BASIS_DB_URL`, else SQLite at `<BASIS_HOME>/results.sqlite`
+    (its folder is created). `postgresql://` and `postgres://` use the psycopg 3 driver.
+
+    Raises `ConfigError` for a URL SQLAlchemy cannot parse.
+    """
+    if url is None:
+        settings = get_settings()
+        if not settings.db_url:
+            settings.home.mkdir(parents=True, exist_ok=True)
+            return URL.create("sqlite", database=str(settings.home / DEFAULT_FILE))
+        url = settings.db_url
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"database URL {url.split('@')[-1]!r} is not a URL like "
+            "sqlite:///path/results.sqlite or postgresql://user@host:5432/db"
+        ) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+class ResultStore:
+    """Finished runs in a database, upgraded to the newest schema when opened.
+
+    `url` as `resolve_url` takes it; `clock` stamps `created_at` (UTC now by default).
+    Raises `ConfigError` when the database cannot be opened or has an unknown schema.
+    Use it as a context manager, or call `close()`.
+    """
+
+    def __init__(
+        self, url: str | None = None, *, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        target = resolve_url(url)
+        self.url: str = target._replace(password=None).render_as_string(hide_password=False)
+        """The database URL without its password, for display."""
+        self._clock = clock if clock is not None else _utc_now
+        self._engine = sa.create_engine(target)
+        if self._engine.dialect.name == "sqlite":
+            sa.event.listen(self._engine, "connect", _enable_foreign_keys)
+        try:
+            migrate.upgrade(self._engine, self.url)
+        except OperationalError as error:
+            self._engine.dispose()
+            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+            raise ConfigError(f"cannot open results database {self.url}: {reason}") from None
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"ResultStore({self.url!r})"
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def save(self, result: RunResult) -> str:
+        """Store `result` with its arrays and events in one transaction; return its run id.
+
+        Raises `ValueError` when the result has no summary, breaks the run contract (see
+        `rows.check_savable`) or its run id is already stored; nothing is kept on failure.
+        """
+        rows.check_savable(result)
+        duplicate = ValueError(f"run {result.run_id!r} is already stored; run ids are unique")
+        try:
+            with self._engine.begin() as connection:
+                found = connection.execute(
+                    sa.select(runs.c.run_id).where(runs.c.run_id == result.run_id)
+                ).first()
+                if found is not None:
+                    raise duplicate
+                connection.execute(sa.insert(runs), rows.run_row(result, self._clock()))
+                connection.execute(sa.insert(series), rows.series_rows(result))
+                logged = rows.event_rows(result)
+                if logged:
+                    connection.execute(sa.insert(events), logged)
+        except IntegrityError:
+            if self._stored(result.run_id):  # saved by someone else since the check
+                raise duplicate from None
+            raise
+        return result.run_id
+
+    def _stored(self, run_id: str) -> bool:
+        with self._engine.connect() as connection:
+            query = sa.select(runs.c.run_id).where(runs.c.run_id == run_id)
+            return connection.execute(query).first() is not None
+
+    def load(self, run_id: str) -> RunResult:
+        """The stored run `run_id` (or a unique prefix of at least `MIN_PREFIX` characters).
+
+        Raises `RunNotFoundError` when no run or several runs match.
+        """
+        with self._engine.connect() as connection:
+            found = _resolve(connection, run_id)
+            run = connection.execute(sa.select(runs).where(runs.c.run_id == found)).mappings()
+            arrays = connection.execute(
+                sa.select(series).where(series.c.run_id == found).order_by(series.c.position)
+            ).mappings()
+            logged = connection.execute(
+                sa.select(events).where(events.c.run_id == found).order_by(events.c.seq)
+            ).mappings()
+            return rows.result_from_rows(run.one(), arrays.all(), logged.all())
+
+    def list(self, mode: str | None = None, limit: int = 50) -> builtins.list[RunRow]:
+        """Up to `limit` stored runs, newest first, of one `mode` or of all."""
+        query = sa.select(
+            runs.c.run_id,
+            runs.c.mode,
+            runs.c.dataset,
+            runs.c.start,
+            runs.c.end,
+            runs.c.created_at,
+            runs.c.metrics,
+            runs.c.risk,
+            runs.c.final_equity,
+            runs.c.share_class,
+        )
+        if mode is not None:
+            query = query.where(runs.c.mode == mode)
+        query = query.order_by(runs.c.created_at.desc(), runs.c.run_id.desc()).limit(limit)
+        with self._engine.connect() as connection:
+            return [_run_row(row) for row in connection.execute(query).mappings()]
+
+    def delete(self, run_id: str) -> str:
+        """Delete a run, its arrays and its events; return its full id.
+
+        Takes a unique prefix like `load`; raises `RunNotFoundError` when nothing matches.
+        """
+        with self._engine.begin() as connection:
+            found = _resolve(connection, run_id)
+            connection.execute(sa.delete(runs).where(runs.c.run_id == found))
+        return found
+
+
+def _resolve(connection: sa.Connection, run_id: str) -> str:
+    """The full id of the run `run_id` names exactly or as a unique prefix."""
+    exact = connection.execute(sa.select(runs.c.run_id).where(runs.c.run_id == run_id)).first()
+    if exact is not None:
+        return str(exact.run_id)
+    if len(run_id) < MIN_PREFIX:
+        raise RunNotFoundError(
+            f"no run {run_id!r}; give the full id or at least {MIN_PREFIX} characters of it"
+        )
+    matches = connection.scalars(
+        sa.select(runs.c.run_id)
+        .where(runs.c.run_id.startswith(run_id, autoescape=True))
+        .order_by(runs.c.run_id)
+        .limit(_SHOWN_MATCHES + 1)
+    ).all()
+    if not matches:
+        raise RunNotFoundError(f"no run {run_id!r}; `basis results list` shows the stored runs")
+    if len(matches) > 1:
+        shown = ", ".join(matches[:_SHOWN_MATCHES])
+        more = ", …" if len(matches) > _SHOWN_MATCHES else ""
+        raise RunNotFoundError(
+            f"run id prefix {run_id!r} is ambiguous: it matches {shown}{more}; give more of it"
+        )
+    return str(matches[0])
+
+
+def _run_row(row: sa.RowMapping) -> RunRow:
+    metrics: dict[str, Any] = row["metrics"]
+    risk: dict[str, Any] = row["risk"]
+    return RunRow(
+        run_id=row["run_id"],
+        mode=row["mode"],
+        dataset=row["dataset"],
+        start=row["start"],
+        end=row["end"],
+        created_at=row["created_at"],
+        apr=_number(metrics.get("apr")),
+        apy=_number(metrics.get("apy")),
+        max_drawdown=_number(metrics.get("max_drawdown")),
+        min_health_factor=_number(risk.get("min_health_factor")),
+        final_equity=_number(row["final_equity"]),
+        share_class=row["share_class"],
+    )
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _enable_foreign_keys(connection: Any, record: Any) -> None:
+    """SQLite leaves foreign keys (and so ON DELETE CASCADE) off unless each connection asks."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,160 @@
+"""The results tables: one row per run, one blob per recorded array, one row per event.
+
+The migrations in `migrations/versions/` create exactly these tables; a test compares them.
+Arrays are stored as raw little-endian bytes (`<i8` for `times`, `<f8` for the rest), so a
+run loads back bit for bit; JSON documents keep non-finite floats through `JsonDocument`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "VERSION_TABLE",
+    "JsonDocument",
+    "UtcDateTime",
+    "events",
+    "metadata",
+    "runs",
+    "series",
+]
+
+VERSION_TABLE: Final = "basis_alembic_version"
+"""Alembic's revision table, prefixed so the store can share a database with other apps."""
+
+RUN_ID_LENGTH: Final = 64
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    }
+)
+
+_FLOAT_TAG: Final = "$float"
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """A timezone-aware instant, read back in UTC on every backend (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value.isoformat()}: the store keeps UTC instants")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class JsonDocument(sa.TypeDecorator[Any]):
+    """JSON that keeps NaN and ±inf (as `{"$float": "nan"}`) and accepts numpy scalars.
+
+    Plain JSON (not JSONB) on PostgreSQL, so key order and number text are kept as written.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        return _encode(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return _decode(value)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return {_FLOAT_TAG: repr(value)}
+    if isinstance(value, Mapping):
+        return {str(key): _encode(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encode(item) for item in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1 and isinstance(value.get(_FLOAT_TAG), str):
+            return float(value[_FLOAT_TAG])
+        return {key: _decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    return value
+
+
+runs = sa.Table(
+    "basis_runs",
+    metadata,
+    sa.Column("run_id", sa.String(RUN_ID_LENGTH), primary_key=True),
+    sa.Column("mode", sa.String(64), nullable=False),
+    sa.Column("share_class", sa.String(16), nullable=False),
+    sa.Column("dataset", sa.String(200), nullable=False),
+    sa.Column("start", UtcDateTime(), nullable=False),
+    sa.Column("end", UtcDateTime(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("steps", sa.Integer(), nullable=False),
+    sa.Column("initial_equity", sa.Double(), nullable=True),  # NULL: NaN (SQLite has none)
+    sa.Column("final_equity", sa.Double(), nullable=True),
+    sa.Column("net_flows", sa.Double(), nullable=True),
+    sa.Column("config", JsonDocument(), nullable=False),
+    sa.Column("metrics", JsonDocument(), nullable=False),
+    sa.Column("attribution", JsonDocument(), nullable=False),
+    sa.Column("risk", JsonDocument(), nullable=False),
+    sa.Column("warnings", JsonDocument(), nullable=False),
+    sa.Index(None, "mode", "created_at"),
+    sa.Index(None, "created_at"),
+)
+
+series = sa.Table(
+    "basis_run_series",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.String(RUN_ID_LENGTH),
+        sa.ForeignKey(runs.c.run_id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("position", sa.Integer(), nullable=False),  # keeps the recorded order
+    sa.Column("dtype", sa.String(8), nullable=False),  # numpy dtype string: <f8 or <i8
+    sa.Column("values", sa.LargeBinary(), nullable=False),
+)
+
+events = sa.Table(
+    "basis_run_events",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.String(RUN_ID_LENGTH),
+        sa.ForeignKey(runs.c.run_id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("seq", sa.Integer(), primary_key=True),
+    sa.Column("time", UtcDateTime(), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("account", sa.String(200), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False),
+    sa.Column("size", sa.Double(), nullable=True),  # NULL: NaN
+    sa.Column("value", sa.Double(), nullable=True),
+    sa.Column("cost", sa.Double(), nullable=True),
+)
