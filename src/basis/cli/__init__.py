@@ -7,10 +7,12 @@ import sys
 from rich.markup import escape
 
 from basis.cli import (  # noqa: F401  (registers commands)
+    backtest,
     config_commands,
     data_check,
     data_generate,
     data_import,
+    results,
     run,
 )
 from basis.cli.app import app, err

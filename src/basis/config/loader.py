@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from basis.config.aave import AaveConfig
+from basis.config.dex import DexConfig
 from basis.config.gas import GasConfig
 from basis.config.lst import LstsConfig
 from basis.config.modes import ModeConfig
@@ -34,6 +35,7 @@ MODEL_BY_FILE: dict[str, type[BaseModel]] = {
     "aave_v3.yaml": AaveConfig,
     "lsts.yaml": LstsConfig,
     "gas.yaml": GasConfig,
+    "dex.yaml": DexConfig,
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from basis.config import loader
 from basis.config.aave import AaveConfig
 from basis.config.base import FrozenModel
+from basis.config.dex import DexConfig
 from basis.config.gas import GasConfig
 from basis.config.lst import LstConfig, LstsConfig
 from basis.config.venues import VenueConfig
@@ -20,6 +21,7 @@ class MarketConfig(FrozenModel):
     aave: AaveConfig
     lsts: dict[str, LstConfig]
     gas: GasConfig
+    dex: DexConfig = DexConfig()
 
     def venue(self, name: str) -> VenueConfig:
         try:
@@ -31,7 +33,7 @@ class MarketConfig(FrozenModel):
 
 
 def load_market(config_dir: Path) -> MarketConfig:
-    """Load `venues/*.yaml`, `aave_v3.yaml`, `lsts.yaml` and `gas.yaml` from `config_dir`."""
+    """Load `venues/*.yaml`, `aave_v3.yaml`, `lsts.yaml`, `gas.yaml` and `dex.yaml` (optional)."""
     venue_files = sorted((config_dir / "venues").glob("*.yaml"))
     if not venue_files:
         raise ConfigError(f"{config_dir / 'venues'}: no venue files (*.yaml)")
@@ -47,4 +49,7 @@ def load_market(config_dir: Path) -> MarketConfig:
         aave=loader.load(AaveConfig, config_dir / "aave_v3.yaml"),
         lsts=loader.load(LstsConfig, config_dir / "lsts.yaml").lsts,
         gas=loader.load(GasConfig, config_dir / "gas.yaml"),
+        dex=loader.load(DexConfig, dex)
+        if (dex := config_dir / "dex.yaml").is_file()
+        else DexConfig(),
     )

@@ -1,0 +1,110 @@
+"""`basis backtest` and `basis modes`: run a mode, store it, write its report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from basis.analytics.report import write_report
+from basis.cli.app import CatalogOption, app, err, open_catalog, out
+from basis.cli.results import print_summary
+from basis.config import get_settings
+from basis.data.catalog import REAL, scenario_dataset
+from basis.engine.backtest import Backtest, run_backtest
+from basis.engine.result import RunResult
+from basis.errors import ConfigError
+from basis.store import ResultStore, json_safe, run_json
+from basis.strategies import MODES, describe
+
+__all__ = ["backtest", "execute", "modes"]
+
+
+def _date(value: str | None, name: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--{name} {value!r}: expected a date or time, e.g. 2024-06-01") from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
+
+
+def execute(
+    request: Backtest, catalog: Path | None, report: Path | None, quiet: bool
+) -> tuple[RunResult, Path]:
+    """Run, store and report one backtest; the progress bar goes to stderr."""
+    settings = get_settings()
+    opened = open_catalog(catalog)
+    with Progress(
+        TextColumn(f"[bold]{request.mode}[/bold]"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} h"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=quiet,
+    ) as bar:
+        task = bar.add_task("backtest", total=0)
+
+        def progress(done: int, total: int) -> None:
+            if done == 1 or done % 500 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        result = run_backtest(request, opened, settings.configs_path, progress=progress)
+    with ResultStore() as store:
+        store.save(result)
+    path = report or settings.home / "reports" / f"{result.mode}-{result.run_id[:12]}.html"
+    write_report(result, path)
+    return result, path
+
+
+@app.command("backtest")
+def backtest(
+    mode: Annotated[str, typer.Option("--mode", help="Strategy mode; see `basis modes`.")],
+    data: Annotated[
+        str, typer.Option("--data", help="`real` or `scenario:NAME` (default scenario:default).")
+    ] = scenario_dataset("default"),
+    catalog: CatalogOption = None,
+    start: Annotated[str | None, typer.Option(help="First hour, e.g. 2024-06-01.")] = None,
+    end: Annotated[str | None, typer.Option(help="End (exclusive), e.g. 2025-01-01.")] = None,
+    capital: Annotated[float | None, typer.Option(help="Initial capital (share class).")] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", help="Override a mode parameter: key=value.")
+    ] = None,
+    flows: Annotated[
+        Path | None, typer.Option("--flows", help="Deposits and withdrawals schedule (YAML).")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Where to write the HTML report.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+) -> None:
+    """Backtest a mode; print the summary and where the report is (or JSON with --json)."""
+    if mode not in MODES:
+        raise ConfigError(f"unknown mode {mode!r}; known: {sorted(MODES)}")
+    if data != REAL and not data.startswith("scenario:"):
+        raise ConfigError(f"--data {data!r}: expected `real` or `scenario:NAME`")
+    request = Backtest(
+        mode, data, _date(start, "start"), _date(end, "end"), capital, tuple(overrides or ()), flows
+    )
+    result, path = execute(request, catalog, report, quiet=as_json)
+    if as_json:
+        typer.echo(json.dumps(json_safe(run_json(result)), allow_nan=False))
+        return
+    print_summary(result)
+    out.print(f"report: {path}", highlight=False, soft_wrap=True)
+
+
+@app.command("modes")
+def modes() -> None:
+    """List the strategy modes with a one-line description."""
+    table = Table(title="strategy modes", title_justify="left")
+    table.add_column("mode")
+    table.add_column("description")
+    for name in MODES:
+        table.add_row(name, describe(name))
+    out.print(table)

@@ -1,0 +1,115 @@
+"""A backtest from names: mode config (+ overrides), dataset, window, flows → a `RunResult`.
+
+This is what `basis backtest`, the sweeps and the API call; it owns the choices a user
+does not spell out: the default window, the venue fallback, the scenario fallback for
+venues without real data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from basis.config import loader
+from basis.config.flows import Flow, FlowSchedule
+from basis.config.market import MarketConfig, load_market
+from basis.config.modes import ModeConfig
+from basis.data.catalog import REAL, Catalog, scenario_dataset
+from basis.data.resolve import ResolutionPolicy
+from basis.data.scenario import load_scenario, write_scenario
+from basis.engine.inputs import Inputs, load_inputs
+from basis.engine.loop import Progress, run
+from basis.engine.result import RunResult
+from basis.errors import ConfigError, DataMissingError
+from basis.strategies import build
+
+__all__ = ["FALLBACK_SCENARIO", "Backtest", "load_flows", "load_mode", "run_backtest"]
+
+FALLBACK_SCENARIO = "default"
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """What to run: every field has the default a user would expect."""
+
+    mode: str
+    dataset: str = scenario_dataset(FALLBACK_SCENARIO)
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    capital: float | None = None
+    overrides: Sequence[str] = ()
+    flows: Path | None = None
+
+
+def load_mode(
+    configs: Path, mode: str, overrides: Sequence[str], capital: float | None
+) -> ModeConfig:
+    """`configs/modes/<mode>.yaml` with `--set` overrides (and `--capital`)."""
+    path = configs / "modes" / f"{mode}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in (configs / "modes").glob("*.yaml"))
+        raise ConfigError(f"unknown mode {mode!r}; known: {known}")
+    extra = list(overrides)
+    if capital is not None:
+        extra.append(f"initial_capital={capital}")
+    return loader.load(ModeConfig, path, extra)
+
+
+def load_flows(path: Path | None) -> tuple[Flow, ...]:
+    if path is None:
+        return ()
+    return loader.load(FlowSchedule, path).flows
+
+
+def run_backtest(
+    request: Backtest,
+    catalog: Catalog,
+    configs: Path,
+    policy: ResolutionPolicy | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run `request`; raises ConfigError / DataError naming what is wrong."""
+    market = load_market(configs)
+    config = load_mode(configs, request.mode, request.overrides, request.capital)
+    flows = load_flows(request.flows)
+    strategy = build(config, market)
+    inputs = _inputs(request, strategy.needs(), catalog, configs, market, policy)
+    record: dict[str, Any] = {
+        "mode": config.model_dump(mode="json"),
+        "dataset": inputs.data.dataset,
+        "overrides": list(request.overrides),
+        "flows": [flow.model_dump(mode="json") for flow in flows],
+        "venues": list(inputs.venues),
+    }
+    return run(strategy, inputs, market, flows, config_record=record, progress=progress)
+
+
+def _inputs(
+    request: Backtest,
+    needs: Any,
+    catalog: Catalog,
+    configs: Path,
+    market: MarketConfig,
+    policy: ResolutionPolicy | None,
+) -> Inputs:
+    try:
+        return load_inputs(
+            catalog, request.dataset, needs, market, request.start, request.end, policy
+        )
+    except DataMissingError as error:
+        if request.mode != "funding_arbitrage" or request.dataset != REAL:
+            raise
+        reason = str(error)
+    # funding_arbitrage needs perp DEX venues the real data does not have: run on scenario.
+    dataset = scenario_dataset(FALLBACK_SCENARIO)
+    if dataset not in catalog.datasets():
+        write_scenario(catalog, load_scenario(FALLBACK_SCENARIO, configs), market)
+    inputs = load_inputs(catalog, dataset, needs, market, request.start, request.end, policy)
+    warning = (
+        f"funding_arbitrage ran on {dataset}, not on real data: the real dataset lacks a "
+        f"venue it needs ({reason})"
+    )
+    return Inputs(inputs.data, inputs.venues, inputs.start, inputs.end, (warning, *inputs.warnings))

@@ -1,0 +1,310 @@
+"""Which series a run needs, the window it runs on, and the venues it can use.
+
+A mode declares its `Needs`; `load_inputs` finds the series in the dataset, picks the
+window (the requested one, or the widest every required series covers), drops a perp
+venue whose data does not cover that window (allocation 0, with a warning naming the
+venue and the window), and aligns the rest into `MarketData`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+
+from basis.book import Instrument, Kind
+from basis.config.market import MarketConfig
+from basis.data.catalog import Catalog, SeriesInfo
+from basis.data.panel import Panel, common_window, covered_window, load_panel
+from basis.data.resolve import ResolutionPolicy
+from basis.engine.market import FundingFeed, MarketData, RewardPayout, factor_names_for
+from basis.errors import DataError, DataMissingError
+
+__all__ = ["Inputs", "Needs", "load_inputs", "perp_instrument"]
+
+SPOT_VENUES = ("binance", "bybit", "okx")
+GAS = "ethereum:gas:mainnet"
+BENCHMARK = "ethena:benchmark:sUSDe"
+TOKEN_PRICE_MAX_AGE = dt.timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Needs:
+    """The inputs a mode reads: spot prices, LSTs, Aave markets, perps per venue, gas."""
+
+    prices: tuple[str, ...] = ()
+    lst: str | None = None
+    aave_assets: tuple[str, ...] = ()
+    perp_base: str | None = None
+    perp_venues: tuple[str, ...] = ()
+    onchain: bool = False
+    rewards: bool = False
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """The aligned market of a run, the venues it may trade, and what it must be told."""
+
+    data: MarketData
+    venues: tuple[str, ...]
+    start: dt.datetime
+    end: dt.datetime
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def perp_instrument(market: MarketConfig, venue: str, base: str) -> Instrument:
+    """The linear perp on `venue`: USDC-quoted on perp DEXs, USDT-quoted on CEXs."""
+    quote = "USDC" if market.venue(venue).kind == "perp_dex" else "USDT"
+    return Instrument(venue, Kind.PERP, f"{base}{quote}")
+
+
+def load_inputs(
+    catalog: Catalog,
+    dataset: str,
+    needs: Needs,
+    market: MarketConfig,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    policy: ResolutionPolicy | None = None,
+) -> Inputs:
+    """Load what `needs` asks for from `dataset` over [start, end) (default: widest).
+
+    Raises DataMissingError naming the missing series, or the series whose window does
+    not contain the requested one (with the window it has); DataMissingError when no perp
+    venue of a hedged mode has data for the window.
+    """
+    available = {info.series: info for info in catalog.series(dataset)}
+    if not available:
+        raise DataMissingError(
+            f"dataset {dataset!r} is not in the catalog {catalog.root}; "
+            f"known: {catalog.datasets() or 'none'}"
+        )
+    price_series = {asset: _spot_source(asset, available, dataset) for asset in needs.prices}
+    core = [*price_series.values()]
+    if needs.lst:
+        core.append(_require(f"staking:lst:{needs.lst}", available, dataset))
+    core += [_require(f"aave_v3:rates:{a}", available, dataset) for a in needs.aave_assets]
+    if needs.onchain:
+        core.append(_require(GAS, available, dataset))
+    window = common_window([available[name] for name in core])
+    start = start or window[0]
+    end = end or window[1]
+    if start < window[0] or end > window[1] or end <= start:
+        missing = [
+            f"{name} covers {_span(*covered_window(available[name]))}"
+            for name in core
+            if not covered_window(available[name])[0]
+            <= start
+            < end
+            <= covered_window(available[name])[1]
+        ]
+        raise DataMissingError(
+            f"the requested window {_span(start, end)} is not inside the data of {dataset!r}: "
+            + ("; ".join(missing) or "the window is empty")
+            + f"; this mode can run on {_span(*window)}"
+        )
+    panel = load_panel(catalog, dataset, core, start, end, policy)
+    warnings = list(panel.notes)
+
+    venues, perps, funding_panels = [], [], []
+    for venue in needs.perp_venues:
+        assert needs.perp_base is not None
+        perp = perp_instrument(market, venue, needs.perp_base)
+        series = [f"{venue}:perp:{perp.symbol}", f"{venue}:funding:{perp.symbol}"]
+        try:
+            for name in series:
+                _require(name, available, dataset)
+            loaded = load_panel(catalog, dataset, series, start, end, policy)
+        except DataError as error:
+            warnings.append(
+                f"venue {venue} has no usable {perp.symbol} data for {_span(start, end)}: "
+                f"allocation 0, its share goes to the other venues ({error})"
+            )
+            continue
+        venues.append(venue)
+        perps.append(perp)
+        funding_panels.append(loaded)
+        warnings += loaded.notes
+    if needs.perp_venues and not venues:
+        raise DataMissingError(
+            f"no perp venue of {list(needs.perp_venues)} has {needs.perp_base} data in "
+            f"{dataset!r} for {_span(start, end)}"
+        )
+
+    optional = _optional_panel(catalog, dataset, available, BENCHMARK, start, end, policy)
+    names = factor_names_for(
+        needs.prices, [needs.lst] if needs.lst else [], needs.aave_assets, [str(p) for p in perps]
+    )
+    values = np.empty((panel.steps, len(names)))
+    columns = _factor_columns(needs, price_series, panel, perps, funding_panels)
+    for j, name in enumerate(names):
+        values[:, j] = columns[name]
+    zeros = np.zeros(panel.steps)
+    gas = (
+        (panel[f"{GAS}.base_fee_gwei"], panel[f"{GAS}.priority_fee_p50_gwei"])
+        if needs.onchain
+        else (zeros, zeros)
+    )
+    data = MarketData(
+        dataset=dataset,
+        times=panel.times,
+        names=tuple(names),
+        values=values,
+        funding=tuple(
+            FundingFeed(
+                p,
+                np.asarray(fp[f"{p.venue}:funding:{p.symbol}.rate"], dtype=float),
+                np.asarray(fp[f"{p.venue}:funding:{p.symbol}.settles"], dtype=bool),
+            )
+            for p, fp in zip(perps, funding_panels, strict=True)
+        ),
+        base_fee_gwei=np.asarray(gas[0], dtype=float),
+        priority_fee_gwei=np.asarray(gas[1], dtype=float),
+        supply_apr={
+            a: np.asarray(panel[f"aave_v3:rates:{a}.supply_rate"], dtype=float)
+            for a in needs.aave_assets
+        },
+        borrow_apr={
+            a: np.asarray(panel[f"aave_v3:rates:{a}.borrow_rate"], dtype=float)
+            for a in needs.aave_assets
+        },
+        benchmark_apy=None
+        if optional is None
+        else np.asarray(optional[f"{BENCHMARK}.apy"], dtype=float),
+        rewards=_rewards(catalog, dataset, available, needs, market, start, end, warnings),
+    )
+    return Inputs(data, tuple(venues), start, end, tuple(warnings))
+
+
+def _require(name: str, available: dict[str, SeriesInfo], dataset: str) -> str:
+    if name not in available:
+        raise DataMissingError(f"dataset {dataset!r} has no series {name!r}, which this mode needs")
+    return name
+
+
+def _spot_source(asset: str, available: dict[str, SeriesInfo], dataset: str) -> str:
+    """The USD price of `asset`: the first CEX spot series present, else Aave's oracle."""
+    candidates = [f"{venue}:spot:{asset}USDT" for venue in SPOT_VENUES]
+    if asset == "ETH":
+        candidates.append("aave_v3:oracle:WETH")
+    for name in candidates:
+        if name in available:
+            return name
+    raise DataMissingError(f"dataset {dataset!r} has no {asset} price; looked for {candidates}")
+
+
+def _optional_panel(
+    catalog: Catalog,
+    dataset: str,
+    available: dict[str, SeriesInfo],
+    name: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    policy: ResolutionPolicy | None,
+) -> Panel | None:
+    if name not in available:
+        return None
+    try:
+        return load_panel(catalog, dataset, [name], start, end, policy)
+    except DataError:
+        return None
+
+
+def _factor_columns(
+    needs: Needs,
+    price_series: dict[str, str],
+    panel: Panel,
+    perps: Sequence[Instrument],
+    funding_panels: Sequence[Panel],
+) -> dict[str, np.ndarray]:
+    ones = np.ones(panel.steps)
+    columns: dict[str, np.ndarray] = {"price:USDT": ones, "price:USDC": ones}
+    for asset, series in price_series.items():
+        columns[f"price:{asset}"] = np.asarray(panel[f"{series}.price"], dtype=float)
+    if needs.lst:
+        lst = f"staking:lst:{needs.lst}"
+        columns[f"protocol_rate:{needs.lst}"] = np.asarray(panel[f"{lst}.protocol_rate"], float)
+        columns[f"market_rate:{needs.lst}"] = np.asarray(panel[f"{lst}.market_rate"], float)
+    for asset in needs.aave_assets:
+        rates = f"aave_v3:rates:{asset}"
+        columns[f"liquidity_index:aave_v3:{asset}"] = np.asarray(
+            panel[f"{rates}.liquidity_index"], float
+        )
+        columns[f"borrow_index:aave_v3:{asset}"] = np.asarray(
+            panel[f"{rates}.variable_borrow_index"], float
+        )
+    for perp, loaded in zip(perps, funding_panels, strict=True):
+        columns[f"mark:{perp}"] = np.asarray(
+            loaded[f"{perp.venue}:perp:{perp.symbol}.price"], float
+        )
+    return columns
+
+
+def _rewards(
+    catalog: Catalog,
+    dataset: str,
+    available: dict[str, SeriesInfo],
+    needs: Needs,
+    market: MarketConfig,
+    start: dt.datetime,
+    end: dt.datetime,
+    warnings: list[str],
+) -> tuple[RewardPayout, ...]:
+    """The payouts inside the window, each token priced without looking ahead."""
+    if not (needs.rewards and needs.lst):
+        return ()
+    name = f"{market.lsts[needs.lst].protocol}:rewards:{needs.lst}"
+    if name not in available:
+        return ()
+    frame = catalog.read(dataset, name).filter(pl.col("ts").is_between(start, end, closed="left"))
+    tokens = {
+        token: catalog.read(dataset, f"uniswap_v3:token:{token}").sort("ts")
+        if f"uniswap_v3:token:{token}" in available
+        else None
+        for token in frame["token"].unique().to_list()
+    }
+    payouts = []
+    quoted = 0
+    for row in frame.sort("ts").iter_rows(named=True):
+        token = str(row["token"])
+        price_eth = _token_price_eth(tokens[token], row["ts"])
+        price_usd = row.get("quoted_price_usd")
+        if price_eth is None:
+            if price_usd is None or not math.isfinite(price_usd):
+                warnings.append(f"{name}: {token} payout at {row['ts']} has no price; skipped")
+                continue
+            quoted += 1
+        payouts.append(
+            RewardPayout(
+                row["ts"],
+                needs.lst,
+                token,
+                float(row["amount_per_lst"]),
+                price_eth,
+                None if price_usd is None else float(price_usd),
+            )
+        )
+    if quoted:
+        warnings.append(
+            f"{name}: {quoted} payout(s) priced at the quoted USD price (no DEX price of the "
+            "token within 24 h before the payout)"
+        )
+    return tuple(payouts)
+
+
+def _token_price_eth(frame: pl.DataFrame | None, at: dt.datetime) -> float | None:
+    """The token's last DEX close in ETH known at `at` (a bar closed by then, <= 24 h old)."""
+    if frame is None:
+        return None
+    known = frame.filter(
+        (pl.col("ts") <= at - dt.timedelta(hours=1)) & (pl.col("ts") > at - TOKEN_PRICE_MAX_AGE)
+    )
+    return None if known.is_empty() else float(known["close"][-1])
+
+
+def _span(start: dt.datetime, end: dt.datetime) -> str:
+    return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC"

@@ -1,0 +1,433 @@
+"""The loop of DESIGN §1 over historical hourly steps, recording everything a run shows.
+
+Per step k: accrue the book to the step's marks (interest, staking, prices); credit
+arrived transfers; settle funding due now; pay reward programmes (sold into the share
+class); let venues and Aave liquidate what the path has made liquidatable; apply the
+step's deposits and withdrawals; then risk, the strategy's decision, execution, and the
+record. The clock is the market's hourly grid; execution is injected.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from basis.analytics import check_attribution, summarize
+from basis.book import CATEGORIES, Book, Breach, Instrument, Kind, exposure, risk
+from basis.config.flows import Flow
+from basis.config.market import MarketConfig
+from basis.config.modes import ModeConfig
+from basis.engine.execution import SimulatedExecution
+from basis.engine.inputs import Inputs
+from basis.engine.market import MarketData, RewardPayout, Snapshot
+from basis.engine.orders import ACCOUNT, Swap
+from basis.engine.result import STATE_CODES, Event, EventKind, RiskState, RunResult
+from basis.errors import BasisError, DataError
+from basis.strategies import State, Strategy
+
+__all__ = ["run"]
+
+Progress = Callable[[int, int], None]
+WITHDRAWAL_BUFFER = 1.005  # unwind slightly more than owed so costs do not leave a remainder
+STATE_OF_BREACH = {
+    Breach.MARGIN_CRITICAL: RiskState.MARGIN_CRITICAL,
+    Breach.HEALTH_FACTOR_LOW: RiskState.HEALTH_FACTOR_LOW,
+    Breach.DELTA_DRIFT: RiskState.DELTA_DRIFT,
+}
+
+
+def run(
+    strategy: Strategy,
+    inputs: Inputs,
+    market: MarketConfig,
+    flows: Sequence[Flow] = (),
+    *,
+    config_record: dict[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run `strategy` over `inputs` and return the recorded, summarised result.
+
+    Raises DataError for a flow outside the window; MechanicsError when the attribution
+    does not reconcile with the equity change (a bug, never hidden).
+    """
+    return _Run(strategy, inputs, market, flows, config_record or {}, progress).result()
+
+
+class _Run:
+    def __init__(
+        self,
+        strategy: Strategy,
+        inputs: Inputs,
+        market: MarketConfig,
+        flows: Sequence[Flow],
+        config_record: dict[str, Any],
+        progress: Progress | None,
+    ) -> None:
+        self.strategy, self.inputs, self.data = strategy, inputs, inputs.data
+        self.config: ModeConfig = strategy.config
+        self.progress = progress
+        self.record = config_record
+        strategy.use_venues(inputs.venues)
+        data = self.data
+        first = data.snapshot(0)
+        self.book = Book(market, self.config.share_class, first.time, first.marks)
+        self.execution = SimulatedExecution(self.book)
+        self.events: list[Event] = []
+        self.warnings: list[str] = list(inputs.warnings)
+        self.flows = _flows_by_step(flows, data)
+        self.rewards = _rewards_by_step(data.rewards, data)
+        self.owed = 0.0
+        self.missing_funding: dict[str, int] = {}
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def result(self) -> RunResult:
+        data, book, config = self.data, self.book, self.config
+        steps = data.steps
+        first = data.snapshot(0)
+        for instrument, amount in self.strategy.deposit(
+            config.initial_capital, self._state(first)
+        ).items():
+            book.deposit(ACCOUNT, instrument, amount)
+        initial_equity = book.equity()
+        previous = _totals(book)
+        equity = np.empty(steps)
+        flows = np.zeros(steps)
+        attribution = np.zeros((steps, len(CATEGORIES)))
+        series = _Series(steps, self.strategy, data)
+        for k in range(steps):
+            snap = first if k == 0 else data.snapshot(k)
+            if k:
+                book.accrue(snap.time, snap.marks)
+            book.settle_transfers()
+            series.funding(k, self._settle_funding(snap))
+            self._pay_rewards(k, snap)
+            self._liquidate(snap)
+            flows[k] = self._flows(k, snap)
+            state = self._state(snap)
+            series.state(k, state)
+            traded = self._decide(state, snap)
+            equity[k] = book.equity()
+            totals = _totals(book)
+            attribution[k] = totals - previous
+            previous = totals
+            series.traded[k] = traded
+            if self.progress is not None:
+                self.progress(k + 1, steps)
+        self._finish_warnings()
+        result = RunResult(
+            run_id=uuid.uuid4().hex,
+            mode=config.mode,
+            share_class=config.share_class,
+            dataset=data.dataset,
+            start=self.inputs.start,
+            end=self.inputs.end,
+            config=self.record,
+            initial_equity=initial_equity,
+            times=data.times.copy(),
+            equity=equity,
+            flows=flows,
+            attribution=attribution,
+            series=series.arrays(),
+            events=tuple(self.events),
+            warnings=tuple(self.warnings),
+        )
+        check_attribution(result)
+        return RunResult(**{**result.__dict__, "summary": summarize(result)})
+
+    def _state(self, snap: Snapshot) -> State:
+        marks = self.book.marks()
+        return State(
+            snapshot=snap,
+            book=self.book,
+            exposure=exposure(self.book, marks),
+            risk=risk(self.book, marks, self.config),
+            venues=self.inputs.venues,
+            owed=self.owed,
+        )
+
+    def _decide(self, state: State, snap: Snapshot) -> float:
+        traded = 0.0
+        for intent in self.strategy.decide(state):
+            traded += self._execute(intent.kind, intent.reason, intent.orders, snap)
+        return traded
+
+    def _execute(
+        self, kind: EventKind, reason: str, orders: Sequence[Any], snap: Snapshot
+    ) -> float:
+        if not orders:
+            return 0.0
+        self.events.append(Event(snap.time, kind, ACCOUNT, "*", reason))
+        fills = self.execution.execute(orders, snap)
+        self.events += fills
+        traded, self.execution.traded = self.execution.traded, 0.0
+        return traded
+
+    # -- venue events ------------------------------------------------------------------------
+
+    def _settle_funding(self, snap: Snapshot) -> dict[str, float]:
+        paid: dict[str, float] = {}
+        for perp, rate in snap.funding.items():
+            if self.book.balance(ACCOUNT, perp) == 0.0:
+                continue
+            if not math.isfinite(rate):
+                self.missing_funding[perp.venue] = self.missing_funding.get(perp.venue, 0) + 1
+                continue
+            paid[perp.venue] = self.book.settle_funding(perp, rate)
+        return paid
+
+    def _pay_rewards(self, k: int, snap: Snapshot) -> None:
+        for payout in self.rewards.get(k, ()):
+            lst = payout.lst
+            held = self.book.balance(ACCOUNT, Instrument.wallet(lst)) + self.book.balance(
+                ACCOUNT, Instrument.aave_supply(lst)
+            )
+            if held <= 0.0:
+                continue
+            eth_usd = snap.marks["price:ETH"]
+            usd = payout.price_eth * eth_usd if payout.price_eth is not None else payout.price_usd
+            assert usd is not None
+            self.book.accrue(snap.time, {f"price:{payout.token}": usd})
+            paid = self.book.pay_rewards(ACCOUNT, lst, payout.token, payout.amount_per_lst)
+            value = paid * usd / snap.marks[f"price:{self.config.share_class}"]
+            self.events.append(
+                Event(
+                    snap.time,
+                    EventKind.REWARDS,
+                    ACCOUNT,
+                    f"wallet:token:{payout.token}",
+                    f"{paid:.6g} {payout.token} on {held:.6g} {lst}",
+                    paid,
+                    value,
+                )
+            )
+            sale = Swap(payout.token, "ETH" if self.config.share_class == "ETH" else "USDT", paid)
+            self.events += self.execution.execute([sale], snap)
+
+    def _liquidate(self, snap: Snapshot) -> None:
+        book = self.book
+        marks = book.marks()
+        for position in risk(book, marks, self.config).aave:
+            if position.health_factor < 1.0:
+                collateral, debt = _aave_pair(book, position.account)
+                try:
+                    done = book.aave_liquidate(position.account, collateral, debt)
+                except BasisError as error:
+                    self.warnings.append(f"{snap.time:%Y-%m-%d %H:%M}: Aave liquidation: {error}")
+                    continue
+                self.events.append(
+                    Event(
+                        snap.time,
+                        EventKind.LIQUIDATION,
+                        position.account,
+                        f"aave_v3:supply:{collateral}",
+                        f"Aave liquidation at HF {position.health_factor:.4f}: repaid "
+                        f"{done.debt_repaid:.6g} {debt}, "
+                        f"seized {done.collateral_seized:.6g} {collateral}",
+                        value=done.debt_repaid,
+                        cost=-done.penalty,
+                    )
+                )
+        for perp in risk(book, book.marks(), self.config).perps:
+            level = perp.liquidation_price
+            size = book.balance(perp.account, perp.instrument)
+            if level is None or size == 0.0:
+                continue
+            if (size < 0.0 and perp.mark >= level) or (size > 0.0 and perp.mark <= level):
+                closed = book.perp_liquidate(perp.account, perp.instrument)
+                self.events.append(
+                    Event(
+                        snap.time,
+                        EventKind.LIQUIDATION,
+                        perp.account,
+                        str(perp.instrument),
+                        f"perp liquidated at {level:.6g} (mark {perp.mark:.6g}), "
+                        f"fee {closed.fee:.6g}",
+                        size,
+                        cost=-closed.fee,
+                    )
+                )
+
+    # -- flows -------------------------------------------------------------------------------
+
+    def _flows(self, k: int, snap: Snapshot) -> float:
+        book, share = self.book, self.config.share_class
+        net = 0.0
+        for flow in self.flows.get(k, ()):
+            if flow.amount > 0.0:
+                for instrument, amount in self.strategy.deposit(
+                    flow.amount, self._state(snap)
+                ).items():
+                    book.deposit(ACCOUNT, instrument, amount)
+                self.events.append(
+                    Event(
+                        snap.time,
+                        EventKind.FLOW,
+                        ACCOUNT,
+                        "*",
+                        f"deposit {flow.amount:,.2f} {share}",
+                        value=flow.amount,
+                    )
+                )
+                net += flow.amount
+                continue
+            amount = -flow.amount
+            equity = book.equity() - self.owed
+            if amount > equity:
+                raise DataError(
+                    f"withdrawal of {amount:,.2f} {share} at {snap.time:%Y-%m-%d %H:%M} exceeds "
+                    f"the equity not already owed ({equity:,.2f})"
+                )
+            self.owed += amount
+            self.events.append(
+                Event(
+                    snap.time,
+                    EventKind.FLOW,
+                    ACCOUNT,
+                    "*",
+                    f"withdrawal of {amount:,.2f} {share} requested",
+                    value=-amount,
+                )
+            )
+            fraction = min(1.0, amount * WITHDRAWAL_BUFFER / equity)
+            for intent in self.strategy.unwind(fraction, self._state(snap)):
+                self._execute(intent.kind, intent.reason, intent.orders, snap)
+        return net + self._pay_out(snap)
+
+    def _pay_out(self, snap: Snapshot) -> float:
+        """Pay what is owed from the wallet's share-class token (USDT: then USDC)."""
+        paid = 0.0
+        tokens = ("ETH",) if self.config.share_class == "ETH" else ("USDT", "USDC")
+        for token in tokens:
+            wallet = Instrument.wallet(token)
+            available = self.book.balance(ACCOUNT, wallet)
+            amount = min(self.owed, available)
+            if amount <= 0.0:
+                continue
+            before = self.book.equity()
+            self.book.withdraw(ACCOUNT, wallet, amount)
+            paid += self.book.equity() - before
+            self.owed = max(self.owed - amount, 0.0)
+            self.events.append(
+                Event(
+                    snap.time,
+                    EventKind.FLOW,
+                    ACCOUNT,
+                    str(wallet),
+                    f"paid out {amount:,.6g} {token}",
+                    value=-amount,
+                )
+            )
+        return paid
+
+    def _finish_warnings(self) -> None:
+        for venue, count in sorted(self.missing_funding.items()):
+            self.warnings.append(
+                f"{venue}: {count} funding settlement(s) missing in the data while a position "
+                "was open; no funding booked for them (never filled)"
+            )
+        if self.owed > 0.0:
+            self.warnings.append(
+                f"{self.owed:,.2f} {self.config.share_class} of withdrawals still unpaid at the "
+                "end (in transit)"
+            )
+
+
+class _Series:
+    """The per-step state paths of a run."""
+
+    def __init__(self, steps: int, strategy: Strategy, data: MarketData) -> None:
+        nan = np.full(steps, np.nan)
+        self.health = nan.copy()
+        self.ltv = nan.copy()
+        self.delta = nan.copy()
+        self.codes = np.zeros(steps)
+        self.traded = np.zeros(steps)
+        self.margin = {v: nan.copy() for v in strategy.weights}
+        self.paid = {v: np.zeros(steps) for v in strategy.weights}
+        self.benchmark = data.benchmark_apy
+
+    def funding(self, k: int, paid: dict[str, float]) -> None:
+        for venue, amount in paid.items():
+            self.paid.setdefault(venue, np.zeros(self.codes.shape[0]))[k] = amount
+
+    def state(self, k: int, state: State) -> None:
+        view = state.risk
+        borrowing = [a for a in view.aave if a.debt_value > 0.0]  # HF applies only with debt
+        if borrowing:
+            worst = min(borrowing, key=lambda a: a.health_factor)
+            self.health[k] = worst.health_factor
+            self.ltv[k] = worst.ltv
+        for m in view.margin:
+            if m.venue in self.margin:
+                self.margin[m.venue][k] = m.margin_ratio
+        self.delta[k] = max(view.delta_drift.values(), default=0.0)
+        worst_state = RiskState.NORMAL
+        if view.alerts:
+            worst_state = STATE_OF_BREACH[view.alerts[0].breach]
+        self.codes[k] = STATE_CODES[worst_state]
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        result = {
+            "health_factor": self.health,
+            "ltv": self.ltv,
+            "net_delta": self.delta,
+            "state": self.codes,
+            "traded": self.traded,
+        }
+        for venue, values in self.margin.items():
+            result[f"margin_ratio:{venue}"] = values
+        for venue, values in self.paid.items():
+            result[f"funding:{venue}"] = values
+        if self.benchmark is not None:
+            result["benchmark_apy"] = self.benchmark
+        return result
+
+
+def _totals(book: Book) -> np.ndarray:
+    attribution = book.attribution()
+    return np.array([attribution[c] for c in CATEGORIES])
+
+
+def _aave_pair(book: Book, account: str) -> tuple[str, str]:
+    """The largest collateral and debt assets of `account` (the pair a liquidator takes)."""
+    best: dict[Kind, tuple[float, str]] = {}
+    for holding in book.holdings():
+        if holding.account != account or holding.instrument.kind not in (Kind.SUPPLY, Kind.DEBT):
+            continue
+        value = abs(book.balance(account, holding.instrument))
+        symbol = holding.instrument.symbol
+        current = best.get(holding.instrument.kind)
+        if current is None or value > current[0]:
+            best[holding.instrument.kind] = (value, symbol)
+    return best[Kind.SUPPLY][1], best[Kind.DEBT][1]
+
+
+def _flows_by_step(flows: Sequence[Flow], data: MarketData) -> dict[int, list[Flow]]:
+    index = {int(t): k for k, t in enumerate(data.times)}
+    result: dict[int, list[Flow]] = {}
+    for flow in flows:
+        k = index.get(int(flow.time.timestamp()))
+        if k is None:
+            raise DataError(
+                f"flow at {flow.time:%Y-%m-%d %H:%M} is outside the run's window "
+                f"{data.time(0):%Y-%m-%d %H:%M} → {data.time(data.steps - 1):%Y-%m-%d %H:%M} UTC"
+            )
+        result.setdefault(k, []).append(flow)
+    return result
+
+
+def _rewards_by_step(
+    payouts: Sequence[RewardPayout], data: MarketData
+) -> dict[int, list[RewardPayout]]:
+    index = {int(t): k for k, t in enumerate(data.times)}
+    result: dict[int, list[RewardPayout]] = {}
+    for payout in payouts:
+        k = index.get(int(payout.time.timestamp()))
+        if k is not None:
+            result.setdefault(k, []).append(payout)
+    return result

@@ -1,0 +1,120 @@
+"""The market a run sees: the panel's columns mapped onto the book's factor names.
+
+`MarketData` is built once per run from a `Panel`; `snapshot(k)` is what was knowable at
+step k (the panel never reads ahead). USD stablecoins are the numeraire: `price:USDT` and
+`price:USDC` are 1 (their depeg is not modelled).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from basis.book import Instrument
+from basis.book import factors as f
+
+__all__ = ["STABLE_PRICES", "FundingFeed", "MarketData", "RewardPayout", "Snapshot"]
+
+Floats = npt.NDArray[np.float64]
+Bools = npt.NDArray[np.bool_]
+STABLE_PRICES = {"USDT": 1.0, "USDC": 1.0}
+
+
+@dataclass(frozen=True, slots=True)
+class FundingFeed:
+    """A perp's funding: `rate[k]` at settlement steps (NaN where the data has none)."""
+
+    instrument: Instrument
+    rate: Floats
+    settles: Bools
+
+
+@dataclass(frozen=True, slots=True)
+class RewardPayout:
+    """One reward programme payout on an LST: tokens per LST held at `time`.
+
+    The token is priced in ETH from its DEX series when that has a price at or before the
+    payout (`price_eth`), else at the payout's quoted USD price (`price_usd`).
+    """
+
+    time: datetime
+    lst: str
+    token: str
+    amount_per_lst: float
+    price_eth: float | None
+    price_usd: float | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What is known at one step: factor marks, funding due now, gas, rates, benchmark."""
+
+    step: int
+    time: datetime
+    marks: Mapping[str, float]
+    funding: Mapping[Instrument, float]  # settlements at this step (NaN: missing in the data)
+    base_fee_gwei: float
+    priority_fee_gwei: float
+    supply_apr: Mapping[str, float]
+    borrow_apr: Mapping[str, float]
+    benchmark_apy: float
+
+
+@dataclass(frozen=True)
+class MarketData:
+    """Hourly factor paths for the book plus the feeds the engine settles from."""
+
+    dataset: str
+    times: npt.NDArray[np.int64]
+    names: tuple[str, ...]
+    values: Floats  # (T, len(names))
+    funding: tuple[FundingFeed, ...] = ()
+    base_fee_gwei: Floats = field(default_factory=lambda: np.zeros(0))
+    priority_fee_gwei: Floats = field(default_factory=lambda: np.zeros(0))
+    supply_apr: Mapping[str, Floats] = field(default_factory=dict)
+    borrow_apr: Mapping[str, Floats] = field(default_factory=dict)
+    benchmark_apy: Floats | None = None
+    rewards: tuple[RewardPayout, ...] = ()
+
+    @property
+    def steps(self) -> int:
+        return int(self.times.shape[0])
+
+    def time(self, k: int) -> datetime:
+        return datetime.fromtimestamp(int(self.times[k]), UTC)
+
+    def marks(self, k: int) -> dict[str, float]:
+        return dict(zip(self.names, self.values[k].tolist(), strict=True))
+
+    def snapshot(self, k: int) -> Snapshot:
+        funding = {feed.instrument: float(feed.rate[k]) for feed in self.funding if feed.settles[k]}
+        bench = math.nan if self.benchmark_apy is None else float(self.benchmark_apy[k])
+        return Snapshot(
+            step=k,
+            time=self.time(k),
+            marks=self.marks(k),
+            funding=funding,
+            base_fee_gwei=float(self.base_fee_gwei[k]),
+            priority_fee_gwei=float(self.priority_fee_gwei[k]),
+            supply_apr={a: float(v[k]) for a, v in self.supply_apr.items()},
+            borrow_apr={a: float(v[k]) for a, v in self.borrow_apr.items()},
+            benchmark_apy=bench,
+        )
+
+
+def factor_names_for(
+    prices: Sequence[str], lsts: Sequence[str], aave_assets: Sequence[str], perps: Sequence[str]
+) -> list[str]:
+    """The factor names a run marks, in a stable order."""
+    names = [f.price(asset) for asset in (*STABLE_PRICES, *prices)]
+    for lst in lsts:
+        names += [f.protocol_rate(lst), f.market_rate(lst)]
+    for asset in aave_assets:
+        names += [f.liquidity_index(asset), f.borrow_index(asset)]
+    names += [f.mark(Instrument.parse(perp)) for perp in perps]
+    return names

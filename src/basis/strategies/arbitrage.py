@@ -1,0 +1,127 @@
+"""`funding_arbitrage`: long the perp where funding is cheap, short it where it is rich.
+
+The signal is the trailing 24 h mean funding spread in APR (short venue − long venue, each
+rate annualised by its own settlement interval), less the round trip's fees and slippage
+amortised over 30 days. Enter above `entry_spread_apr`, exit below `exit_spread_apr`.
+Each venue holds half the equity as margin; each leg's notional is
+`margin / margin_target`. A venue below `margin_critical` makes both legs shrink.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from basis.book import Instrument
+from basis.engine.inputs import Needs
+from basis.engine.orders import Order, Perp, Send
+from basis.engine.result import EventKind
+from basis.strategies.base import Intent, State, Strategy
+
+__all__ = ["FundingArbitrage"]
+
+BASE = "ETH"
+WINDOW_HOURS = 24
+AMORTISE_DAYS = 30.0
+HOURS_PER_YEAR = 8760.0
+
+
+@dataclass
+class FundingArbitrage(Strategy):
+    """Two opposite perp legs on two venues with different funding."""
+
+    description = "Long the perp on the venue paying less, short where it pays more."
+    _history: dict[str, deque[tuple[float, float]]] = field(default_factory=dict)
+    _last: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def venues(self) -> tuple[str, str]:
+        arb = self.config.funding_arbitrage
+        return arb.long_venue, arb.short_venue
+
+    def needs(self) -> Needs:
+        return Needs(prices=(BASE,), perp_base=BASE, perp_venues=self.venues)
+
+    def use_venues(self, venues: Sequence[str]) -> None:
+        self.weights = {venue: 0.5 for venue in self.venues if venue in venues}
+
+    def deposit(self, amount: float, state: State) -> dict[Instrument, float]:
+        return {Instrument.token(v, self.perp(v, BASE).quote): amount / 2.0 for v in self.venues}
+
+    def spread_apr(self, state: State) -> float:
+        """Trailing mean of short-venue APR − long-venue APR over the last 24 h."""
+        now = state.snapshot.time.timestamp()
+        for perp, rate in state.snapshot.funding.items():
+            if math.isfinite(rate):
+                hours = self.market.venue(perp.venue).funding.interval_hours
+                history = self._history.setdefault(perp.venue, deque())
+                history.append((now, rate * HOURS_PER_YEAR / hours))
+        means = {}
+        for venue in self.venues:
+            history = self._history.get(venue, deque())
+            while history and history[0][0] <= now - WINDOW_HOURS * 3600:
+                history.popleft()
+            if not history:
+                return math.nan
+            means[venue] = math.fsum(apr for _, apr in history) / len(history)
+        long_venue, short_venue = self.venues
+        return means[short_venue] - means[long_venue]
+
+    def round_trip_apr(self, state: State) -> float:
+        """Taker fees and slippage of opening and closing both legs, amortised, in APR."""
+        cost = 0.0
+        for venue in self.venues:
+            config = self.market.venue(venue)
+            cost += 2.0 * (config.perp_fees.taker + config.perp_slippage.bps[0] / 1e4)
+        return cost * 365.0 / AMORTISE_DAYS
+
+    def decide(self, state: State) -> list[Intent]:
+        spread = self.spread_apr(state) - self.round_trip_apr(state)
+        long_venue, short_venue = self.venues
+        long_perp, short_perp = self.perp(long_venue, BASE), self.perp(short_venue, BASE)
+        open_ = state.held(short_perp) != 0.0 or state.held(long_perp) != 0.0
+        price = state.price(BASE)
+        starving = [m for m in state.risk.margin if m.margin_ratio < self.config.margin_critical]
+        if open_ and starving:
+            halve = (
+                Perp(long_perp, -state.held(long_perp) / 2.0),
+                Perp(short_perp, -state.held(short_perp) / 2.0),
+            )
+            reason = f"{starving[0].venue} margin ratio {starving[0].margin_ratio:.3f}: halve"
+            return [Intent(EventKind.MARGIN_TOP_UP, reason, halve)]
+        if not open_ and spread > self.config.funding_arbitrage.entry_spread_apr:
+            cash = min(
+                state.held(Instrument.token(v, self.perp(v, BASE).quote)) for v in self.venues
+            )
+            size = cash / self.config.margin_target / price
+            if size * price <= 1.0:
+                return []
+            orders: list[Order] = [Perp(long_perp, size), Perp(short_perp, -size)]
+            return [
+                Intent(EventKind.REBALANCE, f"enter: net spread {spread:.2%} APR", tuple(orders))
+            ]
+        if open_ and spread < self.config.funding_arbitrage.exit_spread_apr:
+            orders = [
+                Perp(long_perp, -state.held(long_perp)),
+                Perp(short_perp, -state.held(short_perp)),
+            ]
+            return [
+                Intent(
+                    EventKind.REBALANCE,
+                    f"exit: net spread {spread:.2%} APR",
+                    tuple(o for o in orders if isinstance(o, Perp) and o.size != 0.0),
+                )
+            ]
+        return []
+
+    def unwind(self, fraction: float, state: State) -> list[Intent]:
+        orders: list[Order] = []
+        for venue in self.venues:
+            perp = self.perp(venue, BASE)
+            if state.held(perp) != 0.0:
+                orders.append(Perp(perp, -state.held(perp) * fraction))
+            cash = Instrument.token(venue, perp.quote)
+            orders.append(Send(cash, Instrument.wallet(perp.quote), state.held(cash) * fraction))
+        return [Intent(EventKind.REBALANCE, f"unwind {fraction:.2%}", tuple(orders))]

@@ -1,0 +1,139 @@
+"""What every strategy shares: the read-only state it decides on, intents, and helpers.
+
+A strategy never touches a venue: it reads `State` and returns `Intent`s (a reason and the
+orders that carry it out); the engine hands the orders to the injected execution. The
+same object runs in a backtest and live.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from basis.book import Book, Exposure, Instrument, Kind, Risk
+from basis.book import factors as f
+from basis.config.market import MarketConfig
+from basis.config.modes import ModeConfig
+from basis.engine.inputs import Needs, perp_instrument
+from basis.engine.market import Snapshot
+from basis.engine.orders import ACCOUNT, Order, Perp
+from basis.engine.result import EventKind
+from basis.mechanics import gas
+
+__all__ = ["Intent", "State", "Strategy"]
+
+
+@dataclass(frozen=True)
+class State:
+    """What a strategy sees at one step. `book` is for reading only."""
+
+    snapshot: Snapshot
+    book: Book
+    exposure: Exposure
+    risk: Risk
+    venues: tuple[str, ...]  # perp venues with data for the run
+    owed: float = 0.0  # share-class amount withdrawn but not yet paid out
+
+    @property
+    def equity(self) -> float:
+        return self.exposure.equity
+
+    def price(self, asset: str) -> float:
+        """USD price of `asset` now."""
+        return self.snapshot.marks[f.price(asset)]
+
+    def held(self, instrument: Instrument) -> float:
+        return self.book.balance(ACCOUNT, instrument)
+
+    def wallet(self, asset: str) -> float:
+        return self.held(Instrument.wallet(asset))
+
+    def gas_cost(self, operation: str) -> float:
+        """The gas of `operation` now, in ETH."""
+        units = self.book.market.gas.units_for(operation)
+        snap = self.snapshot
+        return gas.gas_cost_eth(units, snap.base_fee_gwei, snap.priority_fee_gwei)
+
+    def in_transit(self) -> bool:
+        """True while a transfer between venues has not arrived."""
+        return any(
+            h.instrument.kind is Kind.TRANSFER and h.quantity > 0.0 for h in self.book.holdings()
+        )
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Why the strategy acts (`kind`, `reason`) and the orders that carry it out."""
+
+    kind: EventKind
+    reason: str
+    orders: tuple[Order, ...]
+
+
+@dataclass
+class Strategy:
+    """Base of every mode: configuration, the market, and the shared hedge helpers."""
+
+    config: ModeConfig
+    market: MarketConfig
+    weights: Mapping[str, float] = field(default_factory=dict)
+
+    description = ""
+
+    def needs(self) -> Needs:
+        raise NotImplementedError
+
+    def deposit(self, amount: float, state: State) -> dict[Instrument, float]:
+        """Where a deposit of `amount` (share class) lands: instrument → units."""
+        return {Instrument.wallet(self.config.share_class): amount}
+
+    def decide(self, state: State) -> list[Intent]:
+        raise NotImplementedError
+
+    def unwind(self, fraction: float, state: State) -> list[Intent]:
+        """Orders that bring `fraction` of equity to the wallet's share-class token."""
+        raise NotImplementedError
+
+    # -- shared helpers ----------------------------------------------------------------------
+
+    def use_venues(self, venues: Sequence[str]) -> None:
+        """Renormalise the hedge allocation over the venues that have data."""
+        allocation = {v: w for v, w in self.config.hedge_allocation.items() if v in venues}
+        total = math.fsum(allocation.values())
+        self.weights = {v: w / total for v, w in allocation.items() if w > 0.0} if total else {}
+
+    def perp(self, venue: str, base: str) -> Instrument:
+        return perp_instrument(self.market, venue, base)
+
+    def hedge_orders(self, state: State, base: str, target_short: float) -> list[Order]:
+        """Perp orders that bring each venue's size to `−target_short × weight`."""
+        orders: list[Order] = []
+        for venue, weight in self.weights.items():
+            perp = self.perp(venue, base)
+            change = -target_short * weight - state.held(perp)
+            if abs(change) * state.price(base) > 1.0:
+                orders.append(Perp(perp, change))
+        return orders
+
+    def spot_delta(self, state: State, base: str) -> float:
+        """Units of `base` held outside perps (LSTs count at their market rate in ETH)."""
+        perps = math.fsum(state.held(self.perp(v, base)) for v in state.venues if v in self.weights)
+        return state.exposure.delta.get(base, 0.0) - perps
+
+    def drift(self, state: State, base: str) -> float:
+        """|net delta value| / equity for `base`."""
+        if state.equity <= 0.0:
+            return math.inf
+        return abs(state.exposure.delta_value.get(base, 0.0)) / state.equity
+
+    def deployable(self, state: State, asset: str) -> float:
+        """Wallet `asset` above what is owed to withdrawals and the reserve."""
+        reserve = state.owed + self.config.reserve_ratio * max(state.equity, 0.0)
+        share = state.price(self.config.share_class)
+        return state.wallet(asset) - reserve * share / state.price(asset)
+
+    def spendable(self, state: State, asset: str, *operations: str) -> float:
+        """`deployable` less twice the gas of `operations` (bought from it when not ETH)."""
+        eth = 2.0 * sum(state.gas_cost(op) for op in operations)
+        return self.deployable(state, asset) - eth * state.price("ETH") / state.price(asset)

@@ -1,0 +1,155 @@
+"""The Aave leveraged staking loop as atomic order groups (DESIGN §3.1).
+
+Collateral is the LST in e-mode, debt is WETH. Every change is one flash-loan group, so
+it fills whole or not at all: entry/relever (flash WETH → unwrap → stake → supply →
+borrow → repay the flash loan) and deleverage (flash WETH → repay debt → withdraw LST →
+sell it on the DEX → wrap → repay the flash loan). Sizes solve for the target LTV at the
+oracle (protocol) rate with the flash fee and the DEX slippage of the sale.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from basis.book import Instrument
+from basis.engine.orders import ALL, Aave, Flash, Group, LstSell, Order, SetEmode, Stake, Swap
+from basis.mechanics import trading
+from basis.strategies.base import State
+
+__all__ = [
+    "EMODE",
+    "Loop",
+    "delever",
+    "enter",
+    "loop_state",
+    "release",
+    "release_fraction",
+    "relever",
+]
+
+EMODE = "ETH"
+DEBT = "WETH"
+
+
+@dataclass(frozen=True)
+class Loop:
+    """The loop now: LST collateral, WETH debt, rates and its oracle LTV."""
+
+    lst: str
+    collateral: float  # LST units supplied
+    debt: float  # WETH owed
+    protocol_rate: float
+    market_rate: float
+
+    @property
+    def ltv(self) -> float:
+        value = self.collateral * self.protocol_rate
+        return self.debt / value if value > 0.0 else 0.0
+
+    @property
+    def net_eth(self) -> float:
+        """Equity of the loop in ETH at the market rate (what hedging must cover)."""
+        return self.collateral * self.market_rate - self.debt
+
+
+def loop_state(state: State, lst: str) -> Loop:
+    marks = state.snapshot.marks
+    return Loop(
+        lst,
+        state.held(Instrument.aave_supply(lst)),
+        state.held(Instrument.aave_debt(DEBT)),
+        marks[f"protocol_rate:{lst}"],
+        marks[f"market_rate:{lst}"],
+    )
+
+
+def enter(state: State, lst: str, eth: float, target_ltv: float) -> list[Order]:
+    """Add `eth` of wallet ETH as equity at `target_ltv` (e-mode is entered first if needed)."""
+    fee = state.book.market.dex.flash_loan_fee
+    flash = eth * target_ltv / (1.0 - target_ltv)
+    orders: list[Order] = []
+    if state.book.emode("main") != EMODE:
+        orders.append(SetEmode(EMODE))
+    orders.append(_relever_group("loop entry", lst, flash, fee, stake=eth + flash))
+    return orders
+
+
+def relever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
+    """Borrow more to bring the LTV up to `target_ltv`."""
+    fee = state.book.market.dex.flash_loan_fee
+    value = loop.collateral * loop.protocol_rate
+    extra = (target_ltv * value - loop.debt) / (1.0 + fee - target_ltv)
+    if extra <= 0.0:
+        return []
+    return [_relever_group("relever", loop.lst, extra, fee, stake=extra)]
+
+
+def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
+    """Repay debt with sold collateral to bring the LTV down to `target_ltv`."""
+    fee = state.book.market.dex.flash_loan_fee
+    cost = _sale_factor(state, loop, loop.debt * 0.1)
+    k = loop.protocol_rate * (1.0 + fee) / cost
+    repay = (loop.debt - target_ltv * loop.collateral * loop.protocol_rate) / (1.0 - k * target_ltv)
+    if repay <= 0.0:
+        return []
+    cost = _sale_factor(state, loop, repay)
+    sell = repay * (1.0 + fee) / cost * (1.0 + 1e-6)
+    return [_delever_group("deleverage", loop.lst, repay, min(sell, loop.collateral), fee)]
+
+
+def release(state: State, loop: Loop, fraction: float) -> list[Order]:
+    """Unwind `fraction` of the loop pro rata; the freed equity lands as wallet ETH."""
+    fee = state.book.market.dex.flash_loan_fee
+    fraction = min(fraction, 1.0)
+    repay = loop.debt * fraction
+    withdraw = loop.collateral * fraction
+    if fraction >= 1.0:
+        return [_delever_group("loop exit", loop.lst, repay, ALL, fee, repay_all=True)]
+    return [_delever_group("loop release", loop.lst, repay, withdraw, fee)]
+
+
+def release_fraction(state: State, loop: Loop, eth: float) -> float:
+    """The share of the loop to unwind so that about `eth` of ETH lands in the wallet."""
+    fee = state.book.market.dex.flash_loan_fee
+    sold = loop.collateral * _sale_factor(state, loop, loop.collateral * loop.market_rate)
+    freed = sold - loop.debt * (1.0 + fee)
+    return 1.0 if freed <= 0.0 else min(eth / freed, 1.0)
+
+
+def _relever_group(label: str, lst: str, flash: float, fee: float, stake: float) -> Group:
+    return Group(
+        label,
+        (
+            Flash(DEBT, flash),
+            Swap(DEBT, "ETH", flash),
+            Stake(lst, stake),
+            Aave("supply", lst, ALL),
+            Aave("borrow", DEBT, flash + flash * fee),  # the same float the flash repayment takes
+            Flash(DEBT, flash, repay=True),
+        ),
+        gas="atomic_entry",
+    )
+
+
+def _delever_group(
+    label: str, lst: str, repay: float, withdraw: float, fee: float, *, repay_all: bool = False
+) -> Group:
+    return Group(
+        label,
+        (
+            Flash(DEBT, repay),
+            Aave("repay", DEBT, ALL if repay_all else repay),
+            Aave("withdraw", lst, withdraw),
+            LstSell(lst, ALL),
+            Swap("ETH", DEBT, repay + repay * fee),
+            Flash(DEBT, repay, repay=True),
+        ),
+        gas="atomic_deleverage_one_swap",
+    )
+
+
+def _sale_factor(state: State, loop: Loop, eth: float) -> float:
+    """ETH received per LST sold, over the market rate: 1 − DEX slippage at that size."""
+    curve = state.book.market.lsts[loop.lst].dex_slippage
+    bps = trading.slippage_bps(curve, eth * state.price("ETH"))
+    return loop.market_rate * (1.0 - bps / 1e4)

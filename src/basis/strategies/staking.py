@@ -1,0 +1,91 @@
+"""ETH share-class staking modes: `eth_staking_only` and `eth_leveraged` (the Aave loop)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from basis.book import Instrument
+from basis.engine.inputs import Needs
+from basis.engine.orders import LstSell, Stake
+from basis.engine.result import EventKind
+from basis.strategies import loop
+from basis.strategies.base import Intent, State, Strategy
+from basis.strategies.lending import DUST_USD
+
+__all__ = ["LeveragedStaking", "StakingOnly", "loop_intents"]
+
+
+@dataclass
+class StakingOnly(Strategy):
+    """Hold the LST; earn its rate growth and the reward programmes (sold into ETH)."""
+
+    description = "Stake ETH into weETH or wstETH; earn staking yield and rewards."
+
+    def needs(self) -> Needs:
+        return Needs(prices=("ETH",), lst=self.config.lst, onchain=True, rewards=True)
+
+    def decide(self, state: State) -> list[Intent]:
+        idle = self.spendable(state, "ETH", "stake_deposit")
+        if idle * state.price("ETH") <= DUST_USD:
+            return []
+        stake = Stake(self.config.lst, idle)
+        return [Intent(EventKind.REBALANCE, f"stake {idle:,.6g} idle ETH", (stake,))]
+
+    def unwind(self, fraction: float, state: State) -> list[Intent]:
+        held = state.wallet(self.config.lst) * fraction
+        sell = LstSell(self.config.lst, held)
+        return [Intent(EventKind.REBALANCE, f"sell {fraction:.2%} of the LST", (sell,))]
+
+
+@dataclass
+class LeveragedStaking(Strategy):
+    """The LST supplied in e-mode against WETH debt at the target LTV, kept in its band."""
+
+    description = "Stake, supply the LST to Aave in e-mode, borrow WETH, loop to target LTV."
+
+    def needs(self) -> Needs:
+        lst = self.config.lst
+        return Needs(
+            prices=("ETH",), lst=lst, aave_assets=(lst, "WETH"), onchain=True, rewards=True
+        )
+
+    def decide(self, state: State) -> list[Intent]:
+        intents = loop_intents(self, state)
+        idle = self.spendable(state, "ETH", "atomic_entry", "set_emode")
+        if not intents and idle * state.price("ETH") > DUST_USD:
+            orders = loop.enter(state, self.config.lst, idle, self.config.effective_target_ltv)
+            reason = f"loop {idle:,.6g} idle ETH at LTV {self.config.effective_target_ltv:.4f}"
+            intents.append(Intent(EventKind.REBALANCE, reason, tuple(orders)))
+        return intents
+
+    def unwind(self, fraction: float, state: State) -> list[Intent]:
+        current = loop.loop_state(state, self.config.lst)
+        orders = loop.release(state, current, fraction)
+        return [Intent(EventKind.REBALANCE, f"release {fraction:.2%} of the loop", tuple(orders))]
+
+
+def loop_intents(strategy: Strategy, state: State) -> list[Intent]:
+    """Risk override and band for a loop: HF below critical or LTV above band → delever;
+    LTV below band → relever. Returns at most one intent."""
+    config = strategy.config
+    current = loop.loop_state(state, config.lst)
+    if current.collateral <= 0.0 or current.debt <= 0.0:
+        return []
+    target = config.effective_target_ltv
+    low, high = config.ltv_band
+    health = min((a.health_factor for a in state.risk.aave), default=float("inf"))
+    if health < config.hf_critical:
+        reason = f"health factor {health:.4f} below {config.hf_critical}: delever to {target:.4f}"
+        return [Intent(EventKind.DELEVERAGE, reason, tuple(loop.delever(state, current, target)))]
+    if current.ltv > target + high:
+        reason = f"LTV {current.ltv:.4f} above band {target + high:.4f}: delever"
+        return [Intent(EventKind.DELEVERAGE, reason, tuple(loop.delever(state, current, target)))]
+    if current.ltv < target + low:
+        reason = f"LTV {current.ltv:.4f} below band {target + low:.4f}: relever"
+        orders = loop.relever(state, current, target)
+        return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
+    return []
+
+
+def lst_units(state: State, lst: str) -> float:
+    return state.held(Instrument.wallet(lst))
