@@ -20,7 +20,7 @@ from basis.config.modes import ModeConfig
 from basis.data.catalog import REAL, Catalog, scenario_dataset
 from basis.data.resolve import ResolutionPolicy
 from basis.data.scenario import load_scenario, write_scenario
-from basis.engine.inputs import Inputs, load_inputs
+from basis.engine.inputs import Inputs, Needs, load_inputs
 from basis.engine.loop import Progress, run
 from basis.engine.result import RunResult
 from basis.errors import ConfigError, DataMissingError
@@ -89,20 +89,26 @@ def run_backtest(
 
 def _inputs(
     request: Backtest,
-    needs: Any,
+    needs: Needs,
     catalog: Catalog,
     configs: Path,
     market: MarketConfig,
     policy: ResolutionPolicy | None,
 ) -> Inputs:
+    arbitrage = request.mode == "funding_arbitrage" and request.dataset == REAL
     try:
-        return load_inputs(
+        inputs = load_inputs(
             catalog, request.dataset, needs, market, request.start, request.end, policy
         )
     except DataMissingError as error:
-        if request.mode != "funding_arbitrage" or request.dataset != REAL:
+        if not arbitrage:
             raise
         reason = str(error)
+    else:
+        missing = sorted(set(needs.perp_venues) - set(inputs.venues))
+        if not (arbitrage and missing):
+            return inputs
+        reason = f"no {needs.perp_base} perp data for {', '.join(missing)}"
     # funding_arbitrage needs perp DEX venues the real data does not have: run on scenario.
     dataset = scenario_dataset(FALLBACK_SCENARIO)
     if dataset not in catalog.datasets():
