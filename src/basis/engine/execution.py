@@ -89,11 +89,13 @@ class SimulatedExecution:
         operation = _gas_operation(order) if pay_gas else None
         if operation is None:
             return self._apply(order, snap)
+        traded = self.traded
         try:
             with self.book.atomic():
                 self._pay_gas(order.account, operation, snap)
                 return self._apply(order, snap)
         except InsufficientBalanceError:
+            self.traded = traded  # the rolled-back attempt traded nothing
             # The wallet cannot fund gas before the order (e.g. an Aave withdrawal into
             # an empty wallet): pay it from what the order brings in.
             result = self._apply(order, snap)

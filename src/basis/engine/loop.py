@@ -214,6 +214,10 @@ class _Run:
         for position in risk(book, marks, self.config).aave:
             if position.health_factor < 1.0:
                 collateral, debt = _aave_pair(book, position.account)
+                debt_value = (
+                    marks[f"price:{debt}".replace("WETH", "ETH")]
+                    / marks[f"price:{self.config.share_class}"]
+                )
                 try:
                     done = book.aave_liquidate(position.account, collateral, debt)
                 except BasisError as error:
@@ -228,8 +232,8 @@ class _Run:
                         f"Aave liquidation at HF {position.health_factor:.4f}: repaid "
                         f"{done.debt_repaid:.6g} {debt}, "
                         f"seized {done.collateral_seized:.6g} {collateral}",
-                        value=done.debt_repaid,
-                        cost=-done.penalty,
+                        value=done.debt_repaid * debt_value,
+                        cost=-done.penalty * debt_value,
                     )
                 )
         for perp in risk(book, book.marks(), self.config).perps:

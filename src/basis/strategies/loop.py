@@ -4,7 +4,7 @@ Collateral is the LST in e-mode, debt is WETH. Every change is one flash-loan gr
 it fills whole or not at all: entry/relever (flash WETH → unwrap → stake → supply →
 borrow → repay the flash loan) and deleverage (flash WETH → repay debt → withdraw LST →
 sell it on the DEX → wrap → repay the flash loan). Sizes solve for the target LTV at the
-oracle (protocol) rate with the flash fee and the DEX slippage of the sale.
+LST market rate (see `Loop.ltv`) with the flash fee and the DEX slippage of the sale.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 EMODE = "ETH"
+SALE_BUFFER = 1e-4  # sell this much more LST than the flash repayment needs; the rest stays ETH
 DEBT = "WETH"
 
 
@@ -43,7 +44,13 @@ class Loop:
 
     @property
     def ltv(self) -> float:
-        value = self.collateral * self.protocol_rate
+        """Debt over collateral at the LST's market rate: what the collateral would sell for.
+
+        Aave values it at the protocol rate (HF is unaffected by a depeg), but a loop that
+        must be unwound sells at the market rate, so the band is kept on this, more
+        conservative, LTV (it is why the target has the `max_stake_spread_move` buffer).
+        """
+        value = self.collateral * self.market_rate
         return self.debt / value if value > 0.0 else 0.0
 
     @property
@@ -77,8 +84,9 @@ def enter(state: State, lst: str, eth: float, target_ltv: float) -> list[Order]:
 def relever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
     """Borrow more to bring the LTV up to `target_ltv`."""
     fee = state.book.market.dex.flash_loan_fee
-    value = loop.collateral * loop.protocol_rate
-    extra = (target_ltv * value - loop.debt) / (1.0 + fee - target_ltv)
+    value = loop.collateral * loop.market_rate
+    peg = loop.market_rate / loop.protocol_rate  # staked ETH is worth this at market
+    extra = (target_ltv * value - loop.debt) / (1.0 + fee - target_ltv * peg)
     if extra <= 0.0:
         return []
     return [_relever_group("relever", loop.lst, extra, fee, stake=extra)]
@@ -88,12 +96,13 @@ def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
     """Repay debt with sold collateral to bring the LTV down to `target_ltv`."""
     fee = state.book.market.dex.flash_loan_fee
     cost = _sale_factor(state, loop, loop.debt * 0.1)
-    k = loop.protocol_rate * (1.0 + fee) / cost
-    repay = (loop.debt - target_ltv * loop.collateral * loop.protocol_rate) / (1.0 - k * target_ltv)
+    k = loop.market_rate * (1.0 + fee) / cost
+    repay = (loop.debt - target_ltv * loop.collateral * loop.market_rate) / (1.0 - k * target_ltv)
     if repay <= 0.0:
         return []
-    cost = _sale_factor(state, loop, repay)
-    sell = repay * (1.0 + fee) / cost * (1.0 + 1e-6)
+    sell = repay * (1.0 + fee) / cost
+    cost = _sale_factor(state, loop, sell * loop.market_rate)  # priced at the sale's notional
+    sell = repay * (1.0 + fee) / cost * (1.0 + SALE_BUFFER)
     return [_delever_group("deleverage", loop.lst, repay, min(sell, loop.collateral), fee)]
 
 

@@ -100,7 +100,7 @@ class MarketNeutral(Strategy):
         if self.leveraged:
             intents = loop_intents(self, state)
             if intents and intents[0].kind is EventKind.DELEVERAGE:
-                return intents
+                return intents + self._rehedge(state)
         else:
             intents = []
         idle = self.spendable(state, "USDT", "token_swap", "atomic_entry", "set_emode")
@@ -117,15 +117,21 @@ class MarketNeutral(Strategy):
                 )
             ]
         if self.drift(state, BASE) > self.config.delta_tolerance:
-            orders = self.hedge_orders(state, BASE, self.spot_delta(state, BASE))
-            reason = f"net delta {self.drift(state, BASE):.4f} of equity: re-hedge"
-            return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
+            return self._rehedge(state)
         if not state.in_transit() and state.equity > 0.0:
             share = self.leg_eth(state) * price / state.equity
             excess = share - self.config.stake_allocation
             if abs(excess) > self.config.rebalance_threshold:
                 return [self._rebalance(state, excess * state.equity)]
         return intents
+
+    def _rehedge(self, state: State) -> list[Intent]:
+        """Perp orders that bring net delta back to zero, when it drifted beyond tolerance."""
+        if self.drift(state, BASE) <= self.config.delta_tolerance:
+            return []
+        orders = self.hedge_orders(state, BASE, self.spot_delta(state, BASE))
+        reason = f"net delta {self.drift(state, BASE):.4f} of equity: re-hedge"
+        return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
 
     def _top_up(
         self, state: State, venue: str, balance: float, notional: float, ratio: float
