@@ -227,6 +227,8 @@ def test_group_that_fills_is_one_trade_event_with_its_costs() -> None:
 
 
 def test_group_retried_after_gas_counts_its_traded_notional_once() -> None:
+    # Gas first leaves 3,000 − 4.32 / 0.9995 USDT: the 2,000 swap fails, the group is rolled
+    # back and retried with the gas paid after; only the retry's 3,000 was traded.
     book = account(**{"wallet:token:USDT": 3_000.0})
     execution = SimulatedExecution(book)
     group = Group(

@@ -217,7 +217,7 @@ def test_health_factor_below_critical_is_delevered_in_that_step(catalog: Catalog
 
 
 def test_health_factor_below_critical_raises_a_deleverage_override(catalog: Catalog) -> None:
-    # What works today: the override fires at once and is reported in the risk state.
+    # The override fires at once and the step is reported in the health_factor_low state.
     inputs = inputs_for(catalog, "eth_leveraged", DEFAULT, START, END)
     result = run_on("eth_leveraged", shocked(inputs, SHOCK, {WEETH_RATES: 0.975}))
     k = step_of(result, SHOCK)
