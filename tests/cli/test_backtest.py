@@ -12,22 +12,9 @@ from basis.data.catalog import Catalog
 from basis.data.scenario import load_scenario, write_scenario
 from basis.strategies import MODES
 from tests.cli.runner import run
+from tests.cli.test_results import RUN_JSON_KEYS
 from tests.conftest import CONFIGS
 
-KEYS = [
-    "mode",
-    "share_class",
-    "start",
-    "end",
-    "initial_equity",
-    "final_equity",
-    "net_flows",
-    "metrics",
-    "attribution",
-    "risk",
-    "warnings",
-    "run_id",
-]
 METRICS = [
     "total_return",
     "apr",
@@ -60,7 +47,7 @@ def test_json_prints_exactly_one_object_with_the_contract_keys(
     result = run(monkeypatch, "backtest", "--mode", "btc_basis", "--json", "--report", str(report))
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)  # one object, nothing else on stdout
-    assert list(document) == KEYS
+    assert list(document) == RUN_JSON_KEYS
     assert list(document["metrics"]) == METRICS
     assert document["attribution"]["funding"] != 0.0
     pnl = sum(v for k, v in document["attribution"].items() if k != "flows")

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from basis.analytics import check_attribution, summarize
-from basis.book import CATEGORIES, Book, Breach, Instrument, Kind, exposure, risk
+from basis.book import CATEGORIES, Book, Breach, Instrument, Kind, exposure, factors, risk
+from basis.book.risk import perp_liquidations
 from basis.config.flows import Flow
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
@@ -209,52 +210,59 @@ class _Run:
             self.events += self.execution.execute([sale], snap)
 
     def _liquidate(self, snap: Snapshot) -> None:
+        """Liquidate what the path has made liquidatable: Aave accounts, then perps."""
         book = self.book
         marks = book.marks()
         for position in risk(book, marks, self.config).aave:
             if position.health_factor < 1.0:
-                collateral, debt = _aave_pair(book, position.account)
-                debt_value = (
-                    marks[f"price:{debt}".replace("WETH", "ETH")]
-                    / marks[f"price:{self.config.share_class}"]
-                )
-                try:
-                    done = book.aave_liquidate(position.account, collateral, debt)
-                except BasisError as error:
-                    self.warnings.append(f"{snap.time:%Y-%m-%d %H:%M}: Aave liquidation: {error}")
-                    continue
-                self.events.append(
-                    Event(
-                        snap.time,
-                        EventKind.LIQUIDATION,
-                        position.account,
-                        f"aave_v3:supply:{collateral}",
-                        f"Aave liquidation at HF {position.health_factor:.4f}: repaid "
-                        f"{done.debt_repaid:.6g} {debt}, "
-                        f"seized {done.collateral_seized:.6g} {collateral}",
-                        value=done.debt_repaid * debt_value,
-                        cost=-done.penalty * debt_value,
-                    )
-                )
-        for perp in risk(book, book.marks(), self.config).perps:
+                self._liquidate_aave(position.account, position.health_factor, snap)
+        for perp in perp_liquidations(book, book.marks()):
             level = perp.liquidation_price
             size = book.balance(perp.account, perp.instrument)
             if level is None or size == 0.0:
                 continue
             if (size < 0.0 and perp.mark >= level) or (size > 0.0 and perp.mark <= level):
                 closed = book.perp_liquidate(perp.account, perp.instrument)
+                detail = (
+                    f"perp liquidated at {level:.6g} (mark {perp.mark:.6g}), fee {closed.fee:.6g}"
+                )
                 self.events.append(
                     Event(
                         snap.time,
                         EventKind.LIQUIDATION,
                         perp.account,
                         str(perp.instrument),
-                        f"perp liquidated at {level:.6g} (mark {perp.mark:.6g}), "
-                        f"fee {closed.fee:.6g}",
+                        detail,
                         size,
                         cost=-closed.fee,
                     )
                 )
+
+    def _liquidate_aave(self, account: str, health: float, snap: Snapshot) -> None:
+        book = self.book
+        collateral, debt = _aave_pair(book, account)
+        marks = book.marks()
+        debt_value = marks[factors.price(debt)] / marks[factors.price(self.config.share_class)]
+        try:
+            done = book.aave_liquidate(account, collateral, debt)
+        except BasisError as error:
+            self.warnings.append(f"{snap.time:%Y-%m-%d %H:%M}: Aave liquidation: {error}")
+            return
+        detail = (
+            f"Aave liquidation at HF {health:.4f}: repaid {done.debt_repaid:.6g} {debt}, "
+            f"seized {done.collateral_seized:.6g} {collateral}"
+        )
+        self.events.append(
+            Event(
+                snap.time,
+                EventKind.LIQUIDATION,
+                account,
+                f"aave_v3:supply:{collateral}",
+                detail,
+                value=done.debt_repaid * debt_value,
+                cost=-done.penalty * debt_value,
+            )
+        )
 
     # -- flows -------------------------------------------------------------------------------
 

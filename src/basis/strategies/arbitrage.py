@@ -32,9 +32,7 @@ HOURS_PER_YEAR = 8760.0
 class FundingArbitrage(Strategy):
     """Two opposite perp legs on two venues with different funding."""
 
-    description = "Long the perp on the venue paying less, short where it pays more."
     _history: dict[str, deque[tuple[float, float]]] = field(default_factory=dict)
-    _last: dict[str, float] = field(default_factory=dict)
 
     @property
     def venues(self) -> tuple[str, str]:

@@ -79,8 +79,6 @@ class Strategy:
     market: MarketConfig
     weights: Mapping[str, float] = field(default_factory=dict)
 
-    description = ""
-
     def needs(self) -> Needs:
         raise NotImplementedError
 

@@ -26,8 +26,6 @@ FULL = 0.999  # an unwind of this fraction or more closes everything
 class BasisTrade(Strategy):
     """Spot long + perp short of one asset on every hedge venue."""
 
-    description = "Per venue: buy spot, short the same amount on the perp; earn funding."
-
     @property
     def base(self) -> str:
         return "BTC" if self.config.mode == "btc_basis" else "ETH"

@@ -19,8 +19,6 @@ DUST_USD = 10.0  # idle balances below this are not worth a transaction's gas
 class PureLending(Strategy):
     """Keep every deployable unit supplied on Aave (ETH is wrapped to WETH first)."""
 
-    description = "Supply the whole balance to Aave v3 and earn its supply rate."
-
     @property
     def asset(self) -> str:
         return "USDT" if self.config.share_class == "USDT" else "WETH"

@@ -30,8 +30,6 @@ BASE = "ETH"
 class MarketNeutral(Strategy):
     """Staked (optionally looped) ETH, hedged with perp shorts across venues."""
 
-    description = "Stake ETH (looped on Aave when leveraged) and short it on the perp venues."
-
     @property
     def leveraged(self) -> bool:
         return self.config.mode == "usdt_market_neutral"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from basis.book import Instrument
 from basis.engine.inputs import Needs
 from basis.engine.orders import LstSell, Stake
 from basis.engine.result import EventKind
@@ -18,8 +17,6 @@ __all__ = ["LeveragedStaking", "StakingOnly", "loop_intents"]
 @dataclass
 class StakingOnly(Strategy):
     """Hold the LST; earn its rate growth and the reward programmes (sold into ETH)."""
-
-    description = "Stake ETH into weETH or wstETH; earn staking yield and rewards."
 
     def needs(self) -> Needs:
         return Needs(prices=("ETH",), lst=self.config.lst, onchain=True, rewards=True)
@@ -40,8 +37,6 @@ class StakingOnly(Strategy):
 @dataclass
 class LeveragedStaking(Strategy):
     """The LST supplied in e-mode against WETH debt at the target LTV, kept in its band."""
-
-    description = "Stake, supply the LST to Aave in e-mode, borrow WETH, loop to target LTV."
 
     def needs(self) -> Needs:
         lst = self.config.lst
@@ -85,7 +80,3 @@ def loop_intents(strategy: Strategy, state: State) -> list[Intent]:
         orders = loop.relever(state, current, target)
         return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
     return []
-
-
-def lst_units(state: State, lst: str) -> float:
-    return state.held(Instrument.wallet(lst))
