@@ -262,7 +262,7 @@ def kinked_borrow_rate(utilization: float, model: RateModel) -> float:
     fraction("utilization", utilization)
     optimal = model.optimal_utilization
     if utilization <= optimal:
-        return model.base_rate + model.slope1 * utilization / optimal
+        return model.base_rate + model.slope1 * (utilization / optimal)  # exact at the kink
     excess = (utilization - optimal) / (1.0 - optimal)
     return model.base_rate + model.slope1 + model.slope2 * excess
 
@@ -300,7 +300,7 @@ def borrow_growth(borrow_rate_apr: FloatArray, seconds: FloatArray | float) -> F
 def kinked_borrow_rates(utilization: FloatArray, model: RateModel) -> FloatArray:
     """Return `kinked_borrow_rate` at each utilisation."""
     optimal = model.optimal_utilization
-    below = model.base_rate + model.slope1 * utilization / optimal
+    below = model.base_rate + model.slope1 * (utilization / optimal)
     excess = (utilization - optimal) / (1.0 - optimal)
     rates: FloatArray = np.where(
         utilization <= optimal, below, model.base_rate + model.slope1 + model.slope2 * excess
