@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from basis.book.lending import LendingOperations
 from basis.book.perpetuals import PerpetualOperations
+from basis.book.span import SpanOperations
 from basis.book.staking import StakingOperations
 from basis.book.trading import TradingOperations
 from basis.book.transfers import TransferOperations
@@ -17,12 +18,14 @@ class Book(
     PerpetualOperations,
     StakingOperations,
     TransferOperations,
+    SpanOperations,
 ):
     """Portfolio state and ledger of one or many accounts (DESIGN §1).
 
     Build it with `Book(market, share_class, start, marks)`; move it through time with
-    `accrue` (or `accrue_path` for spans without events); apply fills and venue events
-    with the operations of `TradingOperations` (flows, trades, gas), `LendingOperations` (Aave),
-    `PerpetualOperations`, `StakingOperations` and `TransferOperations`; group them with
-    `atomic()`. Read it with `exposure` and `risk`, which never mutate it.
+    `accrue` (`accrue_path`, or `preview_span` + `commit_span` for spans without trades);
+    apply fills and venue events with the operations of `TradingOperations` (flows,
+    trades, gas), `LendingOperations` (Aave), `PerpetualOperations`, `StakingOperations`
+    and `TransferOperations`; group them with `atomic()`. Read it with `exposure` and
+    `risk`, which never mutate it.
     """

@@ -159,6 +159,10 @@ class BookCore:
         """Return a snapshot of the current marks (a copy)."""
         return self._marks.copy()
 
+    def column(self, name: str) -> int:
+        """The column of factor `name` in the marks vector (raises if never marked)."""
+        return self._marks.column(name)
+
     def emode(self, account: str) -> str | None:
         """The Aave e-mode category of `account`, None for standard mode."""
         return self._emode.get(account)

@@ -8,6 +8,8 @@ arrives and `settle_transfers` credits it.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from basis.book.core import TRADABLE, BookCore, transaction
 from basis.book.instruments import Instrument, Kind
 from basis.book.ledger import Category
@@ -62,6 +64,16 @@ class TransferOperations(BookCore):
             if instrument.kind is Kind.TRANSFER:
                 moved += self._settle_claims(account, instrument)
         return moved
+
+    def next_transfer_due(self) -> datetime | None:
+        """When the earliest transfer in flight arrives; None when nothing is in flight."""
+        dues = [
+            claim.due
+            for (_, instrument), claims in self._claims.items()
+            if instrument.kind is Kind.TRANSFER
+            for claim in claims
+        ]
+        return min(dues, default=None)
 
     def _terms(self, source: Instrument, destination: Instrument) -> TransferConfig:
         for venue in (destination.venue, source.venue):

@@ -57,12 +57,18 @@ _PRICE = COLUMN[Category.PRICE]
 _BASIS = COLUMN[Category.BASIS]
 
 
-def unit_values(table: UnitTable, marks: Floats, share_class: int) -> Floats:
-    """Return each unit row's value in the share class at `marks`, shape `(..., n)`."""
+def unit_values(
+    table: UnitTable, marks: Floats, share_class: int, quantity: Floats | None = None
+) -> Floats:
+    """Return each unit row's value in the share class at `marks`, shape `(..., n)`.
+
+    `quantity` (shape `(..., n)`) replaces the table's quantities, e.g. along a span in
+    which funding changes venue cash.
+    """
     n = table.n
     factors = marks.take(table.columns[:, :n], axis=-1)
     sc = marks[..., share_class : share_class + 1]
-    quantity = table.sign[:n] * table.quantity[:n]
+    quantity = table.sign[:n] * (table.quantity[:n] if quantity is None else quantity)
     return (
         quantity
         * factors[..., INDEX, :]
@@ -72,11 +78,16 @@ def unit_values(table: UnitTable, marks: Floats, share_class: int) -> Floats:
 
 
 def unit_changes(
-    table: UnitTable, before: Floats, after: Floats, share_class: int
+    table: UnitTable,
+    before: Floats,
+    after: Floats,
+    share_class: int,
+    quantity: Floats | None = None,
 ) -> tuple[Floats, Floats, Floats]:
     """Return the (interest, staking, price) parts of each unit row's value change.
 
-    Each part has shape `(..., n)`; their sum is `unit_values(after) − unit_values(before)`.
+    Each part has shape `(..., n)`; their sum is `unit_values(after) − unit_values(before)`
+    at the quantities held during the move (`quantity`, default the table's).
     """
     n = table.n
     columns = table.columns[:, :n]
@@ -86,7 +97,7 @@ def unit_changes(
     index1, rate1, market1 = f1[..., INDEX, :], f1[..., PROTOCOL_RATE, :], f1[..., MARKET_RATE, :]
     x0 = f0[..., PRICE, :] / before[..., share_class : share_class + 1]
     x1 = f1[..., PRICE, :] / after[..., share_class : share_class + 1]
-    quantity = table.sign[:n] * table.quantity[:n]
+    quantity = table.sign[:n] * (table.quantity[:n] if quantity is None else quantity)
     peg_x0 = market0 / rate0 * x0
     interest = quantity * (index1 - index0) * market0 * x0
     held = quantity * index1
@@ -95,17 +106,26 @@ def unit_changes(
     return interest, staking, price
 
 
-def perp_values(table: PerpTable, marks: Floats, share_class: int) -> Floats:
-    """Return each perp row's value (P&L plus isolated margin) in the share class."""
+def perp_values(
+    table: PerpTable, marks: Floats, share_class: int, margin: Floats | None = None
+) -> Floats:
+    """Return each perp row's value (P&L plus isolated margin) in the share class.
+
+    `margin` (shape `(..., n)`) replaces the table's isolated margins.
+    """
     n = table.n
     factors = marks.take(table.columns[:, :n], axis=-1)
     x = factors[..., QUOTE, :] / marks[..., share_class : share_class + 1]
     pnl = table.size[:n] * (factors[..., MARK, :] - table.entry[:n])
-    return (pnl + table.margin[:n]) * x
+    return (pnl + (table.margin[:n] if margin is None else margin)) * x
 
 
 def perp_changes(
-    table: PerpTable, before: Floats, after: Floats, share_class: int
+    table: PerpTable,
+    before: Floats,
+    after: Floats,
+    share_class: int,
+    margin: Floats | None = None,
 ) -> tuple[Floats, Floats]:
     """Return the (price, basis) parts of each perp row's value change, shape `(..., n)`.
 
@@ -120,7 +140,8 @@ def perp_changes(
     x0 = f0[..., QUOTE, :] / before[..., share_class : share_class + 1]
     x1 = f1[..., QUOTE, :] / after[..., share_class : share_class + 1]
     size = table.size[:n]
-    backing = size * (mark1 - table.entry[:n]) + table.margin[:n]
+    held = table.margin[:n] if margin is None else margin
+    backing = size * (mark1 - table.entry[:n]) + held
     price = size * (spot1 - spot0) * x0 + backing * (x1 - x0)
     basis = size * ((mark1 - spot1) - (mark0 - spot0)) * x0
     return price, basis

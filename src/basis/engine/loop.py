@@ -9,6 +9,7 @@ record. The clock is the market's hourly grid; execution is injected.
 
 from __future__ import annotations
 
+import bisect
 import math
 import uuid
 from collections.abc import Callable, Sequence
@@ -19,6 +20,8 @@ import numpy as np
 from basis.analytics import check_attribution, summarize
 from basis.book import CATEGORIES, Book, Breach, Instrument, Kind, exposure, factors, risk
 from basis.book.risk import perp_liquidations
+from basis.book.risk_path import risk_path
+from basis.book.span import Settlement
 from basis.config.flows import Flow
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
@@ -27,12 +30,14 @@ from basis.engine.inputs import Inputs
 from basis.engine.market import MarketData, RewardPayout, Snapshot
 from basis.engine.orders import ACCOUNT, Swap
 from basis.engine.result import STATE_CODES, Event, EventKind, RiskState, RunResult
+from basis.engine.span import SpanView
 from basis.errors import BasisError, DataError
 from basis.strategies import State, Strategy
 
 __all__ = ["run"]
 
 Progress = Callable[[int, int], None]
+SPAN_START, SPAN_MAX = 16, 1024  # span preview lengths: grow while spans run to their end
 WITHDRAWAL_BUFFER = 1.005  # unwind slightly more than owed so costs do not leave a remainder
 STATE_OF_BREACH = {
     Breach.MARGIN_CRITICAL: RiskState.MARGIN_CRITICAL,
@@ -49,13 +54,18 @@ def run(
     *,
     config_record: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    reference: bool = False,
 ) -> RunResult:
     """Run `strategy` over `inputs` and return the recorded, summarised result.
 
-    Raises DataError for a flow outside the window; MechanicsError when the attribution
-    does not reconcile with the equity change (a bug, never hidden).
+    Steps in which nothing can happen are booked in spans (see `_span`); `reference=True`
+    takes every step singly, the definition the spans are tested against. Raises
+    DataError for a flow outside the window; MechanicsError when the attribution does not
+    reconcile with the equity change (a bug, never hidden).
     """
-    return _Run(strategy, inputs, market, flows, config_record or {}, progress).result()
+    run = _Run(strategy, inputs, market, flows, config_record or {}, progress)
+    run.reference = reference
+    return run.result()
 
 
 class _Run:
@@ -83,6 +93,10 @@ class _Run:
         self.rewards = _rewards_by_step(data.rewards, data)
         self.owed = 0.0
         self.missing_funding: dict[str, int] = {}
+        self.reference = False
+        self.span_length = SPAN_START
+        self.columns = np.array([self.book.column(name) for name in data.names], dtype=np.intp)
+        self.events_at = sorted({*self.flows, *self.rewards})
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -100,7 +114,9 @@ class _Run:
         flows = np.zeros(steps)
         attribution = np.zeros((steps, len(CATEGORIES)))
         series = _Series(steps, self.strategy, data)
-        for k in range(steps):
+        record = _Record(equity, attribution, series)
+        k = 0
+        while k < steps:
             snap = first if k == 0 else data.snapshot(k)
             if k:
                 book.accrue(snap.time, snap.marks)
@@ -117,8 +133,12 @@ class _Run:
             attribution[k] = totals - previous
             previous = totals
             series.traded[k] = traded
+            k += 1
+            if not self.reference and k < steps:
+                k += self._span(k, record)
+                previous = _totals(book)
             if self.progress is not None:
-                self.progress(k + 1, steps)
+                self.progress(k, steps)
         self._finish_warnings()
         result = RunResult(
             run_id=uuid.uuid4().hex,
@@ -167,6 +187,75 @@ class _Run:
         self.events += fills
         traded, self.execution.traded = self.execution.traded, 0.0
         return traded
+
+    # -- spans -------------------------------------------------------------------------------
+
+    def _span(self, k: int, record: _Record) -> int:
+        """Book steps k, k+1, … in one pass while nothing can happen; return how many.
+
+        A span ends before the next flow, reward payout, transfer arrival or missing
+        funding settlement, and before the first step at which the strategy might act
+        (`Strategy.quiet`) or a position might be liquidated. Those steps go through the
+        full step; the result is the same as stepping singly (tests/engine/test_spans.py).
+        """
+        book, data = self.book, self.data
+        end = min(self._next_event(k), k + self.span_length)
+        if end <= k or self.owed > 0.0:
+            return 0
+        end, settlements = self._settlements(k, end)
+        if end <= k:
+            return 0
+        times = [data.time(j) for j in range(k, end)]
+        path = book.preview_span(times, self.columns, data.values[k:end], settlements)
+        view = SpanView(
+            book,
+            path,
+            risk_path(book, path),
+            data.base_fee_gwei[k:end],
+            data.priority_fee_gwei[k:end],
+            self.inputs.venues,
+            book.next_transfer_due() is not None,
+        )
+        quiet = self.strategy.quiet(view)
+        if quiet is None:
+            self.span_length = 0
+            return 0
+        blocked = np.flatnonzero(~quiet | view.risk.liquidatable())
+        stop = int(blocked[0]) if blocked.size else path.steps
+        self.span_length = min(
+            SPAN_MAX, 2 * self.span_length if stop == path.steps else max(stop, SPAN_START)
+        )
+        if stop == 0:
+            return 0
+        book.commit_span(path, stop)
+        record.span(k, stop, view, self.config)
+        return stop
+
+    def _next_event(self, k: int) -> int:
+        """The first step >= k with a flow, reward payout or transfer arrival."""
+        position = bisect.bisect_left(self.events_at, k)
+        end = self.events_at[position] if position < len(self.events_at) else self.data.steps
+        due = self.book.next_transfer_due()
+        if due is not None:
+            end = min(end, int(np.searchsorted(self.data.times, due.timestamp())))
+        return end
+
+    def _settlements(self, k: int, end: int) -> tuple[int, list[Settlement]]:
+        """The span's end, cut before a funding settlement missing in the data (that step is
+        taken singly and the gap counted), and the settlements of open positions before it
+        in settling order."""
+        rows: list[tuple[int, int, Settlement]] = []
+        for order, feed in enumerate(self.data.funding):
+            if self.book.balance(ACCOUNT, feed.instrument) == 0.0:
+                continue
+            for j in np.flatnonzero(feed.settles[k:end]):
+                rate = float(feed.rate[k + j])
+                if not math.isfinite(rate):
+                    end = min(end, k + int(j))
+                    break
+                rows.append((int(j), order, Settlement(int(j), feed.instrument, rate)))
+        rows = [row for row in rows if k + row[0] < end]
+        return end, [settlement for _, _, settlement in sorted(rows, key=lambda r: r[:2])]
 
     # -- venue events ------------------------------------------------------------------------
 
@@ -398,6 +487,62 @@ class _Series:
         if self.benchmark is not None:
             result["benchmark_apy"] = self.benchmark
         return result
+
+
+class _Record:
+    """Where a run's per-step arrays live, and how a committed span is written into them."""
+
+    def __init__(self, equity: np.ndarray, attribution: np.ndarray, series: _Series) -> None:
+        self.equity, self.attribution, self.series = equity, attribution, series
+
+    def span(self, k: int, stop: int, view: SpanView, config: ModeConfig) -> None:
+        """Record steps k … k+stop−1 from the span (as `_Series.state` would, step by step)."""
+        rows = slice(k, k + stop)
+        self.equity[rows] = view.path.equity[:stop]
+        self.attribution[rows] = view.path.attribution[:stop]
+        series, risk = self.series, view.risk
+        funding = view.path.funding[:stop]
+        perps = view.book.perps
+        for payment in view.path.payments:
+            if payment.row < stop:
+                venue = perps.keys[payment.perp][1].venue
+                paid = series.paid.setdefault(venue, np.zeros(series.codes.shape[0]))
+                paid[k + payment.row] = funding[payment.row, payment.perp]
+        borrowing = [a for a in risk.aave if a.debt_value[:stop].any()]
+        if borrowing:
+            health = np.stack([a.health_factor[:stop] for a in borrowing])
+            ltv = np.stack([a.ltv[:stop] for a in borrowing])
+            debt = np.stack([a.debt_value[:stop] > 0.0 for a in borrowing])
+            health = np.where(debt, health, np.inf)
+            worst = np.argmin(health, axis=0)
+            columns = np.arange(stop)
+            any_debt = debt.any(axis=0)
+            series.health[rows] = np.where(any_debt, health[worst, columns], np.nan)
+            series.ltv[rows] = np.where(any_debt, ltv[worst, columns], np.nan)
+        for margin in risk.margin:
+            if margin.venue in series.margin:
+                series.margin[margin.venue][rows] = margin.ratio[:stop]
+        drifts = [d[:stop] for d in risk.drift.values()]
+        series.delta[rows] = np.max(drifts, axis=0) if drifts else 0.0
+        critical = np.zeros(stop, dtype=bool)
+        for margin in risk.margin:
+            critical |= margin.ratio[:stop] < config.margin_critical
+        low = np.zeros(stop, dtype=bool)
+        for account in risk.aave:
+            low |= account.health_factor[:stop] < config.hf_critical
+        drifting = np.zeros(stop, dtype=bool)
+        for drift in drifts:
+            drifting |= drift > config.delta_tolerance
+        codes = np.select(
+            [critical, low, drifting],
+            [
+                STATE_CODES[RiskState.MARGIN_CRITICAL],
+                STATE_CODES[RiskState.HEALTH_FACTOR_LOW],
+                STATE_CODES[RiskState.DELTA_DRIFT],
+            ],
+            STATE_CODES[RiskState.NORMAL],
+        )
+        series.codes[rows] = codes
 
 
 def _totals(book: Book) -> np.ndarray:

@@ -10,6 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from basis.book import Book, Exposure, Instrument, Kind, Risk
 from basis.book import factors as f
@@ -19,6 +22,7 @@ from basis.engine.inputs import Needs, perp_instrument
 from basis.engine.market import Snapshot
 from basis.engine.orders import ACCOUNT, Order, Perp
 from basis.engine.result import EventKind
+from basis.engine.span import Bools, SpanView
 from basis.mechanics import gas
 
 __all__ = ["Intent", "State", "Strategy"]
@@ -93,6 +97,15 @@ class Strategy:
         """Orders that bring `fraction` of equity to the wallet's share-class token."""
         raise NotImplementedError
 
+    def quiet(self, view: SpanView) -> Bools | None:
+        """The span's steps at which `decide` surely returns nothing, positions as they are.
+
+        A mirror of `decide` on the span's arrays, with `clear_below` / `clear_above` for
+        every comparison so that a step near a threshold is decided singly. None: no such
+        proof, every step is decided singly (always correct, only slower).
+        """
+        return None
+
     # -- shared helpers ----------------------------------------------------------------------
 
     def use_venues(self, venues: Sequence[str]) -> None:
@@ -125,13 +138,19 @@ class Strategy:
             return math.inf
         return abs(state.exposure.delta_value.get(base, 0.0)) / state.equity
 
-    def deployable(self, state: State, asset: str) -> float:
-        """Wallet `asset` above what is owed to withdrawals and the reserve."""
-        reserve = state.owed + self.config.reserve_ratio * max(state.equity, 0.0)
+    def deployable(self, state: State | SpanView, asset: str) -> Any:
+        """Wallet `asset` above what is owed to withdrawals and the reserve (a float for a
+        `State`, an array over the span for a `SpanView`)."""
+        reserve = state.owed + self.config.reserve_ratio * _positive(state.equity)
         share = state.price(self.config.share_class)
         return state.wallet(asset) - reserve * share / state.price(asset)
 
-    def spendable(self, state: State, asset: str, *operations: str) -> float:
+    def spendable(self, state: State | SpanView, asset: str, *operations: str) -> Any:
         """`deployable` less twice the gas of `operations` (bought from it when not ETH)."""
         eth = 2.0 * sum(state.gas_cost(op) for op in operations)
         return self.deployable(state, asset) - eth * state.price("ETH") / state.price(asset)
+
+
+def _positive(value: Any) -> Any:
+    """max(value, 0) of a float or, elementwise, of an array."""
+    return np.maximum(value, 0.0) if isinstance(value, np.ndarray) else max(value, 0.0)

@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from basis.book import Instrument, Kind
 from basis.engine.inputs import Needs
-from basis.engine.orders import ALL, Order, Perp, Send, Spot
+from basis.engine.orders import ACCOUNT, ALL, Order, Perp, Send, Spot
 from basis.engine.result import EventKind
+from basis.engine.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies.base import Intent, State, Strategy
 
 __all__ = ["FULL", "BasisTrade"]
@@ -80,6 +83,30 @@ class BasisTrade(Strategy):
             orders.append(Perp(perp, -spot - size))
             reason = reason or f"{venue}: re-hedge {spot + size:+.6g} {self.base}"
         return Intent(kind, reason, tuple(orders)) if orders else None
+
+    def quiet(self, view: SpanView) -> Bools:
+        """`_venue` returns None on every venue: margin above critical, spot on target within
+        the threshold, and the hedge within tolerance (or below a dollar)."""
+        price = view.price(self.base)
+        quiet = np.ones(view.steps, dtype=bool)
+        for venue in self.weights:
+            spot = float(view.book.balance(ACCOUNT, Instrument(venue, Kind.SPOT, self.base)))
+            size = view.book.balance(ACCOUNT, self.perp(venue, self.base))
+            if spot == 0.0:
+                return np.zeros(view.steps, dtype=bool)
+            equity = view.venue_equity(venue)
+            margin = view.margin(venue)
+            if margin is not None:
+                quiet &= clear_above(margin.ratio, self.config.margin_critical)
+            target = equity / (1.0 + self.config.margin_target) / price
+            with np.errstate(divide="ignore", invalid="ignore"):
+                off = np.abs(spot - target) * price / equity
+            quiet &= (equity > 0.0) & clear_below(off, self.config.rebalance_threshold)
+            unhedged = abs(spot + size) * price
+            quiet &= clear_below(
+                unhedged, self.config.delta_tolerance * np.maximum(equity, 0.0)
+            ) | clear_below(unhedged, 1.0)
+        return quiet
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         intents = []

@@ -8,6 +8,7 @@ from basis.book import Instrument
 from basis.engine.inputs import Needs
 from basis.engine.orders import Aave, Order, Swap
 from basis.engine.result import EventKind
+from basis.engine.span import Bools, SpanView, clear_below
 from basis.strategies.base import Intent, State, Strategy
 
 __all__ = ["DUST_USD", "PureLending"]
@@ -36,6 +37,11 @@ class PureLending(Strategy):
             orders.append(Swap("ETH", "WETH", idle))
         orders.append(Aave("supply", self.asset, idle))
         return [Intent(EventKind.REBALANCE, f"supply {idle:,.6g} idle {held}", tuple(orders))]
+
+    def quiet(self, view: SpanView) -> Bools:
+        held = "USDT" if self.asset == "USDT" else "ETH"
+        idle = self.spendable(view, held, "aave_supply")
+        return clear_below(idle * view.price(held), DUST_USD)
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         amount = state.held(Instrument.aave_supply(self.asset)) * fraction

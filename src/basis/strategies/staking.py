@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from basis.engine.inputs import Needs
 from basis.engine.orders import LstSell, Stake
 from basis.engine.result import EventKind
+from basis.engine.span import Bools, SpanView, clear_below
 from basis.strategies import loop
 from basis.strategies.base import Intent, State, Strategy
 from basis.strategies.lending import DUST_USD
@@ -27,6 +28,10 @@ class StakingOnly(Strategy):
             return []
         stake = Stake(self.config.lst, idle)
         return [Intent(EventKind.REBALANCE, f"stake {idle:,.6g} idle ETH", (stake,))]
+
+    def quiet(self, view: SpanView) -> Bools:
+        idle = self.spendable(view, "ETH", "stake_deposit")
+        return clear_below(idle * view.price("ETH"), DUST_USD)
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         held = state.wallet(self.config.lst) * fraction
