@@ -134,8 +134,8 @@ class _Run:
             previous = totals
             series.traded[k] = traded
             k += 1
-            if not self.reference and k < steps:
-                k += self._span(k, record)
+            if not self.reference:
+                k = self._spans(k, record)
                 previous = _totals(book)
             if self.progress is not None:
                 self.progress(k, steps)
@@ -190,8 +190,18 @@ class _Run:
 
     # -- spans -------------------------------------------------------------------------------
 
-    def _span(self, k: int, record: _Record) -> int:
-        """Book steps k, k+1, … in one pass while nothing can happen; return how many.
+    def _spans(self, k: int, record: _Record) -> int:
+        """Book spans from step k on until a step must be taken singly; return that step."""
+        while k < self.data.steps:
+            done, blocked = self._span(k, record)
+            k += done
+            if blocked or not done:
+                break
+        return k
+
+    def _span(self, k: int, record: _Record) -> tuple[int, bool]:
+        """Book steps k, k+1, … in one pass while nothing can happen: return how many, and
+        whether a step that may act (not an event or the preview's length) ended it.
 
         A span ends before the next flow, reward payout, transfer arrival or missing
         funding settlement, and before the first step at which the strategy might act
@@ -201,10 +211,10 @@ class _Run:
         book, data = self.book, self.data
         end = min(self._next_event(k), k + self.span_length)
         if end <= k or self.owed > 0.0:
-            return 0
+            return 0, False
         end, settlements = self._settlements(k, end)
         if end <= k:
-            return 0
+            return 0, False
         times = [data.time(j) for j in range(k, end)]
         path = book.preview_span(times, self.columns, data.values[k:end], settlements)
         view = SpanView(
@@ -219,17 +229,16 @@ class _Run:
         quiet = self.strategy.quiet(view)
         if quiet is None:
             self.span_length = 0
-            return 0
+            return 0, False
         blocked = np.flatnonzero(~quiet | view.risk.liquidatable())
         stop = int(blocked[0]) if blocked.size else path.steps
         self.span_length = min(
             SPAN_MAX, 2 * self.span_length if stop == path.steps else max(stop, SPAN_START)
         )
-        if stop == 0:
-            return 0
-        book.commit_span(path, stop)
-        record.span(k, stop, view, self.config)
-        return stop
+        if stop:
+            book.commit_span(path, stop)
+            record.span(k, stop, view, self.config)
+        return stop, stop < path.steps
 
     def _next_event(self, k: int) -> int:
         """The first step >= k with a flow, reward payout or transfer arrival."""

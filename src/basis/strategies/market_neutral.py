@@ -12,14 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from basis.book import Instrument
 from basis.engine.inputs import Needs
 from basis.engine.orders import ALL, LstSell, Order, Send, Stake, Swap
 from basis.engine.result import EventKind
+from basis.engine.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies import loop
 from basis.strategies.base import Intent, State, Strategy
 from basis.strategies.lending import DUST_USD
-from basis.strategies.staking import loop_intents
+from basis.strategies.staking import loop_intents, loop_quiet
 
 __all__ = ["MarketNeutral"]
 
@@ -122,6 +125,33 @@ class MarketNeutral(Strategy):
             if abs(excess) > self.config.rebalance_threshold:
                 return [self._rebalance(state, excess * state.equity)]
         return intents
+
+    def quiet(self, view: SpanView) -> Bools:
+        """`decide` surely returns nothing: every margin above critical, the loop in its
+        band, no idle USDT to deploy, delta within tolerance, and the legs on allocation."""
+        config = self.config
+        quiet = np.ones(view.steps, dtype=bool)
+        for margin in view.risk.margin:
+            quiet &= clear_above(margin.ratio, config.margin_critical)
+        if self.leveraged:
+            quiet &= loop_quiet(self, view)
+        idle = self.spendable(view, "USDT", "token_swap", "atomic_entry", "set_emode")
+        quiet &= clear_below(idle, DUST_USD)
+        quiet &= clear_below(view.drift(BASE), config.delta_tolerance)
+        if not view.in_transit:
+            lst = config.lst
+            rate = view.mark(f"market_rate:{lst}")
+            if self.leveraged:
+                leg = view.held(Instrument.aave_supply(lst)) * rate - view.held(
+                    Instrument.aave_debt(loop.DEBT)
+                )
+            else:
+                leg = view.wallet(lst) * rate
+            equity = view.equity
+            with np.errstate(divide="ignore", invalid="ignore"):
+                excess = np.abs(leg * view.price(BASE) / equity - config.stake_allocation)
+            quiet &= (equity > 0.0) & clear_below(excess, config.rebalance_threshold)
+        return quiet
 
     def _rehedge(self, state: State) -> list[Intent]:
         """Perp orders that bring net delta back to zero, when it drifted beyond tolerance."""

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
+from basis.book import Instrument
 from basis.engine.inputs import Needs
 from basis.engine.orders import LstSell, Stake
 from basis.engine.result import EventKind
-from basis.engine.span import Bools, SpanView, clear_below
+from basis.engine.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies import loop
 from basis.strategies.base import Intent, State, Strategy
 from basis.strategies.lending import DUST_USD
@@ -58,6 +61,10 @@ class LeveragedStaking(Strategy):
             intents.append(Intent(EventKind.REBALANCE, reason, tuple(orders)))
         return intents
 
+    def quiet(self, view: SpanView) -> Bools:
+        idle = self.spendable(view, "ETH", "atomic_entry", "set_emode")
+        return loop_quiet(self, view) & clear_below(idle * view.price("ETH"), DUST_USD)
+
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         current = loop.loop_state(state, self.config.lst)
         orders = loop.release(state, current, fraction)
@@ -85,3 +92,23 @@ def loop_intents(strategy: Strategy, state: State) -> list[Intent]:
         orders = loop.relever(state, current, target)
         return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
     return []
+
+
+def loop_quiet(strategy: Strategy, view: SpanView) -> Bools:
+    """Steps at which `loop_intents` surely returns nothing: HF above critical and the
+    loop's LTV (at the LST market rate) inside its band, or no loop at all."""
+    config = strategy.config
+    lst = config.lst
+    collateral = view.held(Instrument.aave_supply(lst))
+    debt = view.held(Instrument.aave_debt(loop.DEBT))
+    if not (collateral > 0.0).all() or not (debt > 0.0).all():
+        return ~((collateral > 0.0) & (debt > 0.0))  # no loop: nothing to keep in band
+    target = config.effective_target_ltv
+    low, high = config.ltv_band
+    health = np.min([a.health_factor for a in view.risk.aave], axis=0)
+    ltv = debt / (collateral * view.mark(f"market_rate:{lst}"))
+    return (
+        clear_above(health, config.hf_critical)
+        & clear_below(ltv, target + high)
+        & clear_above(ltv, target + low)
+    )
