@@ -27,6 +27,7 @@ from .stubs import (
     utc,
     years,
 )
+from .test_spans import assert_same_run, run_both
 
 pytestmark = pytest.mark.realdata
 
@@ -195,3 +196,11 @@ def test_funding_arbitrage_falls_back_to_scenario_data_and_says_so(real_runs: Ru
     assert warning.startswith("funding_arbitrage ran on scenario:default, not on real data")
     assert "hyperliquid" in warning
     assert result.config["venues"] == ["binance", "hyperliquid"]
+
+
+@pytest.mark.parametrize("mode", ["pure_lending_usdt", "btc_basis", "usdt_market_neutral"])
+def test_spans_equal_the_reference_loop_over_the_real_window(
+    real_catalog: Catalog, mode: str
+) -> None:
+    """The issue 5 equality test on real data: the span engine changes no decision."""
+    assert_same_run(*run_both(real_catalog, mode, REAL))

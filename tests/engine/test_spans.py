@@ -1,0 +1,104 @@
+"""The span engine gives the same run as the per-step reference loop, for every mode.
+
+Same events (time, kind, subject, detail, size, value, cost) in the same order, the same
+equity at every step, the same recorded series, and attribution equal up to float
+summation order. Scenario data here; the real window in test_realdata.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from basis.data.catalog import Catalog
+from basis.engine.backtest import load_flows, load_mode
+from basis.engine.loop import run
+from basis.engine.result import RunResult
+from basis.strategies import MODES, build
+from tests.conftest import CONFIGS
+
+from .stubs import CRASH, DEFAULT, inputs_for, market, utc
+
+
+def run_both(
+    catalog: Catalog,
+    mode: str,
+    dataset: str = DEFAULT,
+    overrides: Sequence[str] = (),
+    flows: Path | None = None,
+) -> tuple[RunResult, RunResult]:
+    """(reference, spans) runs of one request, each with a freshly built strategy."""
+    inputs = inputs_for(catalog, mode, dataset, overrides=overrides)
+    results = []
+    for reference in (True, False):
+        strategy = build(load_mode(CONFIGS, mode, overrides, None), market())
+        results.append(run(strategy, inputs, market(), load_flows(flows), reference=reference))
+    return results[0], results[1]
+
+
+def assert_same_run(reference: RunResult, spans: RunResult) -> None:
+    def events(result: RunResult) -> list[tuple[object, ...]]:
+        return [
+            (e.time, e.kind, e.account, e.subject, e.detail, e.size, e.value, e.cost)
+            for e in result.events
+        ]
+
+    assert events(spans) == events(reference)
+    assert spans.warnings == reference.warnings
+    np.testing.assert_array_equal(spans.flows, reference.flows)
+    np.testing.assert_allclose(spans.equity, reference.equity, rtol=1e-12)
+    scale = abs(reference.initial_equity)
+    np.testing.assert_allclose(spans.attribution, reference.attribution, rtol=0, atol=1e-9 * scale)
+    assert spans.series.keys() == reference.series.keys()
+    for name, values in reference.series.items():
+        np.testing.assert_allclose(spans.series[name], values, rtol=1e-9, atol=1e-12, err_msg=name)
+    assert spans.summary is not None and reference.summary is not None
+    assert spans.summary.risk == reference.summary.risk
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_spans_equal_the_reference_loop_on_the_default_scenario(
+    catalog: Catalog, mode: str
+) -> None:
+    assert_same_run(*run_both(catalog, mode))
+
+
+@pytest.mark.parametrize(
+    "mode", ["usdt_market_neutral", "eth_leveraged", "btc_basis", "pure_lending_usdt"]
+)
+def test_spans_equal_the_reference_loop_through_a_crash(catalog: Catalog, mode: str) -> None:
+    reference, spans = run_both(catalog, mode, CRASH)
+    assert_same_run(reference, spans)
+
+
+@pytest.mark.parametrize("mode", ["pure_lending_usdt", "btc_basis", "usdt_market_neutral"])
+def test_spans_equal_the_reference_loop_with_flows(
+    catalog: Catalog, mode: str, tmp_path: Path
+) -> None:
+    flows = tmp_path / "flows.yaml"
+    schedule = [
+        {"time": utc(2024, 1, 20, 5).isoformat(), "amount": 250_000.0},
+        {"time": utc(2024, 2, 10, 13).isoformat(), "amount": -400_000.0},
+    ]
+    flows.write_text(yaml.safe_dump({"flows": schedule}))
+    assert_same_run(*run_both(catalog, mode, flows=flows))
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    mode=st.sampled_from(["btc_basis", "usdt_market_neutral_no_leverage", "eth_leveraged"]),
+    threshold=st.sampled_from([0.005, 0.01, 0.05]),
+    tolerance=st.sampled_from([0.001, 0.005, 0.02]),
+)
+def test_spans_equal_the_reference_loop_for_any_thresholds(
+    catalog: Catalog, mode: str, threshold: float, tolerance: float
+) -> None:
+    """Tight and loose bands move the steps at which strategies act: the runs still agree."""
+    overrides = (f"rebalance_threshold={threshold}", f"delta_tolerance={tolerance}")
+    assert_same_run(*run_both(catalog, mode, overrides=overrides))
