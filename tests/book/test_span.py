@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from basis.book import Book, risk
 from basis.book import factors as f
 from basis.book.risk_path import risk_path
-from basis.book.span import Settlement
+from basis.book.span import Settlements
 from basis.config.modes import ModeConfig
 from basis.errors import InvalidOperationError
 
@@ -34,24 +34,28 @@ def marks_path(steps: int, shock: float, rates: list[float]) -> np.ndarray:
     return np.array(rows)
 
 
-def settlements(steps: int, rates: list[float]) -> list[Settlement]:
-    """binance every 8 h (hours 0, 8, 16), hyperliquid every hour; in settling order."""
-    result = []
-    for row in range(steps):
-        hour = row + 1
-        if hour % 8 == 0:
-            result.append(Settlement(row, ETH_PERP, rates[hour % len(rates)]))
-        result.append(Settlement(row, HL_PERP, rates[(hour + 1) % len(rates)] / 8.0))
-    return result
+def settlements(steps: int, rates: list[float]) -> list[Settlements]:
+    """binance every 8 h (hours 0, 8, 16), hyperliquid every hour; feed by feed."""
+    binance = np.array([row for row in range(steps) if (row + 1) % 8 == 0], dtype=np.intp)
+    every = np.arange(steps, dtype=np.intp)
+    return [
+        Settlements(ETH_PERP, binance, np.array([rates[(r + 1) % len(rates)] for r in binance])),
+        Settlements(HL_PERP, every, np.array([rates[(r + 2) % len(rates)] / 8 for r in every])),
+    ]
 
 
-def stepped(book: Book, values: np.ndarray, plan: list[Settlement], stop: int) -> None:
-    """The reference: accrue and settle one step at a time."""
+def stepped(book: Book, values: np.ndarray, plan: list[Settlements], stop: int) -> None:
+    """The reference: accrue and settle one step at a time, feed by feed."""
     for row in range(stop):
         book.accrue(hours(row + 1), dict(zip(NAMES, values[row].tolist(), strict=True)))
-        for settlement in plan:
-            if settlement.row == row:
-                book.settle_funding(settlement.instrument, settlement.rate)
+        for feed in plan:
+            for at, rate in zip(feed.rows, feed.rates, strict=True):
+                if at == row:
+                    book.settle_funding(feed.instrument, float(rate))
+
+
+def epochs(steps: int) -> np.ndarray:
+    return np.array([int(hours(row + 1).timestamp()) for row in range(steps)], dtype=np.int64)
 
 
 def columns(book: Book) -> np.ndarray:
@@ -83,10 +87,9 @@ def test_commit_of_a_span_prefix_equals_stepping(
     plan = settlements(steps, rates)
     reference = with_index_marks(six_positions())
     spanned = with_index_marks(six_positions())
-    times = [hours(row + 1) for row in range(steps)]
-    path = spanned.preview_span(times, columns(spanned), values, plan)
+    path = spanned.preview_span(epochs(steps), columns(spanned), values, plan)
     before = spanned.attribution()
-    spanned.commit_span(path, stop)
+    moved = spanned.commit_span(path, stop)
     stepped(reference, values, plan, stop)
 
     assert spanned.holdings() == reference.holdings()  # cash after funding: the same floats
@@ -97,8 +100,8 @@ def test_commit_of_a_span_prefix_equals_stepping(
     after, expected = spanned.attribution(), reference.attribution()
     for category, value in expected.items():
         assert after[category] == pytest.approx(value, rel=1e-9, abs=1e-7)
-        moved = math.fsum(path.attribution[:stop, list(expected).index(category)])
-        assert moved == pytest.approx(value - before[category], rel=1e-9, abs=1e-7)
+        column = math.fsum(moved[:, list(expected).index(category)])
+        assert column == pytest.approx(value - before[category], rel=1e-9, abs=1e-7)
 
 
 @settings(max_examples=25, deadline=None)
@@ -113,16 +116,16 @@ def test_span_equity_and_risk_equal_the_per_step_functions(
     values = marks_path(steps, shock, rates)
     plan = settlements(steps, rates)
     spanned = with_index_marks(six_positions())
-    times = [hours(row + 1) for row in range(steps)]
-    path = spanned.preview_span(times, columns(spanned), values, plan)
+    path = spanned.preview_span(epochs(steps), columns(spanned), values, plan)
     view = risk_path(spanned, path)
     reference = with_index_marks(six_positions())
     for row in range(steps):
         stepped_one = reference
         stepped_one.accrue(hours(row + 1), dict(zip(NAMES, values[row].tolist(), strict=True)))
-        for settlement in plan:
-            if settlement.row == row:
-                stepped_one.settle_funding(settlement.instrument, settlement.rate)
+        for feed in plan:
+            for at, rate in zip(feed.rows, feed.rates, strict=True):
+                if at == row:
+                    stepped_one.settle_funding(feed.instrument, float(rate))
         expected = risk(stepped_one, stepped_one.marks(), MODE)
         assert path.equity[row] == pytest.approx(stepped_one.equity(), rel=1e-12)
         (aave,) = expected.aave
@@ -142,23 +145,20 @@ def test_funding_moves_venue_cash_inside_the_span() -> None:
     book = with_index_marks(six_positions())
     steps = 8
     values = np.array([[*MARKS_ROW, 1.0, 1.0]] * steps)
-    path = book.preview_span(
-        [hours(row + 1) for row in range(steps)],
-        columns(book),
-        values,
-        [Settlement(7, ETH_PERP, 1e-4)],
-    )
+    plan = [Settlements(ETH_PERP, np.array([7], dtype=np.intp), np.array([1e-4]))]
+    path = book.preview_span(epochs(steps), columns(book), values, plan)
     cash = book.units.rows[("a", BINANCE_USDT)]
     assert path.quantity[:8, cash].tolist() == [50_000.0] * 8
     assert path.quantity[8, cash] == pytest.approx(50_001.2, abs=1e-9)
-    assert path.attribution[7, 0] == pytest.approx(1.2)  # funding is the first category
+    assert path.funding[7].sum() == pytest.approx(1.2)
     assert path.equity[7] - path.equity[6] == pytest.approx(1.2)
+    assert book.commit_span(path, 8)[7, 0] == pytest.approx(1.2)  # funding: first category
 
 
 def test_commit_refuses_a_book_that_traded_since_the_preview() -> None:
     book = with_index_marks(six_positions())
     values = np.array([[*MARKS_ROW, 1.0, 1.0]] * 2)
-    path = book.preview_span([hours(1), hours(2)], columns(book), values)
+    path = book.preview_span(epochs(2), columns(book), values)
     book.commit_span(path, 1)
     with pytest.raises(InvalidOperationError):
         book.commit_span(path, 2)  # its first step is in the past now

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,7 @@ from basis.book.positions import (
 from basis.book.valuation import perp_changes, perp_values, unit_changes, unit_values
 from basis.errors import InvalidOperationError
 
-__all__ = ["Settlement", "SpanOperations", "SpanPath"]
+__all__ = ["Settlements", "SpanOperations", "SpanPath"]
 
 Floats = npt.NDArray[np.float64]
 
@@ -49,47 +49,50 @@ _BASIS = COLUMN[Category.BASIS]
 
 
 @dataclass(frozen=True, slots=True)
-class Settlement:
-    """A funding settlement of `instrument` at span row `row` (0 = the span's first step)."""
+class Settlements:
+    """Funding settlements of one perp inside a span: at span rows `rows`, rates `rates`.
 
-    row: int
+    A span's settlements are given feed by feed in the order the engine settles feeds
+    within a step; at one step, earlier feeds settle first.
+    """
+
     instrument: Instrument
-    rate: float
+    rows: npt.NDArray[np.intp]
+    rates: Floats
 
 
-@dataclass(frozen=True, slots=True)
-class _Payment:
-    row: int  # span row
-    perp: int  # perp table row
-    instrument: Instrument
-    account: str
-    cash: int  # unit row receiving it, −1 for isolated margin
-    amount: float  # quote units
-    value: float  # share class at the settlement's marks
+@dataclass(frozen=True)
+class _Payments:
+    """Every funding payment of a span, in booking order (row, feed, position)."""
+
+    rows: npt.NDArray[np.intp]
+    perps: npt.NDArray[np.intp]
+    values: Floats  # share class
+    keys: tuple[tuple[str, Instrument], ...]  # (account, perp) per payment
 
 
 @dataclass(frozen=True)
 class SpanPath:
     """The book over T steps if nothing trades. Row t of every `(T, …)` array is step t.
 
-    `grid` has T+1 rows (row 0: the marks before the span); `quantity` and `margin` too,
-    row t+1 holding what is held after step t's settlements.
+    `grid`, `quantity` and `margin` have T+1 rows: row 0 is the book before the span and
+    row t+1 what is held after step t's settlements. `times` are epoch seconds.
     """
 
-    times: tuple[datetime, ...]
+    times: npt.NDArray[np.int64]
     grid: Floats  # (T+1, f)
     quantity: Floats  # (T+1, n) unit quantities (scaled for Aave)
     margin: Floats  # (T+1, m) perp isolated margin
-    unit_moves: Floats  # (T, n, 3) interest, staking, price
-    perp_moves: Floats  # (T, m, 2) price, basis
     equity: Floats  # (T,)
-    attribution: Floats  # (T, len(CATEGORIES))
     funding: Floats  # (T, m) funding value per perp row, share class
-    payments: tuple[_Payment, ...]
+    payments: _Payments
 
     @property
     def steps(self) -> int:
         return len(self.times)
+
+    def time(self, row: int) -> datetime:
+        return datetime.fromtimestamp(int(self.times[row]), UTC)
 
 
 class SpanOperations(BookCore):
@@ -97,131 +100,138 @@ class SpanOperations(BookCore):
 
     def preview_span(
         self,
-        times: Sequence[datetime],
+        times: npt.NDArray[np.int64],
         columns: npt.NDArray[np.intp],
         values: Floats,
-        settlements: Sequence[Settlement] = (),
+        settlements: Sequence[Settlements] = (),
     ) -> SpanPath:
-        """The path over `times` at which mark columns `columns` take `values[t]`.
+        """The path over `times` (epoch seconds) at which mark columns `columns` take
+        `values[t]`, with the funding `settlements` of open positions.
 
-        `settlements` must be in the order the engine settles them (by row, then feed).
         Raises InvalidOperationError for a shape mismatch, a time not after the book's, or
         a settlement whose venue cash row does not exist yet (settle that step singly).
         """
         steps = len(times)
-        if values.shape != (steps, len(columns)) or not steps or times[0] <= self._now:
+        if values.shape != (steps, len(columns)) or not steps or times[0] <= self._seconds():
             raise InvalidOperationError(
-                f"span of {steps} times from {times[0] if steps else None} after "
-                f"{self._now}: values of shape {values.shape} for {len(columns)} columns"
+                f"span of {steps} steps after {self._now.isoformat()}: values of shape "
+                f"{values.shape} for {len(columns)} columns"
             )
         units, perps, sc = self._units, self._perps, self._share_column
         n, m = units.n, perps.n
         grid = np.empty((steps + 1, len(self._marks)))
         grid[:] = self._marks.values
         grid[1:, columns] = values
-        payments = self._payments(settlements, grid)
         quantity = np.empty((steps + 1, n))
         quantity[:] = units.quantity[:n]
         margin = np.empty((steps + 1, m))
         margin[:] = perps.margin[:m]
         funding = np.zeros((steps, m))
-        running_q, running_m = units.quantity[:n].copy(), perps.margin[:m].copy()
-        for payment in payments:  # in settlement order: the same float additions as settling
-            if payment.cash >= 0:
-                running_q[payment.cash] += payment.amount
-                quantity[payment.row + 1 :, payment.cash] = running_q[payment.cash]
-            else:
-                running_m[payment.perp] += payment.amount
-                margin[payment.row + 1 :, payment.perp] = running_m[payment.perp]
-            funding[payment.row, payment.perp] += payment.value
-        held, held_margin = quantity[:-1], margin[:-1]  # held during the move into step t
-        interest, staking, price = unit_changes(units, grid[:-1], grid[1:], sc, held)
-        perp_price, basis = perp_changes(perps, grid[:-1], grid[1:], sc, held_margin)
-        attribution = np.zeros((steps, len(CATEGORIES)))
+        payments = self._fund(settlements, grid, quantity, margin, funding)
+        after = grid[1:]
+        equity = unit_values(units, after, sc, quantity[1:]).sum(axis=-1)
+        equity += perp_values(perps, after, sc, margin[1:]).sum(axis=-1)
+        return SpanPath(times, grid, quantity, margin, equity, funding, payments)
+
+    def commit_span(self, path: SpanPath, stop: int) -> Floats:
+        """Apply the first `stop` steps of `path` (previewed on this book as it is now);
+        return their attribution, shape `(stop, len(CATEGORIES))`."""
+        if not 0 < stop <= path.steps or path.times[0] <= self._seconds():
+            raise InvalidOperationError(f"cannot commit {stop} of {path.steps} span steps")
+        units, perps, sc = self._units, self._perps, self._share_column
+        n, m = units.n, perps.n
+        if path.quantity.shape[1] != n or path.margin.shape[1] != m:
+            raise InvalidOperationError("the book changed since the span was previewed")
+        before, after = path.grid[:stop], path.grid[1 : stop + 1]
+        held, held_margin = path.quantity[:stop], path.margin[:stop]  # during each move
+        interest, staking, price = unit_changes(units, before, after, sc, held)
+        perp_price, basis = perp_changes(perps, before, after, sc, held_margin)
+        units.pnl[:n, UNIT_INTEREST] += interest.sum(axis=0)
+        units.pnl[:n, UNIT_STAKING] += staking.sum(axis=0)
+        units.pnl[:n, UNIT_PRICE] += price.sum(axis=0)
+        perps.pnl[:m, PERP_PRICE] += perp_price.sum(axis=0)
+        perps.pnl[:m, PERP_BASIS] += basis.sum(axis=0)
+        attribution = np.zeros((stop, len(CATEGORIES)))
         borrowed = interest @ units.borrow[:n]
         attribution[:, _BORROW_INTEREST] = borrowed
         attribution[:, _SUPPLY_INTEREST] = interest.sum(axis=-1) - borrowed
         attribution[:, _STAKING_YIELD] = staking.sum(axis=-1)
         attribution[:, _PRICE] = price.sum(axis=-1) + perp_price.sum(axis=-1)
         attribution[:, _BASIS] = basis.sum(axis=-1)
-        attribution[:, _FUNDING] = funding.sum(axis=-1)
-        after = grid[1:]
-        equity = unit_values(units, after, sc, quantity[1:]).sum(axis=-1)
-        equity += perp_values(perps, after, sc, margin[1:]).sum(axis=-1)
-        return SpanPath(
-            times=tuple(times),
-            grid=grid,
-            quantity=quantity,
-            margin=margin,
-            unit_moves=np.stack((interest, staking, price), axis=-1),
-            perp_moves=np.stack((perp_price, basis), axis=-1),
-            equity=equity,
-            attribution=attribution,
-            funding=funding,
-            payments=payments,
-        )
-
-    def commit_span(self, path: SpanPath, stop: int) -> None:
-        """Apply the first `stop` steps of `path` (previewed on this book as it is now)."""
-        if not 0 < stop <= path.steps or path.times[0] <= self._now:
-            raise InvalidOperationError(f"cannot commit {stop} of {path.steps} span steps")
-        units, perps = self._units, self._perps
-        n, m = units.n, perps.n
-        if path.quantity.shape[1] != n or path.margin.shape[1] != m:
-            raise InvalidOperationError("the book changed since the span was previewed")
-        moves = path.unit_moves[:stop].sum(axis=0)
-        units.pnl[:n, UNIT_INTEREST] += moves[:, 0]
-        units.pnl[:n, UNIT_STAKING] += moves[:, 1]
-        units.pnl[:n, UNIT_PRICE] += moves[:, 2]
-        perp_moves = path.perp_moves[:stop].sum(axis=0)
-        perps.pnl[:m, PERP_PRICE] += perp_moves[:, 0]
-        perps.pnl[:m, PERP_BASIS] += perp_moves[:, 1]
+        attribution[:, _FUNDING] = path.funding[:stop].sum(axis=-1)
         units.quantity[:n] = path.quantity[stop]
         perps.margin[:m] = path.margin[stop]
-        for payment in path.payments:
-            if payment.row >= stop:
-                break
-            at = path.times[payment.row]
-            self._settled[payment.instrument] = at
-            if payment.value != 0.0:
-                self._ledger.record(
-                    Entry(at, payment.account, payment.instrument, Category.FUNDING, payment.value)
-                )
+        payments = path.payments
+        for j in range(int(np.searchsorted(payments.rows, stop))):
+            at = path.time(int(payments.rows[j]))
+            account, instrument = payments.keys[j]
+            self._settled[instrument] = at
+            value = float(payments.values[j])
+            if value != 0.0:
+                self._ledger.record(Entry(at, account, instrument, Category.FUNDING, value))
         self._marks.values[:] = path.grid[stop]
-        self._now = path.times[stop - 1]
+        self._now = path.time(stop - 1)
+        return attribution
 
-    def _payments(self, settlements: Sequence[Settlement], grid: Floats) -> tuple[_Payment, ...]:
-        """Every position's funding at each settlement, as `settle_funding` would book it."""
+    def _seconds(self) -> int:
+        return int(self._now.timestamp())
+
+    def _fund(
+        self,
+        settlements: Sequence[Settlements],
+        grid: Floats,
+        quantity: Floats,
+        margin: Floats,
+        funding: Floats,
+    ) -> _Payments:
+        """Book every position's funding into the span's cash / margin paths and `funding`
+        as `settle_funding` would, step by step: the same float additions in the same order.
+        """
         perps, units, sc = self._perps, self._units, self._share_column
-        result: list[_Payment] = []
-        for settlement in settlements:
-            instrument = settlement.instrument
-            marks = grid[settlement.row + 1]
+        rows, feeds, perp_rows, amounts, values, targets = [], [], [], [], [], []
+        keys: list[tuple[str, Instrument]] = []
+        for feed, settlement in enumerate(settlements):
+            instrument, at = settlement.instrument, settlement.rows + 1
             cash_instrument = Instrument.token(instrument.venue, instrument.quote)
             columns = self._unit_columns(cash_instrument)
-            unit_price = float(marks[columns[MARKET_RATE]] * marks[columns[PRICE]] / marks[sc])
+            unit_price = grid[at, columns[MARKET_RATE]] * grid[at, columns[PRICE]] / grid[at, sc]
             for perp, (account, held) in enumerate(perps.keys):
                 if held != instrument or perps.opened[perp] is None:
                     continue
-                amount = -float(perps.size[perp]) * float(marks[perps.columns[MARK, perp]])
-                amount *= settlement.rate
-                cash = -1
+                amount = -float(perps.size[perp]) * grid[at, perps.columns[MARK, perp]]
+                amount *= settlement.rates
+                into = -1 - perp  # the isolated margin of the position
                 if not perps.isolated[perp]:
                     found = units.rows.get((account, cash_instrument))
                     if found is None:
                         raise InvalidOperationError(
                             f"account {account!r} has no {cash_instrument} row for funding"
                         )
-                    cash = found
-                result.append(
-                    _Payment(
-                        settlement.row,
-                        perp,
-                        instrument,
-                        account,
-                        cash,
-                        amount,
-                        amount * unit_price,
-                    )
-                )
-        return tuple(result)
+                    into = found
+                count = len(at)
+                rows.append(settlement.rows)
+                feeds.append(np.full(count, feed))
+                perp_rows.append(np.full(count, perp))
+                amounts.append(amount)
+                values.append(amount * unit_price)
+                targets.append(np.full(count, into))
+                keys += [(account, instrument)] * count
+        if not rows:
+            empty = np.zeros(0, dtype=np.intp)
+            return _Payments(empty, empty, np.zeros(0), ())
+        at_row = np.concatenate(rows)
+        by_perp = np.concatenate(perp_rows)
+        order = np.lexsort((by_perp, np.concatenate(feeds), at_row))
+        at_row, by_perp = at_row[order], by_perp[order]
+        amount = np.concatenate(amounts)[order]
+        value = np.concatenate(values)[order]
+        target = np.concatenate(targets)[order]
+        np.add.at(funding, (at_row, by_perp), value)
+        steps = np.arange(funding.shape[0])
+        for destination in np.unique(target):
+            mine = target == destination
+            path = margin[:, -1 - destination] if destination < 0 else quantity[:, destination]
+            # sequential sums from the held amount: what adding each payment in turn gives
+            running = np.cumsum(np.concatenate(([path[0]], amount[mine])))
+            path[1:] = running[np.searchsorted(at_row[mine], steps, side="right")]
+        return _Payments(at_row, by_perp, value, tuple(keys[i] for i in order))

@@ -21,13 +21,13 @@ from basis.analytics import check_attribution, summarize
 from basis.book import CATEGORIES, Book, Breach, Instrument, Kind, exposure, factors, risk
 from basis.book.risk import perp_liquidations
 from basis.book.risk_path import risk_path
-from basis.book.span import Settlement
+from basis.book.span import Settlements
 from basis.config.flows import Flow
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
 from basis.engine.execution import SimulatedExecution
 from basis.engine.inputs import Inputs
-from basis.engine.market import MarketData, RewardPayout, Snapshot
+from basis.engine.market import FundingFeed, MarketData, RewardPayout, Snapshot
 from basis.engine.orders import ACCOUNT, Swap
 from basis.engine.result import STATE_CODES, Event, EventKind, RiskState, RunResult
 from basis.engine.span import SpanView
@@ -37,7 +37,7 @@ from basis.strategies import State, Strategy
 __all__ = ["run"]
 
 Progress = Callable[[int, int], None]
-SPAN_START, SPAN_MAX = 16, 1024  # span preview lengths: grow while spans run to their end
+SPAN_START, SPAN_MAX = 16, 512  # span preview lengths: grow while spans run to their end
 WITHDRAWAL_BUFFER = 1.005  # unwind slightly more than owed so costs do not leave a remainder
 STATE_OF_BREACH = {
     Breach.MARGIN_CRITICAL: RiskState.MARGIN_CRITICAL,
@@ -215,8 +215,7 @@ class _Run:
         end, settlements = self._settlements(k, end)
         if end <= k:
             return 0, False
-        times = [data.time(j) for j in range(k, end)]
-        path = book.preview_span(times, self.columns, data.values[k:end], settlements)
+        path = book.preview_span(data.times[k:end], self.columns, data.values[k:end], settlements)
         view = SpanView(
             book,
             path,
@@ -236,8 +235,8 @@ class _Run:
             SPAN_MAX, 2 * self.span_length if stop == path.steps else max(stop, SPAN_START)
         )
         if stop:
-            book.commit_span(path, stop)
-            record.span(k, stop, view, self.config)
+            attribution = book.commit_span(path, stop)
+            record.span(k, stop, view, attribution, self.config)
         return stop, stop < path.steps
 
     def _next_event(self, k: int) -> int:
@@ -249,22 +248,25 @@ class _Run:
             end = min(end, int(np.searchsorted(self.data.times, due.timestamp())))
         return end
 
-    def _settlements(self, k: int, end: int) -> tuple[int, list[Settlement]]:
+    def _settlements(self, k: int, end: int) -> tuple[int, list[Settlements]]:
         """The span's end, cut before a funding settlement missing in the data (that step is
-        taken singly and the gap counted), and the settlements of open positions before it
-        in settling order."""
-        rows: list[tuple[int, int, Settlement]] = []
-        for order, feed in enumerate(self.data.funding):
+        taken singly and the gap counted), and the settlements of open positions before it,
+        feed by feed in settling order."""
+        due: list[tuple[FundingFeed, np.ndarray]] = []
+        for feed in self.data.funding:
             if self.book.balance(ACCOUNT, feed.instrument) == 0.0:
                 continue
-            for j in np.flatnonzero(feed.settles[k:end]):
-                rate = float(feed.rate[k + j])
-                if not math.isfinite(rate):
-                    end = min(end, k + int(j))
-                    break
-                rows.append((int(j), order, Settlement(int(j), feed.instrument, rate)))
-        rows = [row for row in rows if k + row[0] < end]
-        return end, [settlement for _, _, settlement in sorted(rows, key=lambda r: r[:2])]
+            rows = np.flatnonzero(feed.settles[k:end])
+            missing = rows[~np.isfinite(feed.rate[k + rows])]
+            if missing.size:
+                end = k + int(missing[0])
+            due.append((feed, rows))
+        settlements = []
+        for feed, rows in due:
+            rows = rows[rows < end - k]
+            if rows.size:
+                settlements.append(Settlements(feed.instrument, rows, feed.rate[k + rows]))
+        return end, settlements
 
     # -- venue events ------------------------------------------------------------------------
 
@@ -504,19 +506,23 @@ class _Record:
     def __init__(self, equity: np.ndarray, attribution: np.ndarray, series: _Series) -> None:
         self.equity, self.attribution, self.series = equity, attribution, series
 
-    def span(self, k: int, stop: int, view: SpanView, config: ModeConfig) -> None:
+    def span(
+        self, k: int, stop: int, view: SpanView, attribution: np.ndarray, config: ModeConfig
+    ) -> None:
         """Record steps k … k+stop−1 from the span (as `_Series.state` would, step by step)."""
         rows = slice(k, k + stop)
         self.equity[rows] = view.path.equity[:stop]
-        self.attribution[rows] = view.path.attribution[:stop]
+        self.attribution[rows] = attribution
         series, risk = self.series, view.risk
         funding = view.path.funding[:stop]
         perps = view.book.perps
-        for payment in view.path.payments:
-            if payment.row < stop:
-                venue = perps.keys[payment.perp][1].venue
-                paid = series.paid.setdefault(venue, np.zeros(series.codes.shape[0]))
-                paid[k + payment.row] = funding[payment.row, payment.perp]
+        for perp, (_, instrument) in enumerate(perps.keys):
+            settled = np.flatnonzero(view.path.payments.perps == perp)
+            if settled.size:
+                at = view.path.payments.rows[settled]
+                at = at[at < stop]
+                paid = series.paid.setdefault(instrument.venue, np.zeros(series.codes.shape[0]))
+                paid[k + at] = funding[at, perp]
         borrowing = [a for a in risk.aave if a.debt_value[:stop].any()]
         if borrowing:
             health = np.stack([a.health_factor[:stop] for a in borrowing])
