@@ -8,6 +8,7 @@ summation order. Scenario data here; the real window in test_realdata.py.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -20,10 +21,11 @@ from basis.data.catalog import Catalog
 from basis.engine.backtest import load_flows, load_mode
 from basis.engine.loop import run
 from basis.engine.result import RunResult
+from basis.errors import InvalidOperationError
 from basis.strategies import MODES, build
 from tests.conftest import CONFIGS
 
-from .stubs import CRASH, DEFAULT, inputs_for, market, utc
+from .stubs import CRASH, DEFAULT, inputs_for, market, utc, with_data
 
 
 def run_both(
@@ -102,3 +104,22 @@ def test_spans_equal_the_reference_loop_for_any_thresholds(
     """Tight and loose bands move the steps at which strategies act: the runs still agree."""
     overrides = (f"rebalance_threshold={threshold}", f"delta_tolerance={tolerance}")
     assert_same_run(*run_both(catalog, mode, overrides=overrides))
+
+
+@pytest.mark.parametrize("bad", [0.0, float("nan")])
+def test_a_bad_mark_inside_a_span_fails_the_run_as_the_reference_does(
+    catalog: Catalog, bad: float
+) -> None:
+    """ETH at 0 (or NaN) from hour 72: both loops refuse the mark with the same error."""
+    inputs = inputs_for(catalog, "pure_lending_usdt")
+    values = inputs.data.values.copy()
+    values[72:, inputs.data.names.index("price:ETH")] = bad
+    broken = with_data(inputs, replace(inputs.data, values=values))
+    messages = []
+    for reference in (True, False):
+        strategy = build(load_mode(CONFIGS, "pure_lending_usdt", (), None), market())
+        with pytest.raises(InvalidOperationError) as error:
+            run(strategy, broken, market(), reference=reference)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+    assert "price:ETH" in messages[1]

@@ -101,6 +101,10 @@ class Marks:
             raise InvalidOperationError(f"no mark for {name}: mark it before using it")
         return column
 
+    def name(self, column: int) -> str:
+        """The factor name of `column`."""
+        return next(name for name, at in self._columns.items() if at == column)
+
     def as_dict(self) -> dict[str, float]:
         """Return every factor value by name, the constant included."""
         return {name: float(self._values[column]) for name, column in self._columns.items()}

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from basis.book import factors
 from basis.book.core import BookCore
-from basis.book.exposure import exposure
+from basis.book.exposure import Exposure, exposure
 from basis.book.factors import Marks
 from basis.book.instruments import Instrument, Kind
 from basis.config.aave import RiskParameters
@@ -309,13 +309,13 @@ def perp_liquidations(book: BookCore, marks: Marks) -> tuple[PerpRisk, ...]:
     return tuple(result)
 
 
-def delta_drift(book: BookCore, marks: Marks) -> dict[str, float]:
+def delta_drift(book: BookCore, marks: Marks, view: Exposure | None = None) -> dict[str, float]:
     """Return |net delta value| / equity per asset that is not the share class.
 
     USD stablecoins count as the share class when it is USDT. Equity <= 0 gives inf for
-    every asset with a delta.
+    every asset with a delta. `view`: the book's exposure at `marks`, when already known.
     """
-    view = exposure(book, marks)
+    view = exposure(book, marks) if view is None else view
     share = book.share_class
     drift = {}
     for asset, value in view.delta_value.items():
@@ -328,15 +328,17 @@ def delta_drift(book: BookCore, marks: Marks) -> dict[str, float]:
     return drift
 
 
-def risk(book: BookCore, marks: Marks, mode: ModeConfig) -> Risk:
+def risk(book: BookCore, marks: Marks, mode: ModeConfig, view: Exposure | None = None) -> Risk:
     """Return the risk of `book` at `marks` and the limits of `mode` it breaches.
+
+    `view`: the book's exposure at `marks`, when the caller has it already.
 
     Alerts: margin ratio below `margin_critical`, HF below `hf_critical`, delta drift above
     `delta_tolerance`; ordered by that priority (DESIGN §5), then account.
     """
     positions = tuple(aave_account(book, marks, account) for account in _aave_accounts(book))
     margin = margins(book, marks)
-    drift = delta_drift(book, marks)
+    drift = delta_drift(book, marks, view)
     alerts = [
         Alert(Breach.MARGIN_CRITICAL, m.account, m.venue, m.margin_ratio, mode.margin_critical)
         for m in margin

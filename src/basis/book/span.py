@@ -117,6 +117,13 @@ class SpanOperations(BookCore):
                 f"span of {steps} steps after {self._now.isoformat()}: values of shape "
                 f"{values.shape} for {len(columns)} columns"
             )
+        bad = np.argwhere(~(np.isfinite(values) & (values > 0.0)))
+        if bad.size:  # as `accrue` refuses such a mark at its step
+            row, column = bad[0]
+            name = self._marks.name(int(columns[column]))
+            raise InvalidOperationError(
+                f"mark {name} must be finite and > 0, got {float(values[row, column])!r}"
+            )
         units, perps, sc = self._units, self._perps, self._share_column
         n, m = units.n, perps.n
         grid = np.empty((steps + 1, len(self._marks)))

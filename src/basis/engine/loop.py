@@ -18,7 +18,18 @@ from typing import Any
 import numpy as np
 
 from basis.analytics import check_attribution, summarize
-from basis.book import CATEGORIES, Book, Breach, Instrument, Kind, exposure, factors, risk
+from basis.book import (
+    CATEGORIES,
+    Book,
+    Breach,
+    Exposure,
+    Instrument,
+    Kind,
+    Risk,
+    exposure,
+    factors,
+    risk,
+)
 from basis.book.risk import perp_liquidations
 from basis.book.risk_path import risk_path
 from basis.book.span import Settlements
@@ -123,9 +134,9 @@ class _Run:
             book.settle_transfers()
             series.funding(k, self._settle_funding(snap))
             self._pay_rewards(k, snap)
-            self._liquidate(snap)
+            checked = self._liquidate(snap)
             flows[k] = self._flows(k, snap)
-            state = self._state(snap)
+            state = self._state(snap, checked if k not in self.flows else None)
             series.state(k, state)
             traded = self._decide(state, snap)
             equity[k] = book.equity()
@@ -160,13 +171,18 @@ class _Run:
         check_attribution(result)
         return RunResult(**{**result.__dict__, "summary": summarize(result)})
 
-    def _state(self, snap: Snapshot) -> State:
-        marks = self.book.marks()
+    def _state(self, snap: Snapshot, checked: tuple[Exposure, Risk] | None = None) -> State:
+        """The strategy's view now; `checked` is the book's exposure and risk when nothing
+        changed since they were computed."""
+        if checked is None:
+            marks = self.book.marks()
+            view = exposure(self.book, marks)
+            checked = view, risk(self.book, marks, self.config, view)
         return State(
             snapshot=snap,
             book=self.book,
-            exposure=exposure(self.book, marks),
-            risk=risk(self.book, marks, self.config),
+            exposure=checked[0],
+            risk=checked[1],
             venues=self.inputs.venues,
             owed=self.owed,
         )
@@ -309,19 +325,28 @@ class _Run:
             sale = Swap(payout.token, "ETH" if self.config.share_class == "ETH" else "USDT", paid)
             self.events += self.execution.execute([sale], snap)
 
-    def _liquidate(self, snap: Snapshot) -> None:
-        """Liquidate what the path has made liquidatable: Aave accounts, then perps."""
+    def _liquidate(self, snap: Snapshot) -> tuple[Exposure, Risk] | None:
+        """Liquidate what the path has made liquidatable: Aave accounts, then perps.
+
+        Returns the book's exposure and risk when nothing was liquidated (still current).
+        """
         book = self.book
         marks = book.marks()
-        for position in risk(book, marks, self.config).aave:
+        view = exposure(book, marks)
+        checked = risk(book, marks, self.config, view)
+        liquidated = False
+        for position in checked.aave:
             if position.health_factor < 1.0:
                 self._liquidate_aave(position.account, position.health_factor, snap)
-        for perp in perp_liquidations(book, book.marks()):
+                liquidated = True
+        perps = perp_liquidations(book, book.marks()) if liquidated else checked.perps
+        for perp in perps:
             level = perp.liquidation_price
             size = book.balance(perp.account, perp.instrument)
             if level is None or size == 0.0:
                 continue
             if (size < 0.0 and perp.mark >= level) or (size > 0.0 and perp.mark <= level):
+                liquidated = True
                 closed = book.perp_liquidate(perp.account, perp.instrument)
                 detail = (
                     f"perp liquidated at {level:.6g} (mark {perp.mark:.6g}), fee {closed.fee:.6g}"
@@ -337,6 +362,7 @@ class _Run:
                         cost=-closed.fee,
                     )
                 )
+        return None if liquidated else (view, checked)
 
     def _liquidate_aave(self, account: str, health: float, snap: Snapshot) -> None:
         book = self.book
