@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
+from basis.errors import ConfigError
 from basis.strategies.arbitrage import FundingArbitrage
 from basis.strategies.base import Intent, State, Strategy
 from basis.strategies.basis_trade import BasisTrade
@@ -39,10 +40,34 @@ DESCRIPTIONS: dict[str, str] = {
 
 
 def build(config: ModeConfig, market: MarketConfig) -> Strategy:
-    """The strategy of `config.mode`, with the hedge allocation as configured."""
+    """The strategy of `config.mode`, with the hedge allocation as configured.
+
+    Raises ConfigError when the margin parameters cannot work on a perp venue it trades.
+    """
     strategy = MODES[config.mode](config, market)
     strategy.use_venues(list(config.hedge_allocation))
+    _check_margins(config, market, strategy)
     return strategy
+
+
+def _check_margins(config: ModeConfig, market: MarketConfig, strategy: Strategy) -> None:
+    """`margin_target` above each traded perp venue's initial margin (below it every hedge
+    is refused and the book runs unhedged), `margin_critical` above its maintenance margin
+    (below it the venue liquidates before the strategy reacts)."""
+    perp_venues = strategy.needs().perp_venues
+    for venue in (v for v in strategy.weights if v in perp_venues):
+        margin = market.venue(venue).margin
+        if config.margin_target <= margin.initial:
+            raise ConfigError(
+                f"margin_target {config.margin_target} must be above {venue}'s initial "
+                f"margin {margin.initial}: at or below it {venue} refuses every hedge"
+            )
+        if config.margin_critical <= margin.maintenance:
+            raise ConfigError(
+                f"margin_critical {config.margin_critical} must be above {venue}'s "
+                f"maintenance margin {margin.maintenance}: at or below it {venue} liquidates "
+                "before the strategy tops the margin up"
+            )
 
 
 def describe(mode: str) -> str:

@@ -25,7 +25,10 @@ from basis.engine.result import EventKind
 from basis.engine.span import Bools, SpanView
 from basis.mechanics import gas
 
-__all__ = ["Intent", "State", "Strategy"]
+__all__ = ["DUST_USD", "GAS_COVER", "Intent", "State", "Strategy"]
+
+DUST_USD = 10.0  # idle balances below this are not worth a transaction's gas
+GAS_COVER = 20.0  # deploy an amount only when it is worth this many times its gas (gas <= 5 %)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ class State:
     def price(self, asset: str) -> float:
         """USD price of `asset` now."""
         return self.snapshot.marks[f.price(asset)]
+
+    def mark(self, name: str) -> float:
+        """Factor `name` now (as `SpanView.mark`)."""
+        return self.snapshot.marks[name]
 
     def held(self, instrument: Instrument) -> float:
         return self.book.balance(ACCOUNT, instrument)
@@ -149,6 +156,26 @@ class Strategy:
         """`deployable` less twice the gas of `operations` (bought from it when not ETH)."""
         eth = 2.0 * sum(state.gas_cost(op) for op in operations)
         return self.deployable(state, asset) - eth * state.price("ETH") / state.price(asset)
+
+    def deploy_floor(self, state: State | SpanView, asset: str, *operations: str) -> Any:
+        """The least `asset` worth deploying through `operations`: `GAS_COVER` × their gas,
+        and `DUST_USD` at least (a float, or an array over a span).
+
+        Below it a deployment pays a large share of itself in gas, as redeploying the
+        gas-sized remainder that `spendable` leaves behind would whenever gas dips.
+        """
+        eth = GAS_COVER * sum(state.gas_cost(op) for op in operations)
+        return np.maximum(eth * state.price("ETH"), DUST_USD) / state.price(asset)
+
+    def peg(self, state: State | SpanView) -> Any:
+        """The LST's market rate over its protocol rate (1 at par, below 1 in a depeg)."""
+        lst = self.config.lst
+        return state.mark(f.market_rate(lst)) / state.mark(f.protocol_rate(lst))
+
+    def depegged(self, state: State | SpanView) -> Any:
+        """True while the LST trades more than `max_stake_spread_move` below its protocol
+        rate: ETH staked now (at the protocol rate) would at once be worth that much less."""
+        return self.peg(state) < 1.0 - self.config.max_stake_spread_move
 
 
 def _positive(value: Any) -> Any:

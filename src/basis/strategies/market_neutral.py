@@ -2,31 +2,88 @@
 
 Equity splits into the staked leg (`stake_allocation`: ETH bought on the DEX and staked, or
 looped on Aave) and USDT margin on the perp venues, where shorts equal the leg's net ETH.
-Each step, in DESIGN §5 priority: a venue below `margin_critical` is topped up from the
-staked leg (shorts reduced with it); a loop below `hf_critical` is delevered; idle USDT is
-deployed; net delta beyond `delta_tolerance` is re-hedged; a leg off its allocation by
-more than `rebalance_threshold` is moved back; the loop's LTV is kept in its band.
+Each step, in DESIGN §5 priority, the first that applies acts:
+
+1. a venue whose margin (with transfers on their way to it) is below `margin_critical` of
+   its short, or of the short it should hold, is topped up from the staked leg; every such
+   venue at once, sized so that each lands at `margin_target` after the shorts shrink with
+   the leg (a venue that lost its short to a liquidation is refunded this way);
+2. a loop below `hf_critical` or above its LTV band is delevered (then re-hedged);
+3. idle USDT worth `GAS_COVER` × its gas is deployed into the staked leg;
+4. net delta beyond `delta_tolerance` is re-hedged;
+5. a leg off its allocation by more than `rebalance_threshold` is moved back: a large leg
+   is released to the venues, surplus margin above each venue's target comes home;
+6. a loop below its LTV band is relevered.
+
+While the LST trades more than `max_stake_spread_move` below its protocol rate, nothing
+stakes new ETH (3, the margin-to-leg move of 5, and 6 wait) and the step's intent says so.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from basis.book import Instrument
+from basis.book import Instrument, Kind
 from basis.engine.inputs import Needs
-from basis.engine.orders import ALL, LstSell, Order, Send, Stake, Swap
+from basis.engine.orders import ACCOUNT, ALL, LstSell, Order, Perp, Send, Stake, Swap
 from basis.engine.result import EventKind
-from basis.engine.span import Bools, SpanView, clear_above, clear_below
+from basis.engine.span import Bools, Floats, SpanView, clear_above, clear_below
+from basis.mechanics import trading
 from basis.strategies import loop
-from basis.strategies.base import Intent, State, Strategy
-from basis.strategies.lending import DUST_USD
+from basis.strategies.base import DUST_USD, Intent, State, Strategy
 from basis.strategies.staking import loop_intents, loop_quiet
 
-__all__ = ["MarketNeutral"]
+__all__ = ["MarketNeutral", "VenueMargin", "top_up_sizes"]
 
 BASE = "ETH"
+SEND_SHARE = 0.99  # send this share of what a release should free: it may free a little less
+
+
+@dataclass(frozen=True)
+class VenueMargin:
+    """A hedge venue's margin as the strategy sizes it, in USD.
+
+    `balance` is the margin balance plus transfers on their way to the venue; `notional`
+    the larger of its open shorts and its share of the hedge, so that a venue which lost
+    its short still needs margin for the next one; `cash` what it holds now.
+    """
+
+    venue: str
+    weight: float
+    balance: float
+    notional: float
+    cash: float
+
+    @property
+    def ratio(self) -> float:
+        return self.balance / self.notional if self.notional > 0.0 else math.inf
+
+
+def top_up_sizes(
+    margin_target: float, hedge: float, starving: Sequence[VenueMargin]
+) -> tuple[float, dict[str, float]]:
+    """The USD to free from the staked leg and to send to each starving venue.
+
+    Freeing `X` shrinks the hedge `H` to `H − X`, spread by weight, so venue v lands at
+    `margin_target` m when it receives `x_v = m·w_v·(H − X) − b_v`; summed over the venues
+    topped up, `X = (m·W·H − B) / (1 + m·W)` (W, B: their weights and balances). A venue
+    that needs nothing once the others' top-ups shrink the shorts is left out and the
+    rest sized again. Returns (X, {venue: x_v}), empty when none needs anything.
+    """
+    chosen = list(starving)
+    while chosen:
+        weight = math.fsum(m.weight for m in chosen)
+        balance = math.fsum(m.balance for m in chosen)
+        freed = (margin_target * weight * hedge - balance) / (1.0 + margin_target * weight)
+        needs = {m.venue: margin_target * m.weight * (hedge - freed) - m.balance for m in chosen}
+        if all(need > 0.0 for need in needs.values()):
+            return freed, needs
+        chosen = [m for m in chosen if needs[m.venue] > 0.0]
+    return 0.0, {}
 
 
 @dataclass
@@ -57,6 +114,13 @@ class MarketNeutral(Strategy):
             landing[Instrument.token(venue, quote)] = amount * (1.0 - staked) * weight
         return landing
 
+    @property
+    def deploy_operations(self) -> tuple[str, ...]:
+        """The gas operations of a deployment: the DEX buy, then the stake or loop entry."""
+        if self.leveraged:
+            return ("token_swap", "atomic_entry", "set_emode")
+        return ("token_swap", "stake_deposit")
+
     # -- the staked leg ----------------------------------------------------------------------
 
     def leg_eth(self, state: State) -> float:
@@ -67,76 +131,89 @@ class MarketNeutral(Strategy):
             state.wallet(self.config.lst) * state.snapshot.marks[f"market_rate:{self.config.lst}"]
         )
 
-    def release(self, state: State, eth: float) -> list[Order]:
-        """Orders that turn `eth` of the staked leg into wallet ETH."""
+    def release(self, state: State, eth: float) -> tuple[list[Order], float]:
+        """Orders that turn about `eth` of the staked leg into wallet ETH, and the ETH of the
+        leg they take away (more than `eth` from a loop: unwinding it costs)."""
         held = self.leg_eth(state)
         if held <= 0.0 or eth <= 0.0:
-            return []
+            return [], 0.0
         if self.leveraged:
             current = loop.loop_state(state, self.config.lst)
-            return loop.release(state, current, loop.release_fraction(state, current, eth))
+            fraction = loop.release_fraction(state, current, eth)
+            return loop.release(state, current, fraction), min(fraction, 1.0) * held
         fraction = min(eth / held, 1.0)
-        return [LstSell(self.config.lst, state.wallet(self.config.lst) * fraction)]
+        return [LstSell(self.config.lst, state.wallet(self.config.lst) * fraction)], fraction * held
 
     def add(self, state: State, eth: float) -> list[Order]:
         if self.leveraged:
             return loop.enter(state, self.config.lst, eth, self.config.effective_target_ltv)
         return [Stake(self.config.lst, eth)]
 
+    def venue_margins(self, state: State) -> list[VenueMargin]:
+        """Each hedge venue's margin (see `VenueMargin`)."""
+        hedge = max(self.spot_delta(state, BASE), 0.0) * state.price(BASE)
+        held: dict[str, tuple[float, float]] = {}
+        for margin in state.risk.margin:
+            if margin.account == ACCOUNT:
+                balance, notional = held.get(margin.venue, (0.0, 0.0))
+                held[margin.venue] = (balance + margin.margin_balance, notional + margin.notional)
+        result = []
+        for venue, weight in self.weights.items():
+            quote = self.perp(venue, BASE).quote
+            usd = state.price(quote)
+            cash = state.held(Instrument.token(venue, quote)) * usd
+            inbound = state.held(Instrument(venue, Kind.TRANSFER, quote)) * usd
+            balance, notional = held.get(venue, (cash, 0.0))
+            result.append(
+                VenueMargin(venue, weight, balance + inbound, max(notional, weight * hedge), cash)
+            )
+        return result
+
     # -- decisions ---------------------------------------------------------------------------
 
     def decide(self, state: State) -> list[Intent]:
-        price = state.price(BASE)
-        starving = [m for m in state.risk.margin if m.margin_ratio < self.config.margin_critical]
-        if starving and not state.in_transit():
-            return [
-                self._top_up(
-                    state,
-                    starving[0].venue,
-                    starving[0].margin_balance,
-                    starving[0].notional,
-                    starving[0].margin_ratio,
-                )
-            ]
-        if self.leveraged:
-            intents = loop_intents(self, state)
-            if intents and intents[0].kind is EventKind.DELEVERAGE:
-                return intents + self._rehedge(state)
-        else:
-            intents = []
-        idle = self.spendable(state, "USDT", "token_swap", "atomic_entry", "set_emode")
-        if idle > DUST_USD:
-            eth = idle / price * 0.99  # bought ETH after DEX slippage, conservatively
-            orders: list[Order] = [Swap("USDT", BASE, idle), *self.add(state, eth)]
-            target = self.spot_delta(state, BASE) + eth
-            orders += self.hedge_orders(state, BASE, target)
-            return [
-                Intent(
-                    EventKind.REBALANCE,
-                    f"deploy {idle:,.2f} USDT into the staked leg",
-                    tuple(orders),
-                )
-            ]
+        margins = self.venue_margins(state)
+        starving = [m for m in margins if m.ratio < self.config.margin_critical]
+        if starving:
+            top_up = self._top_up(state, starving)
+            if top_up:
+                return top_up
+        depegged = bool(self.depegged(state))
+        intents = loop_intents(self, state, relever=not depegged) if self.leveraged else []
+        if intents and intents[0].kind is EventKind.DELEVERAGE:
+            return self._noted(state, intents + self._rehedge(state))
+        operations = self.deploy_operations
+        idle = self.spendable(state, "USDT", *operations)
+        if not depegged and idle > self.deploy_floor(state, "USDT", *operations):
+            return [self._deploy(state, idle)]
         if self.drift(state, BASE) > self.config.delta_tolerance:
-            return self._rehedge(state)
+            return self._noted(state, self._rehedge(state))
         if not state.in_transit() and state.equity > 0.0:
-            share = self.leg_eth(state) * price / state.equity
+            share = self.leg_eth(state) * state.price(BASE) / state.equity
             excess = share - self.config.stake_allocation
-            if abs(excess) > self.config.rebalance_threshold:
-                return [self._rebalance(state, excess * state.equity)]
+            if excess > self.config.rebalance_threshold:
+                return self._noted(state, [self._release_to_venues(state, excess * state.equity)])
+            if excess < -self.config.rebalance_threshold and not depegged:
+                home = self._bring_home(state, margins, -excess * state.equity)
+                if home is not None:
+                    return [home]
         return intents
 
     def quiet(self, view: SpanView) -> Bools:
-        """`decide` surely returns nothing: every margin above critical, the loop in its
-        band, no idle USDT to deploy, delta within tolerance, and the legs on allocation."""
+        """`decide` surely returns nothing: every venue's margin ratio (as `venue_margins`)
+        above critical, the loop in its band, idle USDT below the deployment floor (or the
+        LST depegged), delta within tolerance, and the legs on allocation."""
         config = self.config
         quiet = np.ones(view.steps, dtype=bool)
-        for margin in view.risk.margin:
-            quiet &= clear_above(margin.ratio, config.margin_critical)
+        for ratio in self._margin_ratios(view):
+            quiet &= clear_above(ratio, config.margin_critical)
         if self.leveraged:
             quiet &= loop_quiet(self, view)
-        idle = self.spendable(view, "USDT", "token_swap", "atomic_entry", "set_emode")
-        quiet &= clear_below(idle, DUST_USD)
+        operations = self.deploy_operations
+        idle = self.spendable(view, "USDT", *operations)
+        floor = self.deploy_floor(view, "USDT", *operations)
+        depegged = clear_below(self.peg(view), 1.0 - config.max_stake_spread_move)
+        quiet &= clear_below(idle, floor) | depegged
         quiet &= clear_below(view.drift(BASE), config.delta_tolerance)
         if not view.in_transit:
             lst = config.lst
@@ -153,6 +230,67 @@ class MarketNeutral(Strategy):
             quiet &= (equity > 0.0) & clear_below(excess, config.rebalance_threshold)
         return quiet
 
+    def _margin_ratios(self, view: SpanView) -> list[Floats]:
+        """`VenueMargin.ratio` of every hedge venue along the span."""
+        price = view.price(BASE)
+        perps = math.fsum(
+            view.book.balance(ACCOUNT, self.perp(v, BASE)) for v in view.venues if v in self.weights
+        )
+        spot = view.risk.delta.get(BASE, np.zeros(view.steps)) - perps
+        hedge = np.maximum(spot, 0.0) * price
+        ratios = []
+        for venue, weight in self.weights.items():
+            quote = self.perp(venue, BASE).quote
+            usd = view.price(quote)
+            cash = view.held(Instrument.token(venue, quote)) * usd
+            inbound = view.held(Instrument(venue, Kind.TRANSFER, quote)) * usd
+            paths = [m for m in view.risk.margin if m.account == ACCOUNT and m.venue == venue]
+            balance = sum((m.balance for m in paths), np.zeros(view.steps)) if paths else cash
+            notional = sum((m.notional for m in paths), np.zeros(view.steps))
+            notional = np.maximum(notional, weight * hedge)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratios.append(np.where(notional > 0.0, (balance + inbound) / notional, np.inf))
+        return ratios
+
+    def _noted(self, state: State, intents: list[Intent]) -> list[Intent]:
+        """`intents`, the first one saying that staking waits while the LST is depegged."""
+        if not intents or not self.depegged(state):
+            return intents
+        floor = 1.0 - self.config.max_stake_spread_move
+        note = (
+            f"staking deferred: {self.config.lst} at {self.peg(state):.4f} of its protocol "
+            f"rate, below {floor:.4f}"
+        )
+        return [replace(intents[0], reason=f"{intents[0].reason}; {note}"), *intents[1:]]
+
+    def _deploy(self, state: State, idle: float) -> Intent:
+        """Buy ETH with `idle` USDT, stake (or loop) it and short the ETH this adds.
+
+        The ETH bought is priced as execution prices the swap; all of it but twice the
+        entry's gas is staked. The hedge covers what lands: the gas-sized rest in the wallet
+        and the leg at the LST's market rate (a loop entered at a small discount to par
+        loses that discount on its whole collateral, about 11 times its equity).
+        """
+        price, usd = state.price(BASE), idle * state.price("USDT")
+        bps = trading.slippage_bps(state.book.market.dex.slippage, usd)
+        bought = usd * (1.0 - bps / 1e4) / price
+        entry = ["atomic_entry"] if self.leveraged else ["stake_deposit"]
+        if self.leveraged and state.book.emode(ACCOUNT) != loop.EMODE:
+            entry.append("set_emode")
+        gas = sum(state.gas_cost(op) for op in entry)
+        eth = bought * (1.0 - 1e-9) - 2.0 * gas  # a hair under: float noise never overdraws
+        flash = 0.0
+        if self.leveraged:
+            target = self.config.effective_target_ltv
+            flash = eth * target / (1.0 - target)
+        fee = state.book.market.dex.flash_loan_fee
+        added = (eth + flash) * self.peg(state) - flash * (1.0 + fee) + gas
+        orders: list[Order] = [Swap("USDT", BASE, idle), *self.add(state, eth)]
+        orders += self.hedge_orders(state, BASE, self.spot_delta(state, BASE) + added)
+        return Intent(
+            EventKind.REBALANCE, f"deploy {idle:,.2f} USDT into the staked leg", tuple(orders)
+        )
+
     def _rehedge(self, state: State) -> list[Intent]:
         """Perp orders that bring net delta back to zero, when it drifted beyond tolerance."""
         if self.drift(state, BASE) <= self.config.delta_tolerance:
@@ -161,42 +299,86 @@ class MarketNeutral(Strategy):
         reason = f"net delta {self.drift(state, BASE):.4f} of equity: re-hedge"
         return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
 
-    def _top_up(
-        self, state: State, venue: str, balance: float, notional: float, ratio: float
-    ) -> Intent:
-        """Move USDT from the staked leg to `venue` to restore its margin target."""
-        price = state.price(BASE)
-        need = self.config.margin_target * notional - balance
-        eth = need / price
-        orders = [*self.release(state, eth), Swap(BASE, "USDT", ALL)]
-        perp = self.perp(venue, BASE)
-        orders += self._send_to(venue, perp.quote, need * 0.99)
-        orders += self.hedge_orders(state, BASE, self.spot_delta(state, BASE) - eth)
-        reason = f"{venue} margin ratio {ratio:.3f} below {self.config.margin_critical}: top up"
-        return Intent(EventKind.MARGIN_TOP_UP, reason, tuple(orders))
+    def _top_up(self, state: State, starving: list[VenueMargin]) -> list[Intent]:
+        """Move USDT from the staked leg to every starving venue, shrinking the shorts with it
+        (sized by `top_up_sizes`).
 
-    def _rebalance(self, state: State, excess_usd: float) -> Intent:
+        One intent per venue; the first frees the whole amount and reduces the shorts. A
+        risk override only reduces risk: shorts a venue lost are restored by the next
+        step's re-hedge, once its margin has arrived.
+        """
         price = state.price(BASE)
-        if excess_usd > 0.0:  # staked leg too big: sell some, move the USDT to the venues
-            eth = excess_usd / price
-            orders = [*self.release(state, eth), Swap(BASE, "USDT", ALL)]
-            for venue, weight in self.weights.items():
-                orders += self._send_to(
-                    venue, self.perp(venue, BASE).quote, excess_usd * weight * 0.99
-                )
-            orders += self.hedge_orders(state, BASE, self.spot_delta(state, BASE) - eth)
-            return Intent(
-                EventKind.REBALANCE, f"staked leg {excess_usd:,.2f} USDT over target", tuple(orders)
+        hedge = max(self.spot_delta(state, BASE), 0.0) * price
+        freed, needs = top_up_sizes(self.config.margin_target, hedge, starving)
+        chosen = [m for m in starving if m.venue in needs]
+        available = self.leg_eth(state) * price
+        if not chosen or freed <= 0.0 or available <= 0.0:
+            return []
+        scale = min(1.0, available / freed)
+        release, removed = self.release(state, freed * scale / price)
+        first: list[Order] = [*release, Swap(BASE, "USDT", ALL)]
+        short = max(self.spot_delta(state, BASE) - state.wallet(BASE) - removed, 0.0)
+        first += [
+            order
+            for order in self.hedge_orders(state, BASE, short)
+            if isinstance(order, Perp) and order.size * state.held(order.instrument) < 0.0
+        ]
+        intents = []
+        for i, margin in enumerate(chosen):
+            quote = self.perp(margin.venue, BASE).quote
+            sends = self._send_to(margin.venue, quote, needs[margin.venue] * scale * SEND_SHARE)
+            reason = (
+                f"{margin.venue} margin ratio {margin.ratio:.3f} below "
+                f"{self.config.margin_critical}: top up"
             )
-        orders = []
-        for venue, weight in self.weights.items():  # margin too big: bring USDT home
+            orders = [*first, *sends] if i == 0 else sends
+            intents.append(Intent(EventKind.MARGIN_TOP_UP, reason, tuple(orders)))
+        return intents
+
+    def _release_to_venues(self, state: State, excess_usd: float) -> Intent:
+        """The staked leg is `excess_usd` over its allocation: free it and send it by weight."""
+        price = state.price(BASE)
+        release, removed = self.release(state, excess_usd / price)
+        orders = [*release, Swap(BASE, "USDT", ALL)]
+        for venue, weight in self.weights.items():
             quote = self.perp(venue, BASE).quote
-            orders.append(
-                Send(Instrument.token(venue, quote), Instrument.wallet(quote), -excess_usd * weight)
+            orders += self._send_to(venue, quote, excess_usd * weight * SEND_SHARE)
+        short = max(self.spot_delta(state, BASE) - state.wallet(BASE) - removed, 0.0)
+        orders += self.hedge_orders(state, BASE, short)
+        reason = f"staked leg {excess_usd:,.2f} USDT over target"
+        return Intent(EventKind.REBALANCE, reason, tuple(orders))
+
+    def _bring_home(
+        self, state: State, margins: list[VenueMargin], excess_usd: float
+    ) -> Intent | None:
+        """The margin is `excess_usd` over its allocation: bring home each venue's surplus.
+
+        A venue keeps `margin_target` × the short it will hold once the leg has grown by
+        `excess_usd`, and its allocation of equity, whichever is more; only the cash above
+        that comes home (all of it scaled down to `excess_usd` when there is more).
+        """
+        config = self.config
+        hedge = max(self.spot_delta(state, BASE), 0.0) * state.price(BASE) + excess_usd
+        surplus = {}
+        for margin in margins:
+            keep = max(
+                config.margin_target * margin.weight * hedge,
+                margin.weight * (1.0 - config.stake_allocation) * state.equity,
             )
-        return Intent(
-            EventKind.REBALANCE, f"margin {-excess_usd:,.2f} USDT over target", tuple(orders)
-        )
+            surplus[margin.venue] = min(max(margin.balance - keep, 0.0), margin.cash)
+        total = math.fsum(surplus.values())
+        if total <= DUST_USD:
+            return None
+        scale = min(1.0, excess_usd / total)
+        orders: list[Order] = []
+        for venue, amount in surplus.items():
+            if amount * scale > DUST_USD:
+                quote = self.perp(venue, BASE).quote
+                usd = state.price(quote)
+                cash = Instrument.token(venue, quote)
+                orders.append(Send(cash, Instrument.wallet(quote), amount * scale / usd))
+        reason = f"margin {excess_usd:,.2f} USDT over target: bring {total * scale:,.2f} home"
+        return Intent(EventKind.REBALANCE, reason, tuple(orders)) if orders else None
 
     def _send_to(self, venue: str, quote: str, amount: float) -> list[Order]:
         if amount <= DUST_USD:
@@ -210,7 +392,8 @@ class MarketNeutral(Strategy):
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         eth = self.leg_eth(state) * fraction
-        orders = [*self.release(state, eth), Swap(BASE, "USDT", ALL)]
+        release, _ = self.release(state, eth)
+        orders = [*release, Swap(BASE, "USDT", ALL)]
         orders += self.hedge_orders(state, BASE, self.spot_delta(state, BASE) - eth)
         for venue in self.weights:
             quote = self.perp(venue, BASE).quote

@@ -71,9 +71,10 @@ class LeveragedStaking(Strategy):
         return [Intent(EventKind.REBALANCE, f"release {fraction:.2%} of the loop", tuple(orders))]
 
 
-def loop_intents(strategy: Strategy, state: State) -> list[Intent]:
+def loop_intents(strategy: Strategy, state: State, *, relever: bool = True) -> list[Intent]:
     """Risk override and band for a loop: HF below critical or LTV above band → delever;
-    LTV below band → relever. Returns at most one intent."""
+    LTV below band → relever (unless `relever` is False: a caller that must not stake new
+    ETH now). Returns at most one intent."""
     config = strategy.config
     current = loop.loop_state(state, config.lst)
     if current.collateral <= 0.0 or current.debt <= 0.0:
@@ -87,7 +88,7 @@ def loop_intents(strategy: Strategy, state: State) -> list[Intent]:
     if current.ltv > target + high:
         reason = f"LTV {current.ltv:.4f} above band {target + high:.4f}: delever"
         return [Intent(EventKind.DELEVERAGE, reason, tuple(loop.delever(state, current, target)))]
-    if current.ltv < target + low:
+    if relever and current.ltv < target + low:
         reason = f"LTV {current.ltv:.4f} below band {target + low:.4f}: relever"
         orders = loop.relever(state, current, target)
         return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
