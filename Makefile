@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint pytest clean
+.PHONY: run test lint pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint pytest
+
+# Engine steps/s, load time and peak memory per mode (docs/benchmarks.md). The real window
+# is imported from BASIS_REAL_DATA when set; without it only the 5-year scenario runs.
+BENCH_ARGS ?=
+bench: $(STAMP)
+	$(BIN)/basis bench $(if $(BASIS_REAL_DATA),,--datasets scenario) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

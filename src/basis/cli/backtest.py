@@ -11,11 +11,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from basis.analytics.report import write_report
 from basis.cli.app import CatalogOption, app, err, open_catalog, out
 from basis.cli.results import print_summary
 from basis.config import get_settings
-from basis.data.catalog import REAL, scenario_dataset
+from basis.data.catalog import REAL, Catalog, scenario_dataset
 from basis.engine.backtest import Backtest, run_backtest
 from basis.engine.result import RunResult
 from basis.errors import ConfigError
@@ -36,11 +35,31 @@ def _date(value: str | None, name: str) -> dt.datetime | None:
 
 
 def execute(
-    request: Backtest, catalog: Path | None, report: Path | None, quiet: bool
-) -> tuple[RunResult, Path]:
-    """Run, store and report one backtest; the progress bar goes to stderr."""
+    request: Backtest, catalog: Path | None, report: Path | None, quiet: bool, *, html: bool = True
+) -> tuple[RunResult, Path | None]:
+    """Run, store and (when `html`) report one backtest; the progress bar goes to stderr.
+
+    Returns the result and the report's path (None when no report was written).
+    """
     settings = get_settings()
     opened = open_catalog(catalog)
+    if quiet:
+        result = run_backtest(request, opened, settings.configs_path)
+    else:
+        result = _run_with_bar(request, opened, settings.configs_path)
+    with ResultStore() as store:
+        store.save(result)
+    if not html:
+        return result, None
+    # plotly and the figure code load only when a report is written.
+    from basis.analytics.report import write_report
+
+    path = report or settings.home / "reports" / f"{result.mode}-{result.run_id[:12]}.html"
+    write_report(result, path)
+    return result, path
+
+
+def _run_with_bar(request: Backtest, catalog: Catalog, configs: Path) -> RunResult:
     with Progress(
         TextColumn(f"[bold]{request.mode}[/bold]"),
         BarColumn(),
@@ -48,7 +67,6 @@ def execute(
         TimeRemainingColumn(),
         console=err,
         transient=True,
-        disable=quiet,
     ) as bar:
         task = bar.add_task("backtest", total=0)
 
@@ -56,12 +74,7 @@ def execute(
             if done == 1 or done % 500 == 0 or done == total:
                 bar.update(task, completed=done, total=total)
 
-        result = run_backtest(request, opened, settings.configs_path, progress=progress)
-    with ResultStore() as store:
-        store.save(result)
-    path = report or settings.home / "reports" / f"{result.mode}-{result.run_id[:12]}.html"
-    write_report(result, path)
-    return result, path
+        return run_backtest(request, catalog, configs, progress=progress)
 
 
 @app.command("backtest")
@@ -80,10 +93,19 @@ def backtest(
     flows: Annotated[
         Path | None, typer.Option("--flows", help="Deposits and withdrawals schedule (YAML).")
     ] = None,
-    report: Annotated[Path | None, typer.Option(help="Where to write the HTML report.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object only.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the HTML report (with --json: only when given)."),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object only; no report unless --report.")
+    ] = False,
 ) -> None:
-    """Backtest a mode; print the summary and where the report is (or JSON with --json)."""
+    """Backtest a mode; print the summary and where the report is (or JSON with --json).
+
+    With --json the run is stored but no HTML report is written unless --report is given:
+    the JSON carries no report path, and the 5 MB report costs ~0.3 s (docs/benchmarks.md).
+    """
     if mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}; known: {sorted(MODES)}")
     if data != REAL and not data.startswith("scenario:"):
@@ -91,7 +113,9 @@ def backtest(
     request = Backtest(
         mode, data, _date(start, "start"), _date(end, "end"), capital, tuple(overrides or ()), flows
     )
-    result, path = execute(request, catalog, report, quiet=as_json)
+    result, path = execute(
+        request, catalog, report, quiet=as_json, html=report is not None or not as_json
+    )
     if as_json:
         typer.echo(json.dumps(json_safe(run_json(result)), allow_nan=False))
         return

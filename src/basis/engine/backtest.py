@@ -1,5 +1,9 @@
 """A backtest from names: mode config (+ overrides), dataset, window, flows → a `RunResult`.
 
+`prepare` resolves the configuration and loads the data, `execute` runs the engine on
+it; `run_backtest` is both. The split lets benchmarks time the engine alone and lets
+sweeps reuse one load.
+
 This is what `basis backtest`, the sweeps and the API call; it owns the choices a user
 does not spell out: the default window, the venue fallback, the scenario fallback for
 venues without real data.
@@ -7,8 +11,9 @@ venues without real data.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +31,16 @@ from basis.engine.result import RunResult
 from basis.errors import ConfigError, DataMissingError
 from basis.strategies import build
 
-__all__ = ["FALLBACK_SCENARIO", "Backtest", "load_flows", "load_mode", "run_backtest"]
+__all__ = [
+    "FALLBACK_SCENARIO",
+    "Backtest",
+    "Prepared",
+    "execute",
+    "load_flows",
+    "load_mode",
+    "prepare",
+    "run_backtest",
+]
 
 FALLBACK_SCENARIO = "default"
 
@@ -64,19 +78,41 @@ def load_flows(path: Path | None) -> tuple[Flow, ...]:
     return loader.load(FlowSchedule, path).flows
 
 
-def run_backtest(
+@dataclass(frozen=True)
+class Prepared:
+    """A backtest with its configuration resolved and its data loaded, not yet run.
+
+    It holds no strategy: a strategy keeps per-run state (the hedge weights, the funding
+    history of `funding_arbitrage`), so `execute` builds a fresh one each time and the
+    same `Prepared` can be executed any number of times with the same result.
+    """
+
+    config: ModeConfig
+    market: MarketConfig
+    inputs: Inputs
+    flows: tuple[Flow, ...]
+    record: Mapping[str, Any]  # the run's configuration record; `execute` copies it
+
+    @property
+    def steps(self) -> int:
+        """Hourly steps the engine will run."""
+        return self.inputs.data.steps
+
+
+def prepare(
     request: Backtest,
     catalog: Catalog,
     configs: Path,
     policy: ResolutionPolicy | None = None,
-    progress: Progress | None = None,
-) -> RunResult:
-    """Run `request`; raises ConfigError / DataError naming what is wrong."""
+) -> Prepared:
+    """Resolve `request` and load its inputs (no engine step runs).
+
+    Raises ConfigError / DataError naming what is wrong.
+    """
     market = load_market(configs)
     config = load_mode(configs, request.mode, request.overrides, request.capital)
     flows = load_flows(request.flows)
-    strategy = build(config, market)
-    inputs = _inputs(request, strategy.needs(), catalog, configs, market, policy)
+    inputs = _inputs(request, build(config, market).needs(), catalog, configs, market, policy)
     record: dict[str, Any] = {
         "mode": config.model_dump(mode="json"),
         "dataset": inputs.data.dataset,
@@ -84,7 +120,32 @@ def run_backtest(
         "flows": [flow.model_dump(mode="json") for flow in flows],
         "venues": list(inputs.venues),
     }
-    return run(strategy, inputs, market, flows, config_record=record, progress=progress)
+    return Prepared(config, market, inputs, flows, record)
+
+
+def execute(prepared: Prepared, progress: Progress | None = None) -> RunResult:
+    """Run a fresh strategy over the prepared inputs and return the summarised result."""
+    strategy = build(prepared.config, prepared.market)
+    record = copy.deepcopy(dict(prepared.record))  # the result owns its copy
+    return run(
+        strategy,
+        prepared.inputs,
+        prepared.market,
+        prepared.flows,
+        config_record=record,
+        progress=progress,
+    )
+
+
+def run_backtest(
+    request: Backtest,
+    catalog: Catalog,
+    configs: Path,
+    policy: ResolutionPolicy | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run `request` (`prepare`, then `execute`); raises ConfigError / DataError as they do."""
+    return execute(prepare(request, catalog, configs, policy), progress)
 
 
 def _inputs(
