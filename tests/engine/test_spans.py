@@ -123,3 +123,18 @@ def test_a_bad_mark_inside_a_span_fails_the_run_as_the_reference_does(
         messages.append(str(error.value))
     assert messages[0] == messages[1]
     assert "price:ETH" in messages[1]
+
+
+@pytest.mark.parametrize("reference", [True, False])
+def test_progress_is_reported_in_order_at_most_about_200_times_and_ends_at_the_last_step(
+    catalog: Catalog, reference: bool
+) -> None:
+    inputs = inputs_for(catalog, "btc_basis")
+    calls: list[tuple[int, int]] = []
+    strategy = build(load_mode(CONFIGS, "btc_basis", (), None), market())
+    run(strategy, inputs, market(), reference=reference, progress=lambda *c: calls.append(c))
+    steps = inputs.data.steps
+    done = [d for d, _ in calls]
+    assert done == sorted(set(done)) and done[-1] == steps
+    assert all(total == steps for _, total in calls)
+    assert len(calls) <= 201

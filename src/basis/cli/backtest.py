@@ -71,8 +71,7 @@ def _run_with_bar(request: Backtest, catalog: Catalog, configs: Path) -> RunResu
         task = bar.add_task("backtest", total=0)
 
         def progress(done: int, total: int) -> None:
-            if done == 1 or done % 500 == 0 or done == total:
-                bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total)
 
         return run_backtest(request, catalog, configs, progress=progress)
 

@@ -105,6 +105,7 @@ class _Run:
         self.owed = 0.0
         self.missing_funding: dict[str, int] = {}
         self.reference = False
+        self.reported = 0  # the step last reported to `progress` (at most ~200 reports a run)
         self.span_length = SPAN_START
         self.columns = np.array([self.book.column(name) for name in data.names], dtype=np.intp)
         self.events_at = sorted({*self.flows, *self.rewards})
@@ -148,7 +149,8 @@ class _Run:
             if not self.reference:
                 k = self._spans(k, record)
                 previous = _totals(book)
-            if self.progress is not None:
+            if self.progress is not None and (k >= self.reported + steps / 200 or k == steps):
+                self.reported = k
                 self.progress(k, steps)
         self._finish_warnings()
         result = RunResult(
