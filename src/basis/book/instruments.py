@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -116,32 +117,40 @@ class Instrument:
         """True for debt and flash loans, which count negatively in equity."""
         return self.kind in LIABILITIES
 
+    # The constructors below are cached: instruments are immutable, and building one
+    # validates its parts with regular expressions (a hot path of the engine).
     @staticmethod
+    @functools.cache
     def token(venue: str, symbol: str) -> Instrument:
         """`venue:token:symbol`, e.g. venue cash `binance:token:USDT` or `wallet:token:weETH`."""
         return Instrument(venue, Kind.TOKEN, symbol)
 
     @staticmethod
+    @functools.cache
     def wallet(symbol: str) -> Instrument:
         """`wallet:token:symbol`."""
         return Instrument(WALLET, Kind.TOKEN, symbol)
 
     @staticmethod
+    @functools.cache
     def aave_supply(asset: str) -> Instrument:
         """`aave_v3:supply:asset`."""
         return Instrument(AAVE, Kind.SUPPLY, asset)
 
     @staticmethod
+    @functools.cache
     def aave_debt(asset: str) -> Instrument:
         """`aave_v3:debt:asset`."""
         return Instrument(AAVE, Kind.DEBT, asset)
 
     @staticmethod
+    @functools.cache
     def perp(venue: str, symbol: str) -> Instrument:
         """`venue:perp:symbol`, e.g. `binance:perp:ETHUSDT`."""
         return Instrument(venue, Kind.PERP, symbol)
 
 
+@functools.cache
 def _split_perp(symbol: str) -> tuple[str, str]:
     for quote in QUOTES:
         if symbol.endswith(quote) and len(symbol) > len(quote):
