@@ -2,5 +2,17 @@
 
 from basis.store.json import json_safe, run_json
 from basis.store.results import MIN_PREFIX, ResultStore, RunRow, resolve_url
+from basis.store.sweeps import PointRecord, PointRow, SweepSpec, SweepStore
 
-__all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "json_safe", "resolve_url", "run_json"]
+__all__ = [
+    "MIN_PREFIX",
+    "PointRecord",
+    "PointRow",
+    "ResultStore",
+    "RunRow",
+    "SweepSpec",
+    "SweepStore",
+    "json_safe",
+    "resolve_url",
+    "run_json",
+]

@@ -1,4 +1,5 @@
-"""The results tables: one row per run, one blob per recorded array, one row per event.
+"""The results tables: one row per run, one blob per recorded array, one row per event;
+and the sweeps (grids and optimisation studies) with one row per parameter point.
 
 The migrations in `migrations/versions/` create exactly these tables; a test compares them.
 Arrays are stored as raw little-endian bytes (`<i8` for `times`, `<f8` for the rest), so a
@@ -24,6 +25,8 @@ __all__ = [
     "metadata",
     "runs",
     "series",
+    "sweep_points",
+    "sweeps",
 ]
 
 VERSION_TABLE: Final = "basis_alembic_version"
@@ -157,4 +160,43 @@ events = sa.Table(
     sa.Column("size", sa.Double(), nullable=True),  # NULL: NaN
     sa.Column("value", sa.Double(), nullable=True),
     sa.Column("cost", sa.Double(), nullable=True),
+)
+
+SWEEP_NAME_LENGTH: Final = 200
+POINT_KEY_LENGTH: Final = 64
+
+sweeps = sa.Table(
+    "basis_sweeps",
+    metadata,
+    sa.Column("name", sa.String(SWEEP_NAME_LENGTH), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # sweep | optimize
+    sa.Column("mode", sa.String(64), nullable=False),
+    sa.Column("dataset", sa.String(200), nullable=False),
+    sa.Column("grid", JsonDocument(), nullable=False),  # the grid or space, window, capital
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+sweep_points = sa.Table(
+    "basis_sweep_points",
+    metadata,
+    sa.Column(
+        "sweep",
+        sa.String(SWEEP_NAME_LENGTH),
+        sa.ForeignKey(sweeps.c.name, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("point_key", sa.String(POINT_KEY_LENGTH), primary_key=True),  # sha256 hex
+    sa.Column("position", sa.Integer(), nullable=False),  # order of the point in the grid
+    sa.Column("dataset", sa.String(200), nullable=False),
+    sa.Column("params", JsonDocument(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # done | failed
+    sa.Column(
+        "run_id",
+        sa.String(RUN_ID_LENGTH),
+        sa.ForeignKey(runs.c.run_id, ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("error", sa.Text(), nullable=True),
+    sa.Column("seconds", sa.Double(), nullable=True),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )
