@@ -8,12 +8,16 @@ from rich.markup import escape
 
 from basis.cli import (  # noqa: F401  (registers commands)
     backtest,
+    bench,
     config_commands,
     data_check,
     data_generate,
     data_import,
+    optimize,
     results,
     run,
+    stress,
+    sweep,
 )
 from basis.cli.app import app, err
 from basis.errors import BasisError
