@@ -129,6 +129,9 @@ def test_worker_records_equal_local_runs_and_the_worst_path_is_stored(
     assert f'href="{files.worst_report.name}"' in html
     assert not re.search(r"<script[^>]+src=", html)  # plotly.js inlined: readable offline
     assert 'id="apy-histogram"' in html and 'id="apy-vs-drawdown"' in html
+    assert 'id="dd-histogram"' in html and "95% Wilson interval" in html
+    completed = html.split("<h2>Completed paths, worst first</h2>")[1]
+    assert completed.count("<tr") == 1 + 3  # the header, then one row a path
 
 
 def test_plan_refuses_a_horizon_that_ends_before_the_scenario_shocks(tmp_path: Path) -> None:

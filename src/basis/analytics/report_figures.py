@@ -20,6 +20,7 @@ __all__ = [
     "attribution_figure",
     "benchmark_figure",
     "drawdown",
+    "embed",
     "equity_figure",
     "funding_figure",
     "margin_figure",
@@ -136,8 +137,9 @@ def _style(fig: go.Figure, height: int) -> None:
     fig.update_yaxes(gridcolor="#eceff2", zerolinecolor="#c9ced6", automargin=True)
 
 
-def _div(fig: go.Figure, div_id: str, height: int) -> str:
-    _style(fig, height)
+def embed(fig: go.Figure, div_id: str, height: int) -> str:
+    """The figure as a `<div>` `height` pixels tall that draws with the page's inlined
+    plotly.js: no script of its own, no MathJax, nothing fetched from the network."""
     return str(
         fig.to_html(
             full_html=False,
@@ -148,6 +150,11 @@ def _div(fig: go.Figure, div_id: str, height: int) -> str:
             config={"displaylogo": False, "responsive": True},
         )
     )
+
+
+def _div(fig: go.Figure, div_id: str, height: int) -> str:
+    _style(fig, height)
+    return embed(fig, div_id, height)
 
 
 def _line(sampler: Sampler, y: Floats, name: str, **style: object) -> go.Scatter:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from rich.console import Console
 
 from basis.config import get_settings
 from basis.data.catalog import Catalog
+from basis.errors import ConfigError
 
 app = typer.Typer(
     name="basis",
@@ -39,3 +41,15 @@ CatalogOption = Annotated[
 def open_catalog(path: Path | None) -> Catalog:
     """The catalog at `path`, else the default one from the settings."""
     return Catalog(path if path is not None else get_settings().catalog_path)
+
+
+def utc_date(value: str | None, name: str) -> dt.datetime | None:
+    """The option `--name` as a UTC instant: an ISO date or time, naive meaning UTC; None
+    when not given. Raises ConfigError when `value` is not ISO 8601."""
+    if value is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--{name} {value!r}: expected a date or time, e.g. 2024-06-01") from None
+    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, open_catalog, out
+from basis.cli.app import CatalogOption, app, err, open_catalog, out, utc_date
 from basis.cli.results import print_summary
 from basis.config import get_settings
 from basis.data.catalog import REAL, Catalog, scenario_dataset
@@ -22,16 +21,6 @@ from basis.store import ResultStore, json_safe, run_json
 from basis.strategies import MODES, describe
 
 __all__ = ["backtest", "execute", "modes"]
-
-
-def _date(value: str | None, name: str) -> dt.datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--{name} {value!r}: expected a date or time, e.g. 2024-06-01") from None
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
 def execute(
@@ -109,9 +98,8 @@ def backtest(
         raise ConfigError(f"unknown mode {mode!r}; known: {sorted(MODES)}")
     if data != REAL and not data.startswith("scenario:"):
         raise ConfigError(f"--data {data!r}: expected `real` or `scenario:NAME`")
-    request = Backtest(
-        mode, data, _date(start, "start"), _date(end, "end"), capital, tuple(overrides or ()), flows
-    )
+    first, last = utc_date(start, "start"), utc_date(end, "end")
+    request = Backtest(mode, data, first, last, capital, tuple(overrides or ()), flows)
     result, path = execute(
         request, catalog, report, quiet=as_json, html=report is not None or not as_json
     )

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, out
+from basis.cli.app import CatalogOption, app, err, out, utc_date
 from basis.cli.sweep import (
     CapitalOption,
     DataOption,
@@ -21,7 +21,6 @@ from basis.cli.sweep import (
     WorkersOption,
     check_cluster,
     notice,
-    parse_date,
     points_progress,
     resolve_paths,
 )
@@ -93,8 +92,8 @@ def optimize(
         trials=trials,
         constraints=parsed,
         dataset=data or "scenario:default",
-        start=parse_date(start, "start"),
-        end=parse_date(end, "end"),
+        start=utc_date(start, "start"),
+        end=utc_date(end, "end"),
         capital=capital,
         seed=seed,
         name=name,

@@ -5,7 +5,6 @@ Also holds the options and helpers `basis optimize` shares (data, window, cluste
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, out
+from basis.cli.app import CatalogOption, app, err, out, utc_date
 from basis.config import get_settings
 from basis.errors import ConfigError
 
@@ -34,7 +33,6 @@ __all__ = [
     "WorkersOption",
     "check_cluster",
     "notice",
-    "parse_date",
     "points_progress",
     "resolve_paths",
     "sweep",
@@ -66,17 +64,6 @@ OutOption = Annotated[
     Path | None,
     typer.Option("--out", help="Output folder; default <BASIS_HOME>/sweeps/."),
 ]
-
-
-def parse_date(value: str | None, name: str) -> dt.datetime | None:
-    """An ISO date or time as a UTC instant (naive means UTC); ConfigError when malformed."""
-    if value is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--{name} {value!r}: expected a date or time, e.g. 2024-06-01") from None
-    return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
 def check_cluster(scheduler: str | None, workers: int | None) -> None:
@@ -154,8 +141,8 @@ def sweep(
         catalog=root,
         configs=configs,
         dataset=data,
-        start=parse_date(start, "start"),
-        end=parse_date(end, "end"),
+        start=utc_date(start, "start"),
+        end=utc_date(end, "end"),
         capital=capital,
         name=name,
         x=x,

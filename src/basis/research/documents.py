@@ -1,12 +1,12 @@
-"""Output files of sweeps and studies: offline HTML pages (plotly.js inlined, as the run
-report does), HTML tables, and atomic writes of HTML, Parquet and CSV."""
+"""Output files of sweeps, studies and stress runs: offline HTML pages (plotly.js inlined,
+as the run report does), HTML tables, and atomic writes of HTML, Parquet and CSV."""
 
 from __future__ import annotations
 
 import math
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any, Final
@@ -15,7 +15,10 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.offline import get_plotlyjs
 
+from basis.analytics.report_figures import FONT, embed
+
 __all__ = [
+    "facts_table",
     "figure_div",
     "format_cell",
     "note",
@@ -26,8 +29,6 @@ __all__ = [
     "write_table",
     "write_text",
 ]
-
-FONT: Final = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 
 _CSS: Final = (
     f"body {{ margin: 0; background: #f4f5f7; color: #1d2430; font: 14px/1.45 {FONT}; }}"
@@ -41,9 +42,16 @@ th, td { padding: 4px 10px 4px 0; border-bottom: 1px solid #eceff2; text-align: 
   vertical-align: top; white-space: nowrap; }
 thead th { border-bottom: 2px solid #c9ced6; background: #fff; position: sticky; top: 0; }
 .num { text-align: right; padding-left: 10px; }
+.facts td { white-space: normal; }
 .note { color: #5b6573; font-style: italic; margin: 8px 0; }
+.headline { font-size: 1.1em; margin: 0 0 12px; }
+.warnings { background: #fff7e0; border: 1px solid #e8b64c; border-radius: 6px;
+  padding: 8px 14px; margin: 12px 0; }
+.ok { color: #1e7b34; font-weight: 600; }
+.bad { color: #fff; background: #c0392b; border-radius: 4px; padding: 0 6px; font-weight: 600; }
 .scroll { max-height: 640px; overflow: auto; border: 1px solid #eceff2; }
 tr.failed td { background: #fde2e1; color: #8a1c13; }
+tr.warning td { background: #fff4e0; }
 tr.best td { background: #e3f4e6; font-weight: 600; }
 """
 )
@@ -61,8 +69,10 @@ def page(title: str, sections: Sequence[str]) -> str:
     )
 
 
-def section(title: str, *parts: str) -> str:
-    return f"<section>\n<h2>{escape(title)}</h2>\n" + "\n".join(parts) + "\n</section>"
+def section(title: str, *parts: str, level: int = 2) -> str:
+    """A titled block of the page: `level` 1 for the page's heading, 2 for the others."""
+    heading = f"<h{level}>{escape(title)}</h{level}>"
+    return f"<section>\n{heading}\n" + "\n".join(parts) + "\n</section>"
 
 
 def note(text: str) -> str:
@@ -77,27 +87,34 @@ def figure_div(fig: go.Figure, div_id: str, height: int = 420) -> str:
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
     )
-    return str(
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            div_id=div_id,
-            default_height=f"{height}px",
-            config={"displaylogo": False, "responsive": True},
-        )
-    )
+    return embed(fig, div_id, height)
+
+
+def facts_table(rows: Sequence[tuple[str, str]]) -> str:
+    """Labelled values, one (label, text) per row, as a two-column table; both escaped."""
+    cells = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
+    return f'<table class="facts">{cells}</table>'
 
 
 def table_html(
-    frame: pl.DataFrame, row_class: Callable[[dict[str, Any]], str] | None = None
+    frame: pl.DataFrame,
+    row_class: Callable[[dict[str, Any]], str] | None = None,
+    formats: Mapping[str, Callable[[Any], str]] | None = None,
 ) -> str:
-    """The frame as a scrollable HTML table; numbers right-aligned, nulls as a dash."""
-    head = "".join(f"<th>{escape(column)}</th>" for column in frame.columns)
+    """The frame as a scrollable HTML table; numeric columns right-aligned, nulls a dash.
+
+    `formats` prints the values of the columns it names (nulls stay a dash); the others
+    print as `format_cell` does.
+    """
+    numeric = {column for column, dtype in frame.schema.items() if dtype.is_numeric()}
+    head = "".join(f"<th{_align(c in numeric)}>{escape(c)}</th>" for c in frame.columns)
+    chosen = formats or {}
     lines = []
     for record in frame.iter_rows(named=True):
         css = row_class(record) if row_class is not None else ""
-        cells = "".join(_cell_html(value) for value in record.values())
+        cells = "".join(
+            _cell_html(value, key in numeric, chosen.get(key)) for key, value in record.items()
+        )
         lines.append(f'<tr class="{css}">{cells}</tr>' if css else f"<tr>{cells}</tr>")
     body = "\n".join(lines)
     return (
@@ -143,6 +160,10 @@ def write_table(frame: pl.DataFrame, stem: Path) -> tuple[Path, Path]:
     return parquet, csv
 
 
-def _cell_html(value: Any) -> str:
-    css = ' class="num"' if isinstance(value, int | float) and not isinstance(value, bool) else ""
-    return f"<td{css}>{escape(format_cell(value))}</td>"
+def _cell_html(value: Any, numeric: bool, fmt: Callable[[Any], str] | None) -> str:
+    text = format_cell(value) if value is None or fmt is None else fmt(value)
+    return f"<td{_align(numeric)}>{escape(text)}</td>"
+
+
+def _align(numeric: bool) -> str:
+    return ' class="num"' if numeric else ""
