@@ -155,10 +155,23 @@ def test_funding_moves_venue_cash_inside_the_span() -> None:
     assert book.commit_span(path, 8)[7, 0] == pytest.approx(1.2)  # funding: first category
 
 
-def test_commit_refuses_a_book_that_traded_since_the_preview() -> None:
+def test_commit_refuses_a_span_already_committed() -> None:
     book = with_index_marks(six_positions())
     values = np.array([[*MARKS_ROW, 1.0, 1.0]] * 2)
     path = book.preview_span(epochs(2), columns(book), values)
     book.commit_span(path, 1)
     with pytest.raises(InvalidOperationError):
         book.commit_span(path, 2)  # its first step is in the past now
+
+
+def test_commit_refuses_a_book_that_traded_since_the_preview() -> None:
+    """A trade on an existing row changes no table shape: the commit must still see it."""
+    book = with_index_marks(six_positions())
+    values = np.array([[*MARKS_ROW, 1.0, 1.0]] * 2)
+    path = book.preview_span(epochs(2), columns(book), values)
+    book.perp_trade("a", ETH_PERP, -1.0, 2000.0, 0.0)
+    with pytest.raises(InvalidOperationError, match="changed since the span was previewed"):
+        book.commit_span(path, 2)
+    book.deposit("a", BINANCE_USDT, 10.0)
+    with pytest.raises(InvalidOperationError, match="changed since the span was previewed"):
+        book.commit_span(path, 2)

@@ -86,6 +86,7 @@ class SpanPath:
     equity: Floats  # (T,)
     funding: Floats  # (T, m) funding value per perp row, share class
     payments: _Payments
+    sizes: Floats  # (m,) perp sizes at the preview, to refuse a book that traded since
 
     @property
     def steps(self) -> int:
@@ -138,7 +139,8 @@ class SpanOperations(BookCore):
         after = grid[1:]
         equity = unit_values(units, after, sc, quantity[1:]).sum(axis=-1)
         equity += perp_values(perps, after, sc, margin[1:]).sum(axis=-1)
-        return SpanPath(times, grid, quantity, margin, equity, funding, payments)
+        sizes = perps.size[:m].copy()
+        return SpanPath(times, grid, quantity, margin, equity, funding, payments, sizes)
 
     def commit_span(self, path: SpanPath, stop: int) -> Floats:
         """Apply the first `stop` steps of `path` (previewed on this book as it is now);
@@ -147,7 +149,14 @@ class SpanOperations(BookCore):
             raise InvalidOperationError(f"cannot commit {stop} of {path.steps} span steps")
         units, perps, sc = self._units, self._perps, self._share_column
         n, m = units.n, perps.n
-        if path.quantity.shape[1] != n or path.margin.shape[1] != m:
+        if (
+            path.quantity.shape[1] != n
+            or path.margin.shape[1] != m
+            or not np.array_equal(path.quantity[0], units.quantity[:n])
+            or not np.array_equal(path.margin[0], perps.margin[:m])
+            or not np.array_equal(path.sizes, perps.size[:m])
+            or not np.array_equal(path.grid[0], self._marks.values)
+        ):
             raise InvalidOperationError("the book changed since the span was previewed")
         before, after = path.grid[:stop], path.grid[1 : stop + 1]
         held, held_margin = path.quantity[:stop], path.margin[:stop]  # during each move
