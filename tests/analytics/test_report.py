@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from plotly.offline import get_plotlyjs
 
-from basis.analytics import report
+from basis import files
 from basis.analytics.report import attribution_table, render_report, write_report
 from basis.analytics.report_figures import Sampler, drawdown, trailing_apy, unit_value
 from basis.book.ledger import CATEGORIES, COLUMN, Category
@@ -255,7 +255,7 @@ def test_write_report_failed_rename_keeps_old_file_and_no_temporary(
     def broken(source: object, destination: object) -> None:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(report.os, "replace", broken)
+    monkeypatch.setattr(files.os, "replace", broken)
     with pytest.raises(OSError, match="disk gone"):
         write_report(hourly_run(days=2), target)
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]

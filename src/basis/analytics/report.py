@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import math
 import numbers
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
@@ -19,6 +17,7 @@ from basis.analytics import report_figures as figures
 from basis.book.ledger import CATEGORIES, COLUMN, Category
 from basis.engine.result import Event, EventKind, RiskState, RunResult, RunSummary
 from basis.errors import InvalidOperationError
+from basis.files import write_text
 
 __all__ = ["AttributionTable", "attribution_table", "render_report", "write_report"]
 
@@ -102,22 +101,7 @@ def render_report(result: RunResult) -> str:
 def write_report(result: RunResult, path: Path) -> Path:
     """Write the report of `result` to `path` atomically (creating its folders); return
     `path`. Raises InvalidOperationError when the run has no summary or no steps."""
-    document = render_report(result)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed before the rename
-        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            os.fchmod(handle.fileno(), 0o644)  # a report, not a secret: not mkstemp's 0600
-            handle.write(document)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, path)
-    except BaseException:  # the temporary file must not outlive an interrupted write either
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
+    return write_text(path, render_report(result))
 
 
 # -- sections -------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ as the run report does), HTML tables, and atomic writes of HTML, Parquet and CSV
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from pathlib import Path
@@ -16,6 +14,7 @@ import polars as pl
 from plotly.offline import get_plotlyjs
 
 from basis.analytics.report_figures import FONT, embed
+from basis.files import write_atomic, write_text
 
 __all__ = [
     "facts_table",
@@ -130,27 +129,6 @@ def format_cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
-
-
-def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
-    """Call `write(temporary)` beside `path`, then rename over `path`: a reader never sees
-    a half-written file, and an interrupted write leaves no temporary behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(descriptor)
-    temporary = Path(name)
-    try:
-        write(temporary)
-        temporary.chmod(0o644)  # an output for people, not a secret: not mkstemp's 0600
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text(path: Path, text: str) -> Path:
-    return write_atomic(path, lambda target: target.write_text(text, encoding="utf-8"))
 
 
 def write_table(frame: pl.DataFrame, stem: Path) -> tuple[Path, Path]:
