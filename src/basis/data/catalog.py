@@ -18,7 +18,6 @@ import fcntl
 import hashlib
 import io
 import json
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -29,6 +28,7 @@ import polars as pl
 
 from basis.data.schema import conform
 from basis.errors import DataError, DataMissingError
+from basis.files import write_atomic
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
@@ -76,6 +76,22 @@ class SeriesFrame:
     interval: str
     frame: pl.DataFrame
     quote: str | None = None
+
+    def described(self, dataset: str, stored: pl.DataFrame, object_: str) -> SeriesInfo:
+        """The catalog's record of this series once `stored` (its conformed frame) is kept
+        as `object_`."""
+        return SeriesInfo(
+            dataset=dataset,
+            series=self.series,
+            kind=self.kind,
+            source=self.source,
+            interval=self.interval,
+            quote=self.quote,
+            rows=stored.height,
+            start=_iso(stored["ts"].min()),
+            end=_iso(stored["ts"].max()),
+            object=object_,
+        )
 
 
 @dataclass(frozen=True)
@@ -173,18 +189,7 @@ class Catalog:
             infos = []
             for item, frame in staged:
                 digest = self._put(_parquet_bytes(frame), "parquet")
-                info = SeriesInfo(
-                    dataset=dataset,
-                    series=item.series,
-                    kind=item.kind,
-                    source=item.source,
-                    interval=item.interval,
-                    quote=item.quote,
-                    rows=frame.height,
-                    start=_iso(frame["ts"].min()),
-                    end=_iso(frame["ts"].max()),
-                    object=digest,
-                )
+                info = item.described(dataset, frame, digest)
                 entry["series"][item.series] = asdict(info)
                 infos.append(info)
             for doc in params:
@@ -257,14 +262,7 @@ def _parquet_bytes(frame: pl.DataFrame) -> bytes:
 
 
 def _atomic_write(path: Path, content: bytes) -> None:
-    """Write to a temporary sibling, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    write_atomic(path, lambda temporary: temporary.write_bytes(content))
 
 
 def _iso(value: object) -> str | None:

@@ -8,7 +8,6 @@ equals the catalog-backed backtest of the same seed (tests/research/test_stress_
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,18 +110,7 @@ class MemoryCatalog(Catalog):
         data = _Dataset() if replace_dataset else self._datasets.get(dataset, _Dataset())
         infos = []
         for item, frame in staged:
-            info = SeriesInfo(
-                dataset=dataset,
-                series=item.series,
-                kind=item.kind,
-                source=item.source,
-                interval=item.interval,
-                quote=item.quote,
-                rows=frame.height,
-                start=_iso(frame["ts"].min()),
-                end=_iso(frame["ts"].max()),
-                object=MEMORY_OBJECT,
-            )
+            info = item.described(dataset, frame, MEMORY_OBJECT)
             data.series[item.series] = (info, frame)
             infos.append(info)
         for doc in params:
@@ -173,11 +161,3 @@ def run_path(spec: PathSpec, seed: int) -> RunResult:
         "scenario": {"name": scenario.name, "seed": scenario.seed, "years": scenario.years},
     }
     return run(strategy, inputs, spec.market, (), config_record=record)
-
-
-def _iso(value: object) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, dt.datetime):
-        raise DataError(f"expected a datetime timestamp, got {value!r}")
-    return value.isoformat()
