@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from basis.book import Book, Instrument, Kind
 from basis.book import factors as f
+from basis.book.positions import INDEX
 from basis.book.risk_path import MarginPath, RiskPath
 from basis.book.span import SpanPath
 from basis.book.valuation import perp_values, unit_values
@@ -84,7 +85,7 @@ class SpanView:
         row = book.units.rows.get((ACCOUNT, instrument))
         if row is None:
             return np.zeros(self.steps)
-        index = self.path.grid[1:, book.units.columns[0, row]]
+        index = self.path.grid[1:, book.units.columns[INDEX, row]]
         held: Floats = self.path.quantity[1:, row] * index
         return held
 
