@@ -10,11 +10,10 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from tests.book.stubs import BORROW_APR, SUPPLY_APR, hours, six_positions, step_marks
 
 from basis.book import factors as f
 from basis.mechanics import aave
-
-from tests.book.stubs import BORROW_APR, SUPPLY_APR, hours, six_positions, step_marks
 
 
 def per_step(steps: int) -> float:

@@ -23,8 +23,8 @@ from basis.analytics import (
     summarize,
 )
 from basis.book.ledger import CATEGORIES, COLUMN, Category
-from basis.engine.result import STATE_CODES, Event, EventKind, RiskState, RunResult
 from basis.errors import InvalidOperationError, MechanicsError
+from basis.model.result import STATE_CODES, Event, EventKind, RiskState, RunResult
 
 T0 = 1_704_067_200  # 2024-01-01 00:00 UTC
 HOUR = 3600

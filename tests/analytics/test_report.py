@@ -16,8 +16,8 @@ from basis import files
 from basis.analytics.report import attribution_table, render_report, write_report
 from basis.analytics.report_figures import Sampler, drawdown, trailing_apy, unit_value
 from basis.book.ledger import CATEGORIES, COLUMN, Category
-from basis.engine.result import Event, EventKind, RunResult, RunSummary
 from basis.errors import InvalidOperationError
+from basis.model.result import Event, EventKind, RunResult, RunSummary
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 INITIAL = 1_000_000.0

@@ -19,8 +19,8 @@ from basis.data.scenario import load_scenario, write_scenario
 from basis.engine.backtest import Backtest, load_mode, run_backtest
 from basis.engine.inputs import Inputs, load_inputs
 from basis.engine.loop import run
-from basis.engine.market import MarketData
-from basis.engine.result import EventKind, RunResult
+from basis.model.market import MarketData
+from basis.model.result import EventKind, RunResult
 from basis.strategies import build
 from tests.conftest import CONFIGS
 

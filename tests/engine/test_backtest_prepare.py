@@ -9,8 +9,8 @@ import pytest
 
 from basis.data.catalog import REAL, Catalog
 from basis.engine.backtest import Backtest, execute, prepare, run_backtest
-from basis.engine.result import RunResult
 from basis.errors import DataMissingError
+from basis.model.result import RunResult
 from tests.conftest import CONFIGS
 
 from .stubs import DEFAULT, utc

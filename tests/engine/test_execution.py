@@ -9,10 +9,10 @@ import pytest
 
 from basis.book import Book, Category, Instrument
 from basis.engine.execution import SimulatedExecution
-from basis.engine.market import Snapshot
-from basis.engine.orders import ALL, Aave, Flash, Group, Order, Perp, Spot, Stake, Swap
-from basis.engine.result import Event, EventKind
 from basis.mechanics import trading
+from basis.model.market import Snapshot
+from basis.model.orders import ALL, Aave, Flash, Group, Order, Perp, Spot, Stake, Swap
+from basis.model.result import Event, EventKind
 from tests.book.stubs import MARKS, T0, funded, market, snapshot
 
 ACCOUNT = "main"

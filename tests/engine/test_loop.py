@@ -15,9 +15,9 @@ import pytest
 from basis.book.ledger import COLUMN, Category
 from basis.config.flows import Flow
 from basis.data.catalog import Catalog, SeriesFrame
-from basis.engine.market import MarketData
-from basis.engine.result import EventKind, RunResult
 from basis.errors import DataError
+from basis.model.market import MarketData
+from basis.model.result import EventKind, RunResult
 
 from .stubs import (
     DEFAULT,

@@ -14,8 +14,8 @@ import pytest
 from basis.data.catalog import REAL, Catalog
 from basis.data.ingest import import_folder
 from basis.data.panel import load_panel
-from basis.engine.market import MarketData
-from basis.engine.result import EventKind, RunResult
+from basis.model.market import MarketData
+from basis.model.result import EventKind, RunResult
 from basis.strategies import MODES
 
 from .stubs import (

@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from basis.data.catalog import Catalog
 from basis.engine.backtest import load_flows, load_mode
 from basis.engine.loop import run
-from basis.engine.result import RunResult
 from basis.errors import InvalidOperationError
+from basis.model.result import RunResult
 from basis.strategies import MODES, build
 from tests.conftest import CONFIGS
 

@@ -11,8 +11,8 @@ from basis.config.market import load_market
 from basis.data.catalog import Catalog, scenario_dataset
 from basis.data.scenario import load_scenario, resolve, write_scenario
 from basis.engine.backtest import Backtest, load_mode, run_backtest
-from basis.engine.result import RunResult
 from basis.errors import DataMissingError
+from basis.model.result import RunResult
 from basis.research.paths import MemoryCatalog, PathSpec, run_path
 from tests.conftest import CONFIGS
 

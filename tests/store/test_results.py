@@ -17,8 +17,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from basis.book.ledger import CATEGORIES, COLUMN, Category
-from basis.engine.result import Event, EventKind, RunResult, RunSummary
 from basis.errors import ConfigError, RunNotFoundError
+from basis.model.result import Event, EventKind, RunResult, RunSummary
 from basis.store import ResultStore, migrate, resolve_url, run_json
 from basis.store.migrate import current_revision, head_revision
 from basis.store.schema import VERSION_TABLE, metadata

@@ -6,7 +6,7 @@ import pytest
 
 from basis.config.flows import Flow
 from basis.data.catalog import Catalog
-from basis.engine.result import EventKind
+from basis.model.result import EventKind
 from tests.engine.stubs import DEFAULT, column, inputs_for, run_on, step_of, utc
 
 START, END = utc(2024, 1, 1), utc(2024, 1, 15)

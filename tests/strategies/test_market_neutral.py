@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from basis.data.catalog import Catalog
-from basis.engine.result import EventKind, RunResult
+from basis.model.result import EventKind, RunResult
 from basis.strategies.market_neutral import VenueMargin, top_up_sizes
 from tests.engine.stubs import CRASH, backtest, inputs_for, step_of, utc
 

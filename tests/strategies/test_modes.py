@@ -15,7 +15,7 @@ from basis.config.modes import ModeConfig
 from basis.data.catalog import Catalog
 from basis.data.panel import load_panel
 from basis.engine.backtest import load_mode
-from basis.engine.result import EventKind, RunResult
+from basis.model.result import EventKind, RunResult
 from basis.strategies import MODES
 from tests.conftest import CONFIGS
 from tests.engine.stubs import (

@@ -15,7 +15,7 @@ import pytest
 from basis.data.catalog import Catalog
 from basis.engine.backtest import load_mode
 from basis.engine.inputs import Inputs
-from basis.engine.result import Event, EventKind, RunResult
+from basis.model.result import Event, EventKind, RunResult
 from tests.conftest import CONFIGS
 from tests.engine.stubs import (
     CRASH,

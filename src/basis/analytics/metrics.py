@@ -30,8 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 from basis.book.ledger import CATEGORIES, COLUMN, PNL_CATEGORIES, Category
-from basis.engine.result import STATE_CODES, Event, EventKind, RiskState, RunResult, RunSummary
 from basis.errors import InvalidOperationError, MechanicsError
+from basis.model.result import STATE_CODES, Event, EventKind, RiskState, RunResult, RunSummary
 
 __all__ = [
     "METRIC_KEYS",

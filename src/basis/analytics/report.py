@@ -15,9 +15,9 @@ from plotly.offline import get_plotlyjs
 
 from basis.analytics import report_figures as figures
 from basis.book.ledger import CATEGORIES, COLUMN, Category
-from basis.engine.result import Event, EventKind, RiskState, RunResult, RunSummary
 from basis.errors import InvalidOperationError
 from basis.files import write_text
+from basis.model.result import Event, EventKind, RiskState, RunResult, RunSummary
 
 __all__ = ["AttributionTable", "attribution_table", "render_report", "write_report"]
 

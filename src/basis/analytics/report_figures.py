@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from basis.book.ledger import CATEGORIES, COLUMN, Category
-from basis.engine.result import Floats, Ints, RunResult
+from basis.model.result import Floats, Ints, RunResult
 
 __all__ = [
     "MAX_POINTS",

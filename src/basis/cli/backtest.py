@@ -15,8 +15,8 @@ from basis.cli.results import print_summary
 from basis.config import get_settings
 from basis.data.catalog import REAL, Catalog, scenario_dataset
 from basis.engine.backtest import Backtest, run_backtest
-from basis.engine.result import RunResult
 from basis.errors import ConfigError
+from basis.model.result import RunResult
 from basis.store import ResultStore, json_safe, run_json
 from basis.strategies import MODES, describe
 

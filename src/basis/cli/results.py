@@ -18,7 +18,7 @@ from rich.table import Table
 
 from basis.book.ledger import Category
 from basis.cli.app import app, out
-from basis.engine.result import RunResult
+from basis.model.result import RunResult
 from basis.store import ResultStore, RunRow, json_safe, run_json
 
 results_app = typer.Typer(help="List, show and compare stored runs.", no_args_is_help=True)

@@ -25,10 +25,11 @@ from basis.config.modes import ModeConfig
 from basis.data.catalog import REAL, Catalog, scenario_dataset
 from basis.data.resolve import ResolutionPolicy
 from basis.data.scenario import load_scenario, write_scenario
-from basis.engine.inputs import Inputs, Needs, load_inputs
+from basis.engine.inputs import Inputs, load_inputs
 from basis.engine.loop import Progress, run
-from basis.engine.result import RunResult
 from basis.errors import ConfigError, DataMissingError
+from basis.model.needs import Needs
+from basis.model.result import RunResult
 from basis.strategies import build
 
 __all__ = [

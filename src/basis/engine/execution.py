@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 from basis.book import Book, Category, Instrument
 from basis.book import factors as f
-from basis.engine.market import Snapshot
-from basis.engine.orders import (
+from basis.errors import BasisError, InsufficientBalanceError, InvalidOperationError
+from basis.mechanics import gas, trading
+from basis.model.market import Snapshot
+from basis.model.orders import (
     ALL,
     Aave,
     Flash,
@@ -29,9 +31,7 @@ from basis.engine.orders import (
     Stake,
     Swap,
 )
-from basis.engine.result import Event, EventKind
-from basis.errors import BasisError, InsufficientBalanceError, InvalidOperationError
-from basis.mechanics import gas, trading
+from basis.model.result import Event, EventKind
 
 __all__ = ["SimulatedExecution"]
 

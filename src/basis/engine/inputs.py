@@ -1,4 +1,4 @@
-"""Which series a run needs, the window it runs on, and the venues it can use.
+"""Loading what a mode `Needs`: the window it runs on, the venues it can use, its market.
 
 A mode declares its `Needs`; `load_inputs` finds the series in the dataset, picks the
 window (the requested one, or the widest every required series covers), drops a perp
@@ -16,33 +16,21 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from basis.book import Instrument, Kind
+from basis.book import Instrument
 from basis.config.market import MarketConfig
 from basis.data.catalog import Catalog, SeriesInfo
 from basis.data.panel import Panel, common_window, covered_window, load_panel
 from basis.data.resolve import ResolutionPolicy
-from basis.engine.market import FundingFeed, MarketData, RewardPayout, factor_names_for
 from basis.errors import DataError, DataMissingError
+from basis.model.market import FundingFeed, MarketData, RewardPayout, factor_names_for
+from basis.model.needs import Needs, perp_instrument
 
-__all__ = ["Inputs", "Needs", "load_inputs", "perp_instrument"]
+__all__ = ["Inputs", "load_inputs"]
 
 SPOT_VENUES = ("binance", "bybit", "okx")
 GAS = "ethereum:gas:mainnet"
 BENCHMARK = "ethena:benchmark:sUSDe"
 TOKEN_PRICE_MAX_AGE = dt.timedelta(hours=24)
-
-
-@dataclass(frozen=True)
-class Needs:
-    """The inputs a mode reads: spot prices, LSTs, Aave markets, perps per venue, gas."""
-
-    prices: tuple[str, ...] = ()
-    lst: str | None = None
-    aave_assets: tuple[str, ...] = ()
-    perp_base: str | None = None
-    perp_venues: tuple[str, ...] = ()
-    onchain: bool = False
-    rewards: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,12 +42,6 @@ class Inputs:
     start: dt.datetime
     end: dt.datetime
     warnings: tuple[str, ...] = field(default_factory=tuple)
-
-
-def perp_instrument(market: MarketConfig, venue: str, base: str) -> Instrument:
-    """The linear perp on `venue`: USDC-quoted on perp DEXs, USDT-quoted on CEXs."""
-    quote = "USDC" if market.venue(venue).kind == "perp_dex" else "USDT"
-    return Instrument(venue, Kind.PERP, f"{base}{quote}")
 
 
 def load_inputs(

@@ -22,13 +22,9 @@ from basis.book import (
     CATEGORIES,
     Book,
     Breach,
-    Exposure,
     Instrument,
     Kind,
-    Risk,
-    exposure,
     factors,
-    risk,
 )
 from basis.book.risk import perp_liquidations
 from basis.book.risk_path import risk_path
@@ -38,11 +34,12 @@ from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
 from basis.engine.execution import SimulatedExecution
 from basis.engine.inputs import Inputs
-from basis.engine.market import FundingFeed, MarketData, RewardPayout, Snapshot
-from basis.engine.orders import ACCOUNT, Swap
-from basis.engine.result import STATE_CODES, Event, EventKind, RiskState, RunResult
-from basis.engine.span import SpanView
+from basis.engine.kernel import Checked, Kernel
 from basis.errors import BasisError, DataError
+from basis.model.market import FundingFeed, MarketData, RewardPayout, Snapshot
+from basis.model.orders import ACCOUNT, Swap
+from basis.model.result import STATE_CODES, Event, EventKind, RiskState, RunResult
+from basis.model.span import SpanView
 from basis.strategies import State, Strategy
 
 __all__ = ["run"]
@@ -93,16 +90,14 @@ class _Run:
         self.config: ModeConfig = strategy.config
         self.progress = progress
         self.record = config_record
-        strategy.use_venues(inputs.venues)
         data = self.data
-        first = data.snapshot(0)
-        self.book = Book(market, self.config.share_class, first.time, first.marks)
+        self.kernel = Kernel.start(strategy, market, inputs.venues, data.snapshot(0))
+        self.book = self.kernel.book
         self.execution = SimulatedExecution(self.book)
         self.events: list[Event] = []
         self.warnings: list[str] = list(inputs.warnings)
         self.flows = _flows_by_step(flows, data)
         self.rewards = _rewards_by_step(data.rewards, data)
-        self.owed = 0.0
         self.missing_funding: dict[str, int] = {}
         self.reference = False
         self.reported = 0  # the step last reported to `progress` (at most ~200 reports a run)
@@ -116,10 +111,7 @@ class _Run:
         data, book, config = self.data, self.book, self.config
         steps = data.steps
         first = data.snapshot(0)
-        for instrument, amount in self.strategy.deposit(
-            config.initial_capital, self._state(first)
-        ).items():
-            book.deposit(ACCOUNT, instrument, amount)
+        self.kernel.deposit(config.initial_capital, first)
         initial_equity = book.equity()
         previous = _totals(book)
         equity = np.empty(steps)
@@ -137,7 +129,7 @@ class _Run:
             self._pay_rewards(k, snap)
             checked = self._liquidate(snap)
             flows[k] = self._flows(k, snap)
-            state = self._state(snap, checked if k not in self.flows else None)
+            state = self.kernel.state(snap, checked if k not in self.flows else None)
             series.state(k, state)
             traded = self._decide(state, snap)
             equity[k] = book.equity()
@@ -173,25 +165,9 @@ class _Run:
         check_attribution(result)
         return RunResult(**{**result.__dict__, "summary": summarize(result)})
 
-    def _state(self, snap: Snapshot, checked: tuple[Exposure, Risk] | None = None) -> State:
-        """The strategy's view now; `checked` is the book's exposure and risk when nothing
-        changed since they were computed."""
-        if checked is None:
-            marks = self.book.marks()
-            view = exposure(self.book, marks)
-            checked = view, risk(self.book, marks, self.config, view)
-        return State(
-            snapshot=snap,
-            book=self.book,
-            exposure=checked[0],
-            risk=checked[1],
-            venues=self.inputs.venues,
-            owed=self.owed,
-        )
-
     def _decide(self, state: State, snap: Snapshot) -> float:
         traded = 0.0
-        for intent in self.strategy.decide(state):
+        for intent in self.kernel.decide(state):
             traded += self._execute(intent.kind, intent.reason, intent.orders, snap)
         return traded
 
@@ -228,7 +204,7 @@ class _Run:
         """
         book, data = self.book, self.data
         end = min(self._next_event(k), k + self.span_length)
-        if end <= k or self.owed > 0.0:
+        if end <= k or self.kernel.owed > 0.0:
             return 0, False
         end, settlements = self._settlements(k, end)
         if end <= k:
@@ -327,15 +303,13 @@ class _Run:
             sale = Swap(payout.token, "ETH" if self.config.share_class == "ETH" else "USDT", paid)
             self.events += self.execution.execute([sale], snap)
 
-    def _liquidate(self, snap: Snapshot) -> tuple[Exposure, Risk] | None:
+    def _liquidate(self, snap: Snapshot) -> Checked | None:
         """Liquidate what the path has made liquidatable: Aave accounts, then perps.
 
         Returns the book's exposure and risk when nothing was liquidated (still current).
         """
         book = self.book
-        marks = book.marks()
-        view = exposure(book, marks)
-        checked = risk(book, marks, self.config, view)
+        view, checked = self.kernel.check()
         liquidated = False
         for position in checked.aave:
             if position.health_factor < 1.0:
@@ -399,10 +373,7 @@ class _Run:
         net = 0.0
         for flow in self.flows.get(k, ()):
             if flow.amount > 0.0:
-                for instrument, amount in self.strategy.deposit(
-                    flow.amount, self._state(snap)
-                ).items():
-                    book.deposit(ACCOUNT, instrument, amount)
+                self.kernel.deposit(flow.amount, snap)
                 self.events.append(
                     Event(
                         snap.time,
@@ -416,13 +387,13 @@ class _Run:
                 net += flow.amount
                 continue
             amount = -flow.amount
-            equity = book.equity() - self.owed
+            equity = book.equity() - self.kernel.owed
             if amount > equity:
                 raise DataError(
                     f"withdrawal of {amount:,.2f} {share} at {snap.time:%Y-%m-%d %H:%M} exceeds "
                     f"the equity not already owed ({equity:,.2f})"
                 )
-            self.owed += amount
+            self.kernel.owed += amount
             self.events.append(
                 Event(
                     snap.time,
@@ -434,7 +405,7 @@ class _Run:
                 )
             )
             fraction = min(1.0, amount * WITHDRAWAL_BUFFER / equity)
-            for intent in self.strategy.unwind(fraction, self._state(snap)):
+            for intent in self.strategy.unwind(fraction, self.kernel.state(snap)):
                 self._execute(intent.kind, intent.reason, intent.orders, snap)
         return net + self._pay_out(snap)
 
@@ -445,13 +416,13 @@ class _Run:
         for token in tokens:
             wallet = Instrument.wallet(token)
             available = self.book.balance(ACCOUNT, wallet)
-            amount = min(self.owed, available)
+            amount = min(self.kernel.owed, available)
             if amount <= 0.0:
                 continue
             before = self.book.equity()
             self.book.withdraw(ACCOUNT, wallet, amount)
             paid += self.book.equity() - before
-            self.owed = max(self.owed - amount, 0.0)
+            self.kernel.owed = max(self.kernel.owed - amount, 0.0)
             self.events.append(
                 Event(
                     snap.time,
@@ -470,10 +441,10 @@ class _Run:
                 f"{venue}: {count} funding settlement(s) missing in the data while a position "
                 "was open; no funding booked for them (never filled)"
             )
-        if self.owed > 0.0:
+        if self.kernel.owed > 0.0:
             self.warnings.append(
-                f"{self.owed:,.2f} {self.config.share_class} of withdrawals still unpaid at the "
-                "end (in transit)"
+                f"{self.kernel.owed:,.2f} {self.config.share_class} of withdrawals still unpaid "
+                "at the end (in transit)"
             )
 
 

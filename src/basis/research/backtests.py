@@ -16,8 +16,8 @@ from basis.config.market import load_market
 from basis.data.catalog import REAL, Catalog, scenario_dataset
 from basis.data.scenario import load_scenario, write_scenario
 from basis.engine.backtest import FALLBACK_SCENARIO, Backtest, run_backtest
-from basis.engine.result import RunResult
 from basis.errors import ConfigError, DataMissingError
+from basis.model.result import RunResult
 
 __all__ = ["BacktestTask", "check_dataset", "prepare_datasets", "run_task"]
 

@@ -24,8 +24,8 @@ from basis.data.scenario import resolve, write_scenario
 from basis.data.schema import conform
 from basis.engine.inputs import load_inputs
 from basis.engine.loop import run
-from basis.engine.result import RunResult
 from basis.errors import DataError, DataMissingError
+from basis.model.result import RunResult
 from basis.strategies import build
 
 __all__ = ["MemoryCatalog", "PathSpec", "path_scenario", "run_path"]

@@ -24,8 +24,8 @@ import distributed
 from basis.config.market import load_market
 from basis.data.scenario import load_scenario, resolve
 from basis.engine.backtest import load_mode
-from basis.engine.result import RunResult
 from basis.errors import BasisError, ConfigError
+from basis.model.result import RunResult
 from basis.research.cluster import Outcome, run_tasks
 from basis.research.paths import PathSpec, run_path
 from basis.research.statistics import PathRecord, StressSummary, summarize_paths

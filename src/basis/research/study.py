@@ -26,8 +26,8 @@ from optuna.samplers import TPESampler
 from optuna.study import StudyDirection
 from optuna.trial import Trial, TrialState
 
-from basis.engine.result import RunResult
 from basis.errors import ConfigError
+from basis.model.result import RunResult
 from basis.research.backtests import BacktestTask, check_dataset, run_task
 from basis.research.cluster import Outcome, run_tasks
 from basis.research.constraints import OBJECTIVES, Constraint, objective_value

@@ -17,8 +17,8 @@ from typing import Any, Final
 
 import distributed
 
-from basis.engine.result import RunResult
 from basis.errors import ConfigError
+from basis.model.result import RunResult
 from basis.research.backtests import BacktestTask, check_dataset, run_task
 from basis.research.cluster import Outcome, run_tasks
 from basis.research.grid import Grid, Point, expand, scenario_datasets, validate

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from basis.engine.result import RunResult
+from basis.model.result import RunResult
 
 __all__ = ["json_safe", "run_json"]
 

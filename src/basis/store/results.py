@@ -14,8 +14,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
 
 from basis.config import get_settings
-from basis.engine.result import RunResult
 from basis.errors import ConfigError, RunNotFoundError
+from basis.model.result import RunResult
 from basis.store import migrate, rows
 from basis.store.schema import events, runs, series
 

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from basis.book.ledger import CATEGORIES
-from basis.engine.result import Event, EventKind, RunResult, RunSummary
+from basis.model.result import Event, EventKind, RunResult, RunSummary
 from basis.store.schema import RUN_ID_LENGTH
 
 __all__ = [

@@ -17,8 +17,8 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from basis.engine.result import RunResult
 from basis.errors import ConfigError
+from basis.model.result import RunResult
 from basis.store import rows
 from basis.store.results import ResultStore
 from basis.store.schema import events, runs, series, sweep_points, sweeps

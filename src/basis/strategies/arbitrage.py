@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from basis.book import Instrument
-from basis.engine.inputs import Needs
-from basis.engine.orders import Order, Perp, Send
-from basis.engine.result import EventKind
+from basis.model.needs import Needs
+from basis.model.orders import Order, Perp, Send
+from basis.model.result import EventKind
 from basis.strategies.base import Intent, State, Strategy
 
 __all__ = ["FundingArbitrage"]

@@ -18,12 +18,12 @@ from basis.book import Book, Exposure, Instrument, Kind, Risk
 from basis.book import factors as f
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
-from basis.engine.inputs import Needs, perp_instrument
-from basis.engine.market import Snapshot
-from basis.engine.orders import ACCOUNT, Order, Perp
-from basis.engine.result import EventKind
-from basis.engine.span import Bools, SpanView
 from basis.mechanics import gas
+from basis.model.market import Snapshot
+from basis.model.needs import Needs, perp_instrument
+from basis.model.orders import ACCOUNT, Order, Perp
+from basis.model.result import EventKind
+from basis.model.span import Bools, SpanView
 
 __all__ = ["DUST_USD", "GAS_COVER", "Intent", "State", "Strategy"]
 

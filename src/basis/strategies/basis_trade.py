@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from basis.book import Instrument, Kind
-from basis.engine.inputs import Needs
-from basis.engine.orders import ACCOUNT, ALL, Order, Perp, Send, Spot
-from basis.engine.result import EventKind
-from basis.engine.span import Bools, SpanView, clear_above, clear_below
+from basis.model.needs import Needs
+from basis.model.orders import ACCOUNT, ALL, Order, Perp, Send, Spot
+from basis.model.result import EventKind
+from basis.model.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies.base import Intent, State, Strategy
 
 __all__ = ["FULL", "BasisTrade"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from basis.book import Instrument
-from basis.engine.inputs import Needs
-from basis.engine.orders import ALL, Aave, Order, Swap
-from basis.engine.result import EventKind
-from basis.engine.span import Bools, SpanView, clear_below
+from basis.model.needs import Needs
+from basis.model.orders import ALL, Aave, Order, Swap
+from basis.model.result import EventKind
+from basis.model.span import Bools, SpanView, clear_below
 from basis.strategies.base import DUST_USD, Intent, State, Strategy
 
 __all__ = ["DUST_USD", "PureLending"]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from basis.book import Instrument
-from basis.engine.orders import ALL, Aave, Flash, Group, LstSell, Order, SetEmode, Stake, Swap
 from basis.mechanics import trading
+from basis.model.orders import ALL, Aave, Flash, Group, LstSell, Order, SetEmode, Stake, Swap
 from basis.strategies.base import State
 
 __all__ = [

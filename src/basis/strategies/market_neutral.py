@@ -28,11 +28,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from basis.book import Instrument, Kind
-from basis.engine.inputs import Needs
-from basis.engine.orders import ACCOUNT, ALL, LstSell, Order, Perp, Send, Stake, Swap
-from basis.engine.result import EventKind
-from basis.engine.span import Bools, Floats, SpanView, clear_above, clear_below
 from basis.mechanics import trading
+from basis.model.needs import Needs
+from basis.model.orders import ACCOUNT, ALL, LstSell, Order, Perp, Send, Stake, Swap
+from basis.model.result import EventKind
+from basis.model.span import Bools, Floats, SpanView, clear_above, clear_below
 from basis.strategies import loop
 from basis.strategies.base import DUST_USD, Intent, State, Strategy
 from basis.strategies.staking import loop_intents, loop_quiet

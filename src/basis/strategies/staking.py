@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from basis.book import Instrument
-from basis.engine.inputs import Needs
-from basis.engine.orders import LstSell, Stake
-from basis.engine.result import EventKind
-from basis.engine.span import Bools, SpanView, clear_above, clear_below
+from basis.model.needs import Needs
+from basis.model.orders import LstSell, Stake
+from basis.model.result import EventKind
+from basis.model.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies import loop
 from basis.strategies.base import Intent, State, Strategy
 from basis.strategies.lending import DUST_USD

@@ -20,8 +20,8 @@ from basis.book.positions import INDEX
 from basis.book.risk_path import MarginPath, RiskPath
 from basis.book.span import SpanPath
 from basis.book.valuation import perp_values, unit_values
-from basis.engine.orders import ACCOUNT
 from basis.mechanics.gas import GWEI
+from basis.model.orders import ACCOUNT
 
 __all__ = ["SLACK", "SpanView", "clear_above", "clear_below"]
 
