@@ -105,6 +105,14 @@ class Ledger:
         """Return where the ledger stands now, for `rollback`."""
         return LedgerMark(len(self._entries), self._totals.copy())
 
+    def restore(self, totals: npt.NDArray[np.float64], entries: Sequence[Entry]) -> None:
+        """Start again from `totals` and `entries` as they are (a book restored from a
+        checkpoint keeps its exact totals and one summary entry per position and category)."""
+        if totals.shape != self._totals.shape:
+            raise ValueError(f"ledger totals of shape {totals.shape}, not {self._totals.shape}")
+        self._entries = list(entries)
+        self._totals = totals.astype(np.float64)
+
     def rollback(self, mark: LedgerMark) -> None:
         """Drop every entry recorded after `mark` and restore the totals it saw."""
         del self._entries[mark.count :]
