@@ -8,7 +8,7 @@ from basis.book.ledger import CATEGORIES, COLUMN, PNL_CATEGORIES, Category, Entr
 from .stubs import T0
 
 
-def test_categories_are_design_section_4() -> None:
+def test_categories_are_design_section_4_and_live_reconciliation() -> None:
     assert [c.value for c in CATEGORIES] == [
         "funding",
         "supply_interest",
@@ -22,9 +22,10 @@ def test_categories_are_design_section_4() -> None:
         "gas",
         "transfer_fees",
         "liquidation",
+        "reconciliation",
         "flows",
     ]
-    assert Category.FLOWS not in PNL_CATEGORIES and len(PNL_CATEGORIES) == 12
+    assert Category.FLOWS not in PNL_CATEGORIES and len(PNL_CATEGORIES) == 13
 
 
 def test_record_adds_to_its_category_total() -> None:

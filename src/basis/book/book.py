@@ -8,6 +8,7 @@ from basis.book.span import SpanOperations
 from basis.book.staking import StakingOperations
 from basis.book.trading import TradingOperations
 from basis.book.transfers import TransferOperations
+from basis.book.venue_sync import VenueSyncOperations
 
 __all__ = ["Book"]
 
@@ -15,6 +16,7 @@ __all__ = ["Book"]
 class Book(
     TradingOperations,
     LendingOperations,
+    VenueSyncOperations,
     PerpetualOperations,
     StakingOperations,
     TransferOperations,
@@ -26,6 +28,6 @@ class Book(
     `accrue` (`accrue_path`, or `preview_span` + `commit_span` for spans without trades);
     apply fills and venue events with the operations of `TradingOperations` (flows,
     trades, gas), `LendingOperations` (Aave), `PerpetualOperations`, `StakingOperations`
-    and `TransferOperations`; group them with `atomic()`. Read it with `exposure` and
-    `risk`, which never mutate it.
+    and `TransferOperations`, and venue reports with `VenueSyncOperations`; group them
+    with `atomic()`. Read it with `exposure` and `risk`, which never mutate it.
     """

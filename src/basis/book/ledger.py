@@ -38,6 +38,7 @@ class Category(StrEnum):
     GAS = "gas"
     TRANSFER_FEES = "transfer_fees"
     LIQUIDATION = "liquidation"
+    RECONCILIATION = "reconciliation"  # live: what the venue holds and the book did not explain
     FLOWS = "flows"
 
 

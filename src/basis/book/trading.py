@@ -67,14 +67,24 @@ class TradingOperations(BookCore):
 
     @transaction
     def spot_trade(
-        self, account: str, venue: str, base: str, quote: str, size: float, price: float, fee: float
+        self,
+        account: str,
+        venue: str,
+        base: str,
+        quote: str,
+        size: float,
+        price: float,
+        fee: float,
+        fee_in_base: bool = False,
     ) -> float:
         """Apply a CEX spot fill: buy (`size` > 0) or sell `|size|` of `base` at `price`.
 
         The base asset is held as `venue:spot:base`, the quote as `venue:token:quote`, which
-        also pays `fee` (quote units). Books slippage against the base's mark and the fee,
-        both on the base instrument; returns the slippage. Raises InsufficientBalanceError
-        beyond a balance, InvalidOperationError for size 0 or a price or fee that is bad.
+        also pays `fee` (quote units; base units from the base balance when `fee_in_base`,
+        as a venue that charges the fee in the asset received does). Books slippage against
+        the base's mark and the fee, both on the base instrument; returns the slippage.
+        Raises InsufficientBalanceError beyond a balance, InvalidOperationError for size 0
+        or a price or fee that is bad.
         """
         base_instrument = Instrument(venue, Kind.SPOT, base)
         quote_instrument = Instrument.token(venue, quote)
@@ -88,7 +98,8 @@ class TradingOperations(BookCore):
             legs = (quote_instrument, notional, base_instrument, size)
         else:
             legs = (base_instrument, -size, quote_instrument, notional)
-        return self._exchange(account, *legs, fee, quote_instrument, base_instrument)
+        payer = base_instrument if fee_in_base else quote_instrument
+        return self._exchange(account, *legs, fee, payer, base_instrument)
 
     @transaction
     def pay_gas(
