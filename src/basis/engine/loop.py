@@ -10,7 +10,6 @@ record. The clock is the market's hourly grid; execution is injected.
 from __future__ import annotations
 
 import bisect
-import math
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,10 +22,7 @@ from basis.book import (
     Book,
     Breach,
     Instrument,
-    Kind,
-    factors,
 )
-from basis.book.risk import perp_liquidations
 from basis.book.risk_path import risk_path
 from basis.book.span import Settlements
 from basis.config.flows import Flow
@@ -34,10 +30,11 @@ from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
 from basis.engine.execution import SimulatedExecution
 from basis.engine.inputs import Inputs
-from basis.engine.kernel import Checked, Kernel
-from basis.errors import BasisError, DataError
+from basis.engine.kernel import Kernel
+from basis.engine.venue_events import SimulatedVenues
+from basis.errors import DataError
 from basis.model.market import FundingFeed, MarketData, RewardPayout, Snapshot
-from basis.model.orders import ACCOUNT, Swap
+from basis.model.orders import ACCOUNT
 from basis.model.result import STATE_CODES, Event, EventKind, RiskState, RunResult
 from basis.model.span import SpanView
 from basis.strategies import State, Strategy
@@ -97,13 +94,15 @@ class _Run:
         self.events: list[Event] = []
         self.warnings: list[str] = list(inputs.warnings)
         self.flows = _flows_by_step(flows, data)
-        self.rewards = _rewards_by_step(data.rewards, data)
-        self.missing_funding: dict[str, int] = {}
+        self.venues = SimulatedVenues(
+            self.kernel, self.execution, data.rewards, self.events, self.warnings
+        )
+        rewards = _rewards_by_step(data.rewards, data)
         self.reference = False
         self.reported = 0  # the step last reported to `progress` (at most ~200 reports a run)
         self.span_length = SPAN_START
         self.columns = np.array([self.book.column(name) for name in data.names], dtype=np.intp)
-        self.events_at = sorted({*self.flows, *self.rewards})
+        self.events_at = sorted({*self.flows, *rewards})
 
     # -- the loop ----------------------------------------------------------------------------
 
@@ -124,10 +123,8 @@ class _Run:
             snap = first if k == 0 else data.snapshot(k)
             if k:
                 book.accrue(snap.time, snap.marks)
-            book.settle_transfers()
-            series.funding(k, self._settle_funding(snap))
-            self._pay_rewards(k, snap)
-            checked = self._liquidate(snap)
+            paid, checked = self.venues.step(snap)
+            series.funding(k, paid)
             flows[k] = self._flows(k, snap)
             state = self.kernel.state(snap, checked if k not in self.flows else None)
             series.state(k, state)
@@ -262,110 +259,6 @@ class _Run:
                 settlements.append(Settlements(feed.instrument, rows, feed.rate[k + rows]))
         return end, settlements
 
-    # -- venue events ------------------------------------------------------------------------
-
-    def _settle_funding(self, snap: Snapshot) -> dict[str, float]:
-        paid: dict[str, float] = {}
-        for perp, rate in snap.funding.items():
-            if self.book.balance(ACCOUNT, perp) == 0.0:
-                continue
-            if not math.isfinite(rate):
-                self.missing_funding[perp.venue] = self.missing_funding.get(perp.venue, 0) + 1
-                continue
-            paid[perp.venue] = self.book.settle_funding(perp, rate)
-        return paid
-
-    def _pay_rewards(self, k: int, snap: Snapshot) -> None:
-        for payout in self.rewards.get(k, ()):
-            lst = payout.lst
-            held = self.book.balance(ACCOUNT, Instrument.wallet(lst)) + self.book.balance(
-                ACCOUNT, Instrument.aave_supply(lst)
-            )
-            if held <= 0.0:
-                continue
-            eth_usd = snap.marks["price:ETH"]
-            usd = payout.price_eth * eth_usd if payout.price_eth is not None else payout.price_usd
-            assert usd is not None
-            self.book.accrue(snap.time, {f"price:{payout.token}": usd})
-            paid = self.book.pay_rewards(ACCOUNT, lst, payout.token, payout.amount_per_lst)
-            value = paid * usd / snap.marks[f"price:{self.config.share_class}"]
-            self.events.append(
-                Event(
-                    snap.time,
-                    EventKind.REWARDS,
-                    ACCOUNT,
-                    f"wallet:token:{payout.token}",
-                    f"{paid:.6g} {payout.token} on {held:.6g} {lst}",
-                    paid,
-                    value,
-                )
-            )
-            sale = Swap(payout.token, "ETH" if self.config.share_class == "ETH" else "USDT", paid)
-            self.events += self.execution.execute([sale], snap)
-
-    def _liquidate(self, snap: Snapshot) -> Checked | None:
-        """Liquidate what the path has made liquidatable: Aave accounts, then perps.
-
-        Returns the book's exposure and risk when nothing was liquidated (still current).
-        """
-        book = self.book
-        view, checked = self.kernel.check()
-        liquidated = False
-        for position in checked.aave:
-            if position.health_factor < 1.0:
-                self._liquidate_aave(position.account, position.health_factor, snap)
-                liquidated = True
-        perps = perp_liquidations(book, book.marks()) if liquidated else checked.perps
-        for perp in perps:
-            level = perp.liquidation_price
-            size = book.balance(perp.account, perp.instrument)
-            if level is None or size == 0.0:
-                continue
-            if (size < 0.0 and perp.mark >= level) or (size > 0.0 and perp.mark <= level):
-                liquidated = True
-                closed = book.perp_liquidate(perp.account, perp.instrument)
-                detail = (
-                    f"perp liquidated at {level:.6g} (mark {perp.mark:.6g}), fee {closed.fee:.6g}"
-                )
-                self.events.append(
-                    Event(
-                        snap.time,
-                        EventKind.LIQUIDATION,
-                        perp.account,
-                        str(perp.instrument),
-                        detail,
-                        size,
-                        cost=-closed.fee,
-                    )
-                )
-        return None if liquidated else (view, checked)
-
-    def _liquidate_aave(self, account: str, health: float, snap: Snapshot) -> None:
-        book = self.book
-        collateral, debt = _aave_pair(book, account)
-        marks = book.marks()
-        debt_value = marks[factors.price(debt)] / marks[factors.price(self.config.share_class)]
-        try:
-            done = book.aave_liquidate(account, collateral, debt)
-        except BasisError as error:
-            self.warnings.append(f"{snap.time:%Y-%m-%d %H:%M}: Aave liquidation: {error}")
-            return
-        detail = (
-            f"Aave liquidation at HF {health:.4f}: repaid {done.debt_repaid:.6g} {debt}, "
-            f"seized {done.collateral_seized:.6g} {collateral}"
-        )
-        self.events.append(
-            Event(
-                snap.time,
-                EventKind.LIQUIDATION,
-                account,
-                f"aave_v3:supply:{collateral}",
-                detail,
-                value=done.debt_repaid * debt_value,
-                cost=-done.penalty * debt_value,
-            )
-        )
-
     # -- flows -------------------------------------------------------------------------------
 
     def _flows(self, k: int, snap: Snapshot) -> float:
@@ -436,11 +329,7 @@ class _Run:
         return paid
 
     def _finish_warnings(self) -> None:
-        for venue, count in sorted(self.missing_funding.items()):
-            self.warnings.append(
-                f"{venue}: {count} funding settlement(s) missing in the data while a position "
-                "was open; no funding booked for them (never filled)"
-            )
+        self.warnings += self.venues.missing_funding_warnings()
         if self.kernel.owed > 0.0:
             self.warnings.append(
                 f"{self.kernel.owed:,.2f} {self.config.share_class} of withdrawals still unpaid "
@@ -562,20 +451,6 @@ class _Record:
 def _totals(book: Book) -> np.ndarray:
     attribution = book.attribution()
     return np.array([attribution[c] for c in CATEGORIES])
-
-
-def _aave_pair(book: Book, account: str) -> tuple[str, str]:
-    """The largest collateral and debt assets of `account` (the pair a liquidator takes)."""
-    best: dict[Kind, tuple[float, str]] = {}
-    for holding in book.holdings():
-        if holding.account != account or holding.instrument.kind not in (Kind.SUPPLY, Kind.DEBT):
-            continue
-        value = abs(book.balance(account, holding.instrument))
-        symbol = holding.instrument.symbol
-        current = best.get(holding.instrument.kind)
-        if current is None or value > current[0]:
-            best[holding.instrument.kind] = (value, symbol)
-    return best[Kind.SUPPLY][1], best[Kind.DEBT][1]
 
 
 def _flows_by_step(flows: Sequence[Flow], data: MarketData) -> dict[int, list[Flow]]:

@@ -1,0 +1,180 @@
+"""What simulated venues do to a book at each step, before the strategy decides.
+
+Transfers between venues arrive; funding settles on each venue's schedule at the rate the
+market data gives (a settlement missing in the data is never filled, only counted); reward
+programmes pay out and are sold into the share class; Aave and the perp venues liquidate
+what the path has made liquidatable. The backtest loop and paper trading run this same
+code, so a paper book lives through exactly what a backtest books.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from basis.book import Book, Instrument, Kind, factors
+from basis.book.risk import perp_liquidations
+from basis.engine.execution import SimulatedExecution
+from basis.engine.kernel import Checked, Kernel
+from basis.errors import BasisError, DataError
+from basis.model.market import RewardPayout, Snapshot
+from basis.model.orders import ACCOUNT, Swap
+from basis.model.result import Event, EventKind
+
+__all__ = ["SimulatedVenues"]
+
+
+class SimulatedVenues:
+    """The venue side of a simulated step: `step` runs it; events and warnings accumulate."""
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        execution: SimulatedExecution,
+        rewards: Sequence[RewardPayout],
+        events: list[Event],
+        warnings: list[str],
+    ) -> None:
+        self.kernel, self.book, self.execution = kernel, kernel.book, execution
+        self.config = kernel.config
+        self.events, self.warnings = events, warnings
+        self.rewards: dict[int, list[RewardPayout]] = {}
+        for payout in rewards:
+            self.rewards.setdefault(int(payout.time.timestamp()), []).append(payout)
+        self.missing_funding: dict[str, int] = {}
+
+    def step(self, snap: Snapshot) -> tuple[dict[str, float], Checked | None]:
+        """Arrivals, funding, rewards and liquidations at `snap` (the book accrued to it).
+
+        Returns the funding paid per venue (share class) and the book's exposure and risk
+        when nothing was liquidated (still current for the strategy's state)."""
+        self.book.settle_transfers()
+        paid = self.settle_funding(snap)
+        self.pay_rewards(snap)
+        return paid, self.liquidate(snap)
+
+    def missing_funding_warnings(self) -> list[str]:
+        return [
+            f"{venue}: {count} funding settlement(s) missing in the data while a position "
+            "was open; no funding booked for them (never filled)"
+            for venue, count in sorted(self.missing_funding.items())
+        ]
+
+    def settle_funding(self, snap: Snapshot) -> dict[str, float]:
+        paid: dict[str, float] = {}
+        for perp, rate in snap.funding.items():
+            if self.book.balance(ACCOUNT, perp) == 0.0:
+                continue
+            if not math.isfinite(rate):
+                self.missing_funding[perp.venue] = self.missing_funding.get(perp.venue, 0) + 1
+                continue
+            paid[perp.venue] = self.book.settle_funding(perp, rate)
+        return paid
+
+    def pay_rewards(self, snap: Snapshot) -> None:
+        for payout in self.rewards.get(int(snap.time.timestamp()), ()):
+            lst = payout.lst
+            held = self.book.balance(ACCOUNT, Instrument.wallet(lst)) + self.book.balance(
+                ACCOUNT, Instrument.aave_supply(lst)
+            )
+            if held <= 0.0:
+                continue
+            eth_usd = snap.marks["price:ETH"]
+            usd = payout.price_eth * eth_usd if payout.price_eth is not None else payout.price_usd
+            if usd is None:
+                raise DataError(
+                    f"reward payout of {payout.token} at {snap.time:%Y-%m-%d %H:%M} has no price"
+                )
+            self.book.accrue(snap.time, {f"price:{payout.token}": usd})
+            paid = self.book.pay_rewards(ACCOUNT, lst, payout.token, payout.amount_per_lst)
+            value = paid * usd / snap.marks[f"price:{self.config.share_class}"]
+            self.events.append(
+                Event(
+                    snap.time,
+                    EventKind.REWARDS,
+                    ACCOUNT,
+                    f"wallet:token:{payout.token}",
+                    f"{paid:.6g} {payout.token} on {held:.6g} {lst}",
+                    paid,
+                    value,
+                )
+            )
+            sale = Swap(payout.token, "ETH" if self.config.share_class == "ETH" else "USDT", paid)
+            self.events += self.execution.execute([sale], snap)
+
+    def liquidate(self, snap: Snapshot) -> Checked | None:
+        """Liquidate what the path has made liquidatable: Aave accounts, then perps.
+
+        Returns the book's exposure and risk when nothing was liquidated (still current).
+        """
+        book = self.book
+        view, checked = self.kernel.check()
+        liquidated = False
+        for position in checked.aave:
+            if position.health_factor < 1.0:
+                self._liquidate_aave(position.account, position.health_factor, snap)
+                liquidated = True
+        perps = perp_liquidations(book, book.marks()) if liquidated else checked.perps
+        for perp in perps:
+            level = perp.liquidation_price
+            size = book.balance(perp.account, perp.instrument)
+            if level is None or size == 0.0:
+                continue
+            if (size < 0.0 and perp.mark >= level) or (size > 0.0 and perp.mark <= level):
+                liquidated = True
+                closed = book.perp_liquidate(perp.account, perp.instrument)
+                detail = (
+                    f"perp liquidated at {level:.6g} (mark {perp.mark:.6g}), fee {closed.fee:.6g}"
+                )
+                self.events.append(
+                    Event(
+                        snap.time,
+                        EventKind.LIQUIDATION,
+                        perp.account,
+                        str(perp.instrument),
+                        detail,
+                        size,
+                        cost=-closed.fee,
+                    )
+                )
+        return None if liquidated else (view, checked)
+
+    def _liquidate_aave(self, account: str, health: float, snap: Snapshot) -> None:
+        book = self.book
+        collateral, debt = _aave_pair(book, account)
+        marks = book.marks()
+        debt_value = marks[factors.price(debt)] / marks[factors.price(self.config.share_class)]
+        try:
+            done = book.aave_liquidate(account, collateral, debt)
+        except BasisError as error:
+            self.warnings.append(f"{snap.time:%Y-%m-%d %H:%M}: Aave liquidation: {error}")
+            return
+        detail = (
+            f"Aave liquidation at HF {health:.4f}: repaid {done.debt_repaid:.6g} {debt}, "
+            f"seized {done.collateral_seized:.6g} {collateral}"
+        )
+        self.events.append(
+            Event(
+                snap.time,
+                EventKind.LIQUIDATION,
+                account,
+                f"aave_v3:supply:{collateral}",
+                detail,
+                value=done.debt_repaid * debt_value,
+                cost=-done.penalty * debt_value,
+            )
+        )
+
+
+def _aave_pair(book: Book, account: str) -> tuple[str, str]:
+    """The largest collateral and debt assets of `account` (the pair a liquidator takes)."""
+    best: dict[Kind, tuple[float, str]] = {}
+    for holding in book.holdings():
+        if holding.account != account or holding.instrument.kind not in (Kind.SUPPLY, Kind.DEBT):
+            continue
+        value = abs(book.balance(account, holding.instrument))
+        symbol = holding.instrument.symbol
+        current = best.get(holding.instrument.kind)
+        if current is None or value > current[0]:
+            best[holding.instrument.kind] = (value, symbol)
+    return best[Kind.SUPPLY][1], best[Kind.DEBT][1]
