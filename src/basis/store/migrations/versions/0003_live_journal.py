@@ -86,9 +86,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("venue", "trade_id", name="pk_basis_live_fills"),
     )
-    op.create_index(
-        "ix_basis_live_fills_client_order_id", "basis_live_fills", ["client_order_id"]
-    )
+    op.create_index("ix_basis_live_fills_client_order_id", "basis_live_fills", ["client_order_id"])
     op.create_table(
         "basis_live_funding",
         sa.Column("venue", sa.String(32), nullable=False),
