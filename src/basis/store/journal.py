@@ -4,7 +4,7 @@ to the results database before anything acts on it (DESIGN §6, docs/live.md).""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -13,7 +13,7 @@ from typing import Any, Final, Self
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from basis.errors import JournalError
+from basis.errors import JournalError, JournalStateError
 from basis.live.client_ids import client_order_id, new_run_id
 from basis.live.venue import FundingPaid, OrderType, Side, VenueFill
 from basis.store.journal_records import (
@@ -255,6 +255,11 @@ class Journal:
         with self._begin() as connection:
             return self._order(connection, client_order_id)
 
+    def find_order(self, client_order_id: str) -> JournalOrder | None:
+        """The order with this client id, or None when the journal has none."""
+        with self._begin() as connection:
+            return self._find(connection, live_orders.c.client_order_id == client_order_id)
+
     def _order(self, connection: sa.Connection, client_order_id: str) -> JournalOrder:
         found = self._find(connection, live_orders.c.client_order_id == client_order_id)
         if found is None:
@@ -283,11 +288,18 @@ class Journal:
                 changes["venue_order_id"] = venue_order_id
             if error is not None:
                 changes["error"] = error
-            connection.execute(
+            moved = connection.execute(
                 sa.update(live_orders)
-                .where(live_orders.c.client_order_id == client_order_id)
+                .where(
+                    live_orders.c.client_order_id == client_order_id,
+                    live_orders.c.state == order.state.value,  # compare and set
+                )
                 .values(**changes)
             )
+            if moved.rowcount != 1:
+                raise JournalStateError(
+                    f"order {client_order_id} left {order.state} while moving it to {state}"
+                )
             return self._order(connection, client_order_id)
 
     def orders(
@@ -369,11 +381,16 @@ class Journal:
                     "fee_asset": fill.fee_asset,
                     "time": fill.time,
                     "recorded_at": self.now(),
+                    "booked_at": None,
                 },
             )
-            connection.execute(
+            moved = connection.execute(
                 sa.update(live_orders)
-                .where(live_orders.c.client_order_id == order.client_order_id)
+                .where(
+                    live_orders.c.client_order_id == order.client_order_id,
+                    live_orders.c.state == order.state.value,  # compare and set
+                    live_orders.c.filled == order.filled,
+                )
                 .values(
                     state=state.value,
                     filled=filled,
@@ -382,6 +399,10 @@ class Journal:
                     updated_at=self.now(),
                 )
             )
+            if moved.rowcount != 1:
+                raise JournalStateError(
+                    f"order {order.client_order_id} changed while adding fill {fill.trade_id}"
+                )
             return True
 
     def _order_of(self, connection: sa.Connection, venue: str, fill: VenueFill) -> JournalOrder:
@@ -407,14 +428,21 @@ class Journal:
         return order
 
     def fills(
-        self, client_order_id: str | None = None, run_id: str | None = None
+        self,
+        client_order_id: str | None = None,
+        run_id: str | None = None,
+        *,
+        unbooked: bool = False,
     ) -> list[tuple[str, VenueFill]]:
-        """Stored fills as (venue, fill), in fill time order, of one order or one run."""
+        """Stored fills as (venue, fill), in fill time order, of one order or one run;
+        with `unbooked`, only those not yet marked booked (see `mark_booked`)."""
         query = sa.select(live_fills).order_by(live_fills.c.time, live_fills.c.trade_id)
         if client_order_id is not None:
             query = query.where(live_fills.c.client_order_id == client_order_id)
         if run_id is not None:
             query = query.join(live_orders).where(live_orders.c.run_id == run_id)
+        if unbooked:
+            query = query.where(live_fills.c.booked_at.is_(None))
         with self._begin() as connection:
             return [(row["venue"], _fill(row)) for row in connection.execute(query).mappings()]
 
@@ -438,15 +466,21 @@ class Journal:
                     "amount": funding.amount,
                     "time": funding.time,
                     "recorded_at": self.now(),
+                    "booked_at": None,
                 },
             )
             return True
 
-    def funding(self, venue: str | None = None) -> list[tuple[str, FundingPaid]]:
-        """Stored funding payments as (venue, payment), oldest first."""
+    def funding(
+        self, venue: str | None = None, *, unbooked: bool = False
+    ) -> list[tuple[str, FundingPaid]]:
+        """Stored funding payments as (venue, payment), oldest first; with `unbooked`, only
+        those not yet marked booked."""
         query = sa.select(live_funding).order_by(live_funding.c.time, live_funding.c.funding_id)
         if venue is not None:
             query = query.where(live_funding.c.venue == venue)
+        if unbooked:
+            query = query.where(live_funding.c.booked_at.is_(None))
         with self._begin() as connection:
             return [
                 (
@@ -455,6 +489,32 @@ class Journal:
                 )
                 for row in connection.execute(query).mappings()
             ]
+
+    def mark_booked(
+        self,
+        fills: Iterable[tuple[str, VenueFill]] = (),
+        funding: Iterable[tuple[str, FundingPaid]] = (),
+    ) -> None:
+        """Mark fills and funding payments as booked into the book. Called in the same unit
+        as the checkpoint that holds the booked book, it makes booking exactly-once across
+        crashes: what is stored but unbooked at a restart is booked then."""
+        now = self.now()
+        with self._begin() as connection:
+            for venue, fill in fills:
+                connection.execute(
+                    sa.update(live_fills)
+                    .where(live_fills.c.venue == venue, live_fills.c.trade_id == fill.trade_id)
+                    .values(booked_at=now)
+                )
+            for venue, paid in funding:
+                connection.execute(
+                    sa.update(live_funding)
+                    .where(
+                        live_funding.c.venue == venue,
+                        live_funding.c.funding_id == paid.funding_id,
+                    )
+                    .values(booked_at=now)
+                )
 
     # -- events, controls, checkpoints --------------------------------------------------
 

@@ -277,6 +277,7 @@ live_fills = sa.Table(
     sa.Column("fee_asset", sa.String(32), nullable=False),
     sa.Column("time", UtcDateTime(), nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("booked_at", UtcDateTime(), nullable=True),  # NULL until booked into the book
     sa.Index(None, "client_order_id"),
 )
 
@@ -289,6 +290,7 @@ live_funding = sa.Table(
     sa.Column("amount", sa.Double(), nullable=False),
     sa.Column("time", UtcDateTime(), nullable=False),
     sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("booked_at", UtcDateTime(), nullable=True),
 )
 
 live_events = sa.Table(

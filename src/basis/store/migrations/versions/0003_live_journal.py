@@ -78,6 +78,7 @@ def upgrade() -> None:
         sa.Column("fee_asset", sa.String(32), nullable=False),
         sa.Column("time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("booked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["client_order_id"],
             ["basis_live_orders.client_order_id"],
@@ -95,6 +96,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Double(), nullable=False),
         sa.Column("time", sa.DateTime(timezone=True), nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("booked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("venue", "funding_id", name="pk_basis_live_funding"),
     )
     op.create_table(
