@@ -99,3 +99,27 @@ class RunNotFoundError(BasisError):
 
     code = "RUN_NOT_FOUND"
     exit_code = 2
+
+
+class JournalError(BasisError):
+    """The order journal was asked something it cannot do: an unknown run or order, a fill
+    that does not belong to the order it names, a submit inside a unit of work."""
+
+    code = "JOURNAL_ERROR"
+
+
+class JournalStateError(JournalError):
+    """An order state change the journal's state machine does not allow."""
+
+    code = "JOURNAL_STATE"
+
+
+class OrderRefusedError(BasisError):
+    """A pre-trade control (kill switch or a limit) refused an order before it was sent;
+    `reason` says which, and the refusal is a journal event."""
+
+    code = "ORDER_REFUSED"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -4,7 +4,6 @@ migrations. `make_result` is the one builder of hand-made runs, shared with the 
 from __future__ import annotations
 
 import struct
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -118,26 +117,6 @@ class Clock:
     def __call__(self) -> datetime:
         self.now += timedelta(minutes=1)
         return self.now
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh empty database: a SQLite file, or a schema of its own on the PostgreSQL server."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'results.sqlite'}"
-        return
-    server = resolve_url(request.getfixturevalue("postgres_url"))
-    schema = f"test_store_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, poolclass=sa.pool.NullPool)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    isolated = server.update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield isolated.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -336,7 +315,7 @@ def test_open_upgrades_empty_database_to_head_and_reopen_is_a_no_op(database_url
     with ResultStore(database_url) as first:
         first.save(make_result())
     with engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0002"
+        assert current_revision(connection) == head_revision() == "0003"
         versions = connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")).all()
     with ResultStore(database_url) as second:
         assert second.load("run-0001-aaaa").mode == "eth_basis"
@@ -429,4 +408,4 @@ def test_run_json_without_summary_raises() -> None:
 
 def test_the_shipped_head_read_without_alembic_is_alembics_head() -> None:
     """The store skips Alembic at head by reading the scripts' text: it must agree."""
-    assert migrate.shipped_head() == migrate.head_revision() == "0002"
+    assert migrate.shipped_head() == migrate.head_revision() == "0003"

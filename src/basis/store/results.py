@@ -19,7 +19,7 @@ from basis.model.result import RunResult
 from basis.store import migrate, rows
 from basis.store.schema import events, runs, series
 
-__all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "resolve_url"]
+__all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "open_database", "resolve_url"]
 
 MIN_PREFIX: Final = 6
 """The fewest characters of a run id that `load` and `delete` accept as a prefix."""
@@ -73,6 +73,27 @@ def resolve_url(url: str | None = None) -> URL:
     return parsed
 
 
+def open_database(url: str | None, what: str) -> tuple[sa.Engine, str]:
+    """An engine on the database `url` (as `resolve_url` takes it) upgraded to the newest
+    schema, and the URL without its password for display; `what` names the database in
+    errors. Raises `ConfigError` when it cannot be opened or has an unknown schema."""
+    target = resolve_url(url)
+    display = target._replace(password=None).render_as_string(hide_password=False)
+    engine = sa.create_engine(target)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _enable_foreign_keys)
+    try:
+        migrate.upgrade(engine, display)
+    except OperationalError as error:
+        engine.dispose()
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise ConfigError(f"cannot open {what} database {display}: {reason}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine, display
+
+
 class ResultStore:
     """Finished runs in a database, upgraded to the newest schema when opened.
 
@@ -84,22 +105,9 @@ class ResultStore:
     def __init__(
         self, url: str | None = None, *, clock: Callable[[], datetime] | None = None
     ) -> None:
-        target = resolve_url(url)
-        self.url: str = target._replace(password=None).render_as_string(hide_password=False)
+        self._engine, self.url = open_database(url, "results")
         """The database URL without its password, for display."""
         self._clock = clock if clock is not None else _utc_now
-        self._engine = sa.create_engine(target)
-        if self._engine.dialect.name == "sqlite":
-            sa.event.listen(self._engine, "connect", _enable_foreign_keys)
-        try:
-            migrate.upgrade(self._engine, self.url)
-        except OperationalError as error:
-            self._engine.dispose()
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise ConfigError(f"cannot open results database {self.url}: {reason}") from None
-        except BaseException:
-            self._engine.dispose()
-            raise
 
     def __enter__(self) -> Self:
         return self

@@ -1,5 +1,6 @@
 """The results tables: one row per run, one blob per recorded array, one row per event;
-and the sweeps (grids and optimisation studies) with one row per parameter point.
+the sweeps (grids and optimisation studies) with one row per parameter point; and the live
+order journal (runs, orders, fills, funding, events, controls, checkpoints).
 
 The migrations in `migrations/versions/` create exactly these tables; a test compares them.
 Arrays are stored as raw little-endian bytes (`<i8` for `times`, `<f8` for the rest), so a
@@ -22,6 +23,13 @@ __all__ = [
     "JsonDocument",
     "UtcDateTime",
     "events",
+    "live_checkpoints",
+    "live_controls",
+    "live_events",
+    "live_fills",
+    "live_funding",
+    "live_orders",
+    "live_runs",
     "metadata",
     "runs",
     "series",
@@ -199,4 +207,126 @@ sweep_points = sa.Table(
     sa.Column("error", sa.Text(), nullable=True),
     sa.Column("seconds", sa.Double(), nullable=True),
     sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+CLIENT_ID_LENGTH: Final = 64
+VENUE_LENGTH: Final = 32
+VENUE_ID_LENGTH: Final = 128  # a venue's own order, trade or funding id
+
+live_runs = sa.Table(
+    "basis_live_runs",
+    metadata,
+    sa.Column("run_id", sa.String(RUN_ID_LENGTH), primary_key=True),
+    sa.Column("mode", sa.String(64), nullable=False),
+    sa.Column("paper", sa.Boolean(), nullable=False),
+    sa.Column("config", JsonDocument(), nullable=False),
+    sa.Column("started_at", UtcDateTime(), nullable=False),
+    sa.Column("stopped_at", UtcDateTime(), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),  # running | stopped
+    sa.Index(None, "started_at"),
+)
+
+live_orders = sa.Table(
+    "basis_live_orders",
+    metadata,
+    sa.Column("client_order_id", sa.String(CLIENT_ID_LENGTH), primary_key=True),
+    sa.Column(
+        "run_id",
+        sa.String(RUN_ID_LENGTH),
+        sa.ForeignKey(live_runs.c.run_id, ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("seq", sa.Integer(), nullable=False),
+    sa.Column("venue", sa.String(VENUE_LENGTH), nullable=False),
+    sa.Column("market", sa.String(200), nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    sa.Column("amount", sa.Double(), nullable=False),
+    sa.Column("type", sa.String(8), nullable=False),
+    sa.Column("price", sa.Double(), nullable=True),
+    sa.Column("reduce_only", sa.Boolean(), nullable=False),
+    sa.Column("intent", sa.Text(), nullable=False),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("venue_order_id", sa.String(VENUE_ID_LENGTH), nullable=True),
+    sa.Column("filled", sa.Double(), nullable=False),
+    sa.Column("average", sa.Double(), nullable=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("error", sa.Text(), nullable=True),
+    sa.UniqueConstraint("run_id", "seq", name="uq_basis_live_orders_run_id_seq"),
+    sa.Index(None, "state"),
+    sa.Index(None, "venue", "created_at"),
+)
+
+live_fills = sa.Table(
+    "basis_live_fills",
+    metadata,
+    sa.Column("venue", sa.String(VENUE_LENGTH), primary_key=True),
+    sa.Column("trade_id", sa.String(VENUE_ID_LENGTH), primary_key=True),
+    sa.Column(
+        "client_order_id",
+        sa.String(CLIENT_ID_LENGTH),
+        sa.ForeignKey(live_orders.c.client_order_id, ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("venue_order_id", sa.String(VENUE_ID_LENGTH), nullable=False),
+    sa.Column("market", sa.String(200), nullable=False),
+    sa.Column("side", sa.String(4), nullable=False),
+    sa.Column("amount", sa.Double(), nullable=False),
+    sa.Column("price", sa.Double(), nullable=False),
+    sa.Column("fee", sa.Double(), nullable=False),
+    sa.Column("fee_asset", sa.String(32), nullable=False),
+    sa.Column("time", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("booked_at", UtcDateTime(), nullable=True),  # NULL until booked into the book
+    sa.Index(None, "client_order_id"),
+)
+
+live_funding = sa.Table(
+    "basis_live_funding",
+    metadata,
+    sa.Column("venue", sa.String(VENUE_LENGTH), primary_key=True),
+    sa.Column("funding_id", sa.String(VENUE_ID_LENGTH), primary_key=True),
+    sa.Column("market", sa.String(200), nullable=False),
+    sa.Column("amount", sa.Double(), nullable=False),
+    sa.Column("time", UtcDateTime(), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("booked_at", UtcDateTime(), nullable=True),
+)
+
+live_events = sa.Table(
+    "basis_live_events",
+    metadata,
+    sa.Column("event_id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column(
+        "run_id",
+        sa.String(RUN_ID_LENGTH),
+        sa.ForeignKey(live_runs.c.run_id, ondelete="CASCADE"),
+        nullable=True,  # NULL: an event of no run (a kill requested while none was alive)
+    ),
+    sa.Column("time", UtcDateTime(), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("detail", sa.Text(), nullable=False),
+    sa.Column("amounts", JsonDocument(), nullable=False),
+    sa.Index(None, "run_id", "event_id"),
+)
+
+live_controls = sa.Table(
+    "basis_live_controls",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),  # "kill"
+    sa.Column("document", JsonDocument(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+live_checkpoints = sa.Table(
+    "basis_live_checkpoints",
+    metadata,
+    sa.Column(
+        "run_id",
+        sa.String(RUN_ID_LENGTH),
+        sa.ForeignKey(live_runs.c.run_id, ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("document", JsonDocument(), nullable=False),
+    sa.Column("saved_at", UtcDateTime(), nullable=False),
 )

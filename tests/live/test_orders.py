@@ -1,0 +1,228 @@
+"""The order manager against the in-memory venue: each venue answer and failure becomes the
+right journal state, and reconciliation adopts what happened while basis was down."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from basis.errors import JournalError, OrderRefusedError
+from basis.live.orders import NEVER_SENT, NOT_AT_VENUE, OrderManager
+from basis.live.venue import OrderRequest
+from basis.store.journal import Journal
+from basis.store.journal_records import OrderState
+
+from .fakes import Clock, FakeVenue, SimulatedCrash
+
+PERP = "binance:perp:BTCUSDT"
+Result = TypeVar("Result")
+
+
+def run(coroutine: Coroutine[Any, Any, Result]) -> Result:
+    return asyncio.run(coroutine)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'journal.sqlite'}"
+
+
+@pytest.fixture
+def journal(database: str, clock: Clock) -> Iterator[Journal]:
+    with Journal.open(database, clock=clock) as opened:
+        yield opened
+
+
+@pytest.fixture
+def venue(clock: Clock) -> FakeVenue:
+    return FakeVenue("binance", prices={PERP: 60_000.0}, clock=clock)
+
+
+@pytest.fixture
+def manager(journal: Journal, venue: FakeVenue) -> OrderManager:
+    run_id = journal.start_run("btc_basis", paper=False, config={})
+    return OrderManager(journal, {"binance": venue}, run_id)
+
+
+def test_submit_acknowledged_order_rests_with_venue_id(
+    manager: OrderManager, venue: FakeVenue
+) -> None:
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    assert order.state is OrderState.ACKNOWLEDGED
+    assert order.venue_order_id == venue.orders[order.client_order_id].venue_order_id
+    assert venue.place_calls == [order.request()]
+
+
+def test_submit_filled_at_once_adopts_its_fill(journal: Journal, clock: Clock) -> None:
+    venue = FakeVenue(prices={PERP: 60_000.0}, fill_market_orders=True, clock=clock)
+    manager = OrderManager(journal, {"binance": venue}, journal.start_run("m", False, {}))
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    assert order.state is OrderState.FILLED
+    assert (order.filled, order.average) == (0.5, 60_000.0)
+    [(name, fill)] = journal.fills(order.client_order_id)
+    assert name == "binance" and fill == venue.trades[0]
+    assert fill.fee == pytest.approx(0.5 * 60_000 * 0.0005)  # 15 USDT
+
+
+def test_submit_rejected_is_a_state_not_an_exception(
+    manager: OrderManager, venue: FakeVenue
+) -> None:
+    venue.fail_next("reject")
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    assert order.state is OrderState.REJECTED
+    assert order.error == "binance: insufficient margin"
+
+
+@pytest.mark.parametrize(
+    "fault", ["timeout_before", "timeout_after", "drop_answer", "rate_limited"]
+)
+def test_submit_without_answer_is_unknown(
+    manager: OrderManager, venue: FakeVenue, fault: Any
+) -> None:
+    venue.fail_next(fault)
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    assert order.state is OrderState.UNKNOWN and order.error is not None
+
+
+def test_reconcile_accepted_then_timed_out_order_is_found_by_client_id(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    venue.fail_next("timeout_after")
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    fill = venue.execute(order.client_order_id, 0.2, 60_100.0)
+    adopted = run(manager.reconcile())
+    assert adopted == [("binance", fill)]
+    now = journal.order(order.client_order_id)
+    assert now.state is OrderState.PARTIALLY_FILLED and now.filled == 0.2
+    assert run(manager.reconcile()) == []  # adopted once
+
+
+def test_reconcile_unknown_order_never_at_venue_is_cancelled_after_the_grace(
+    manager: OrderManager, venue: FakeVenue, journal: Journal, clock: Clock
+) -> None:
+    venue.fail_next("timeout_before")
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    run(manager.reconcile())
+    assert journal.order(order.client_order_id).state is OrderState.UNKNOWN  # may still arrive
+    clock.advance(timedelta(seconds=30))
+    run(manager.reconcile())
+    cancelled = journal.order(order.client_order_id)
+    assert (cancelled.state, cancelled.error) == (OrderState.CANCELLED, NOT_AT_VENUE)
+    assert len(venue.place_calls) == 1  # never sent again
+
+
+def test_reconcile_pending_order_is_cancelled_as_never_sent(
+    manager: OrderManager, journal: Journal, venue: FakeVenue
+) -> None:
+    pending = journal.record_order(manager.run_id, "binance", PERP, "sell", 0.5, "hedge")
+    run(manager.reconcile())
+    cancelled = journal.order(pending.client_order_id)
+    assert (cancelled.state, cancelled.error) == (OrderState.CANCELLED, NEVER_SENT)
+    assert venue.place_calls == []
+
+
+def test_reconcile_after_crash_adopts_fills_made_while_down(
+    database: str, clock: Clock, venue: FakeVenue
+) -> None:
+    with Journal.open(database, clock=clock) as journal:
+        run_id = journal.start_run("btc_basis", paper=False, config={})
+        manager = OrderManager(journal, {"binance": venue}, run_id)
+        venue.fail_next("crash_after")
+        with pytest.raises(SimulatedCrash):
+            run(manager.submit("binance", PERP, "buy", 1.0, "enter"))
+    [client_id] = venue.orders
+    first = venue.execute(client_id, 0.4, 60_000.0)
+    second = venue.execute(client_id, 0.6, 60_500.0)
+    with Journal.open(database, clock=clock) as journal:
+        assert journal.order(client_id).state is OrderState.SENT
+        manager = OrderManager(journal, {"binance": venue}, run_id)
+        assert run(manager.reconcile()) == [("binance", first), ("binance", second)]
+        done = journal.order(client_id)
+        assert done.state is OrderState.FILLED and done.filled == 1.0
+        assert done.average == pytest.approx(0.4 * 60_000 + 0.6 * 60_500)  # 60,300
+
+
+def test_reconcile_expired_order_with_partial_fill_is_cancelled_with_its_fill(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    order = run(manager.submit("binance", PERP, "sell", 1.0, "hedge"))
+    venue.execute(order.client_order_id, 0.25)
+    venue.expire(order.client_order_id)
+    run(manager.reconcile())
+    final = journal.order(order.client_order_id)
+    assert (final.state, final.filled) == (OrderState.CANCELLED, 0.25)
+
+
+def test_reconcile_reports_hand_placed_orders_once(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    run(venue.place(OrderRequest("by-hand-1", PERP, "buy", 2.0)))
+    run(manager.reconcile())
+    run(manager.reconcile())
+    [event] = journal.events(kind="foreign_order")
+    assert "'by-hand-1'" in event.detail and event.amounts == {"amount": 2.0, "filled": 0.0}
+
+
+def test_reconcile_venue_down_is_degraded_and_changes_nothing(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    order = run(manager.submit("binance", PERP, "sell", 1.0, "hedge"))
+    venue.down = True
+    assert run(manager.reconcile()) == []
+    assert manager.degraded == {"binance": "binance: connection refused"}
+    assert journal.order(order.client_order_id).state is OrderState.ACKNOWLEDGED
+    assert [e.kind for e in journal.events(kind="venue_unavailable")] == ["venue_unavailable"]
+
+
+def test_cancel_all_cancels_journal_and_hand_placed_orders(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    order = run(manager.submit("binance", PERP, "sell", 1.0, "hedge"))
+    run(venue.place(OrderRequest("by-hand-1", PERP, "buy", 2.0)))
+    result = run(manager.cancel_all())
+    assert sorted(o.client_order_id for _, o in result.cancelled) == sorted(
+        [order.client_order_id, "by-hand-1"]
+    )
+    assert result.failed == {}
+    assert journal.order(order.client_order_id).state is OrderState.CANCELLED
+    assert run(venue.open_orders()) == []
+
+
+def test_collect_funding_stores_each_payment_once(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    paid = venue.pay_funding(PERP, 7.5)
+    assert run(manager.collect_funding(paid.time)) == [("binance", paid)]
+    assert run(manager.collect_funding(paid.time)) == []
+    assert journal.funding() == [("binance", paid)]
+
+
+def test_submit_while_killed_is_refused_with_an_event(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    journal.request_kill(flatten=False, reason="desk halt")
+    with pytest.raises(OrderRefusedError, match=r"kill switch on since .*: desk halt"):
+        run(manager.submit("binance", PERP, "sell", 1.0, "hedge"))
+    assert venue.place_calls == [] and journal.orders() == []
+    [event] = journal.events(kind="order_refused")
+    assert event.detail.startswith("sell 1.0 binance:perp:BTCUSDT on binance (hedge): kill")
+
+
+def test_submit_inside_a_unit_raises(manager: OrderManager, journal: Journal) -> None:
+    with pytest.raises(JournalError, match="inside a unit of work"), journal.unit():
+        run(manager.submit("binance", PERP, "sell", 1.0, "hedge"))
+
+
+def test_submit_to_unconnected_venue_raises_naming_the_connected(manager: OrderManager) -> None:
+    with pytest.raises(JournalError, match=r"venue 'okx' is not connected \(connected: binance\)"):
+        run(manager.submit("okx", PERP, "sell", 1.0, "hedge"))
