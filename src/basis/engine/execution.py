@@ -33,7 +33,7 @@ from basis.model.orders import (
 )
 from basis.model.result import Event, EventKind
 
-__all__ = ["SimulatedExecution"]
+__all__ = ["Fill", "SimulatedExecution"]
 
 COSTS = frozenset({Category.TRADING_FEES, Category.SLIPPAGE, Category.GAS, Category.TRANSFER_FEES})
 WRAP = frozenset({"ETH", "WETH"})
@@ -46,12 +46,21 @@ AAVE_GAS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """A simulated CEX fill: its price and its fee in the quote asset."""
+
+    price: float
+    fee: float
+
+
 @dataclass
 class SimulatedExecution:
     """Fills orders against the snapshot's marks with the venue and DEX cost models."""
 
     book: Book
     traded: float = 0.0  # share-class notional of market trades (spot, perp, DEX) so far
+    last_fill: Fill | None = None  # price and fee of the last CEX fill (paper journals it)
 
     def execute(
         self, orders: Iterable[Order], snapshot: Snapshot, kind: EventKind = EventKind.TRADE
@@ -119,6 +128,7 @@ class SimulatedExecution:
                 price = trading.execution_price(1 if size > 0 else -1, reference, bps)
                 fee = abs(size) * price * config.spot_fees.taker
                 book.spot_trade(account, venue, base, quote, size, price, fee)
+                self.last_fill = Fill(price, fee)
                 self.traded += self._value(base, size)
                 return f"spot {size:+.6g} {base} @ {price:.6g}", size, self._value(base, size)
             case Perp(instrument, size):
@@ -129,6 +139,7 @@ class SimulatedExecution:
                 price = trading.execution_price(1 if size > 0 else -1, mark, bps)
                 fee = abs(size) * price * config.perp_fees.taker
                 book.perp_trade(account, instrument, size, price, fee)
+                self.last_fill = Fill(price, fee)
                 value = size * mark * usd / self._usd(book.share_class)
                 self.traded += abs(value)
                 return f"perp {size:+.6g} @ {price:.6g}", size, value

@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     FLOW = "flow"  # deposit or withdrawal
     REWARDS = "rewards"  # reward payout (and its sale)
     WARNING = "warning"  # something the run wants the user to see
+    FUNDING = "funding"  # live: a funding payment as the venue booked it
+    RECONCILIATION = "reconciliation"  # live: a balance the venue holds otherwise than the book
 
 
 class RiskState(StrEnum):
