@@ -12,10 +12,10 @@ from typing import Any, TypeVar
 import pytest
 
 from basis.errors import JournalError, OrderRefusedError
+from basis.live.journal import Journal
+from basis.live.journal_records import OrderState
 from basis.live.orders import NEVER_SENT, NOT_AT_VENUE, OrderManager
 from basis.live.venue import OrderRequest
-from basis.store.journal import Journal
-from basis.store.journal_records import OrderState
 
 from .fakes import Clock, FakeVenue, SimulatedCrash
 

@@ -19,14 +19,14 @@ from basis.book import factors as f
 from basis.config.limits import LimitsConfig
 from basis.engine.execution import SimulatedExecution
 from basis.errors import OrderRefusedError
+from basis.live.journal import Journal
+from basis.live.journal_records import OrderState
 from basis.live.limits import OrderExposure, check_order
 from basis.live.orders import OrderManager
 from basis.live.venue import Side, VenueFill
 from basis.model.market import Snapshot
 from basis.model.orders import ACCOUNT, Order, Perp, Spot
 from basis.model.result import Event, EventKind
-from basis.store.journal import Journal
-from basis.store.journal_records import OrderState
 from basis.strategies import Intent
 
 __all__ = ["CHAIN_REFUSAL", "LiveExecution", "PaperExecution", "VenueOrderSpec", "venue_order"]

@@ -10,6 +10,8 @@ from typing import Final
 
 from basis.config.limits import LimitsConfig
 from basis.errors import JournalError, OrderRefusedError
+from basis.live.journal import Journal
+from basis.live.journal_records import JournalOrder, OrderState, is_filled
 from basis.live.limits import OrderExposure, check_order
 from basis.live.venue import (
     FundingPaid,
@@ -21,8 +23,6 @@ from basis.live.venue import (
     VenueOrder,
     VenueUnavailableError,
 )
-from basis.store.journal import Journal
-from basis.store.journal_records import JournalOrder, OrderState, is_filled
 
 __all__ = ["FILL_LOOKBACK", "NEVER_SENT", "CancelResult", "OrderManager"]
 

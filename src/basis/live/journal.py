@@ -15,8 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from basis.errors import JournalError, JournalStateError
 from basis.live.client_ids import client_order_id, new_run_id
-from basis.live.venue import FundingPaid, OrderType, Side, VenueFill
-from basis.store.journal_records import (
+from basis.live.journal_records import (
     OPEN,
     JournalEvent,
     JournalOrder,
@@ -26,6 +25,7 @@ from basis.store.journal_records import (
     check_transition,
     is_filled,
 )
+from basis.live.venue import FundingPaid, OrderType, Side, VenueFill
 from basis.store.results import open_database
 from basis.store.schema import (
     live_checkpoints,

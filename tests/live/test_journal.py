@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from basis.errors import JournalError, JournalStateError
+from basis.live.journal import KILL_MODE, Journal
+from basis.live.journal_records import OPEN, TERMINAL, TRANSITIONS, OrderState, check_transition
 from basis.live.venue import FundingPaid, OrderRequest, VenueFill
 from basis.store import resolve_url
-from basis.store.journal import KILL_MODE, Journal
-from basis.store.journal_records import OPEN, TERMINAL, TRANSITIONS, OrderState, check_transition
 from basis.store.schema import live_fills, live_orders
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
