@@ -155,6 +155,16 @@ class Journal:
                 .values(status=status, stopped_at=self.now())
             )
 
+    def reopen_run(self, run_id: str) -> None:
+        """Mark a stopped run as running again: a restart continues its book."""
+        with self._begin() as connection:
+            self._run(connection, run_id)
+            connection.execute(
+                sa.update(live_runs)
+                .where(live_runs.c.run_id == run_id)
+                .values(status="running", stopped_at=None)
+            )
+
     def run(self, run_id: str) -> LiveRun:
         """The run `run_id`; raises `JournalError` when there is none."""
         with self._begin() as connection:

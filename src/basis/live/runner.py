@@ -1,0 +1,333 @@
+"""The loop of DESIGN §1 on a wall clock: snapshot, venue truth, risk, decide, execute, persist.
+
+A `Runner` wraps the same `Kernel` as the backtest. Per tick it takes the feed's snapshots,
+lets the venue side bring the book in line (`PaperVenues`: the backtest's simulated venue
+events; `LiveVenues`: fills, funding and balances as the venues report them), asks the
+strategy for intents unless the kill switch is on, a venue is degraded or the snapshot is
+stale, executes them, and commits the book's checkpoint with what it booked in one unit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from basis.book import Book, Kind, risk
+from basis.book.checkpoint import to_document
+from basis.config.limits import LimitsConfig
+from basis.engine.execution import SimulatedExecution
+from basis.engine.kernel import Checked, Kernel
+from basis.engine.venue_events import SimulatedVenues
+from basis.live import booking
+from basis.live.execution import LiveExecution, PaperExecution
+from basis.live.feed import Feed, Taken
+from basis.live.journal import Journal
+from basis.live.orders import OrderManager
+from basis.live.venue import FundingPaid, Venue, VenueError, VenueFill
+from basis.model.market import RewardPayout, Snapshot
+from basis.model.orders import ACCOUNT
+from basis.model.result import Event, EventKind
+from basis.strategies import Intent
+
+__all__ = ["LiveVenues", "PaperVenues", "Runner", "RunnerOptions", "TickReport"]
+
+Publish = Callable[[str, Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    tick: float = 60.0  # seconds between ticks
+    max_age: float = 30.0  # no order is sent from a snapshot older than this (seconds)
+
+
+@dataclass(frozen=True)
+class TickReport:
+    """What one tick did."""
+
+    time: datetime | None
+    equity: float
+    intents: int
+    events: tuple[Event, ...]
+    traded: bool
+    why_not: str | None  # why the strategy was not asked: kill switch, stale, degraded
+
+
+class PaperVenues:
+    """Paper: the backtest's simulated venue events and execution on the runner's book."""
+
+    paper = True
+
+    def __init__(
+        self,
+        kernel: Kernel,
+        journal: Journal,
+        run_id: str,
+        limits: LimitsConfig | None = None,
+        rewards: Sequence[RewardPayout] = (),
+    ) -> None:
+        self.kernel = kernel
+        self.simulated = SimulatedExecution(kernel.book)
+        self.events: list[Event] = []
+        self.warnings: list[str] = []
+        self.venues = SimulatedVenues(kernel, self.simulated, rewards, self.events, self.warnings)
+        self.execution = PaperExecution(journal, run_id, self.simulated, limits)
+
+    async def sync(
+        self, taken: Taken, book: Book, opening: bool
+    ) -> tuple[list[Event], Checked | None]:
+        checked: Checked | None = None
+        for snap in taken.snapshots:
+            if snap.time >= book.now:
+                book.accrue(snap.time, snap.marks)
+            _, checked = self.venues.step(snap)
+        events, self.events[:] = list(self.events), []
+        events += [_warning(book.now, w) for w in self.warnings]
+        self.warnings.clear()
+        return events, checked
+
+    async def execute(self, intents: list[Intent], snap: Snapshot) -> list[Event]:
+        events: list[Event] = []
+        for intent in intents:
+            events += self.execution.execute(intent, snap)
+        return events
+
+    def commit(self, journal: Journal, run_id: str, document: Mapping[str, Any]) -> None:
+        journal.save_checkpoint(run_id, document)  # inside the tick's unit (see Runner)
+
+
+class LiveVenues:
+    """Live: orders through the order manager; fills, funding and balances from the venues."""
+
+    paper = False
+
+    def __init__(
+        self, kernel: Kernel, journal: Journal, orders: OrderManager, venues: Mapping[str, Venue]
+    ) -> None:
+        self.journal, self.orders, self.venues = journal, orders, dict(venues)
+        self.execution = LiveExecution(orders, kernel.book)
+        self.booked_fills: list[tuple[str, VenueFill]] = []
+        self.booked_funding: list[tuple[str, FundingPaid]] = []
+        self.funding_since: datetime | None = None
+
+    async def sync(
+        self, taken: Taken, book: Book, opening: bool
+    ) -> tuple[list[Event], Checked | None]:
+        snap = taken.now
+        if snap.time >= book.now:
+            book.accrue(snap.time, snap.marks)
+        await self.orders.reconcile()
+        since = self.funding_since or snap.time
+        self.funding_since = self.funding_since or snap.time
+        await self.orders.collect_funding(since)
+        events = self._book_unbooked(book)
+        for name, venue in self.venues.items():
+            holdings = await venue.holdings()
+            events += booking.reconcile(book, name, holdings, opening=opening)
+        return events, None
+
+    async def execute(self, intents: list[Intent], snap: Snapshot) -> list[Event]:
+        events: list[Event] = []
+        for intent in intents:
+            events += await self.execution.execute(intent, snap)
+        return events
+
+    def book_after_execution(self, book: Book) -> list[Event]:
+        return self._book_unbooked(book)
+
+    def commit(self, journal: Journal, run_id: str, document: Mapping[str, Any]) -> None:
+        with journal.unit():
+            journal.save_checkpoint(run_id, document)
+            journal.mark_booked(self.booked_fills, self.booked_funding)
+        self.booked_fills, self.booked_funding = [], []
+
+    def _book_unbooked(self, book: Book) -> list[Event]:
+        events = []
+        for venue, fill in self.journal.fills(unbooked=True):
+            if (venue, fill) in self.booked_fills:
+                continue
+            events.append(booking.book_fill(book, venue, fill))
+            self.booked_fills.append((venue, fill))
+        for venue, paid in self.journal.funding(unbooked=True):
+            if (venue, paid) in self.booked_funding:
+                continue
+            events.append(booking.book_funding(book, paid))
+            self.booked_funding.append((venue, paid))
+        return events
+
+
+@dataclass
+class Runner:
+    """One live or paper run of a strategy: `tick` once, or `run` until told to stop."""
+
+    kernel: Kernel
+    journal: Journal
+    run_id: str
+    feed: Feed
+    side: PaperVenues | LiveVenues
+    options: RunnerOptions = field(default_factory=RunnerOptions)
+    publish: Publish | None = None
+    ticks: int = 0
+    initial_equity: float = math.nan
+    opening: bool = True
+    degraded: dict[str, str] = field(default_factory=dict)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event, max_ticks: int | None = None) -> None:
+        """Tick every `options.tick` seconds until `stop` is set (SIGTERM) or `max_ticks`;
+        the tick in progress always finishes and is persisted."""
+        while not stop.is_set() and (max_ticks is None or self.ticks < max_ticks):
+            await self.tick()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.options.tick)
+            except TimeoutError:
+                continue
+
+    # -- one tick ------------------------------------------------------------------------
+
+    async def tick(self, taken: Taken | None = None) -> TickReport:
+        """One tick on `taken` (default: the feed's next snapshots)."""
+        if taken is None:
+            try:
+                taken = await self.feed.take()
+            except VenueError as error:
+                taken = Taken((), time.monotonic(), {"feed": str(error)})
+        if self.side.paper:
+            with self.journal.unit():  # a paper tick commits whole or not at all
+                return await self._tick(taken)
+        return await self._tick(taken)
+
+    async def _tick(self, taken: Taken) -> TickReport:
+        book = self.kernel.book
+        self.degraded = dict(taken.degraded)
+        if not taken.snapshots:
+            self._record([_warning(book.now, f"degraded: {self.degraded}")])
+            return TickReport(None, book.equity(), 0, (), False, f"degraded: {self.degraded}")
+        snap = taken.now
+        if self.opening and self.side.paper:
+            self._open_paper(snap)
+        events, checked = await self.side.sync(taken, book, self.opening)
+        if self.opening:
+            self.initial_equity = self._opening_equity()
+            self.opening = False
+        state = self.kernel.state(snap, checked)
+        why_not = self._why_not(taken)
+        intents = [] if why_not else self.kernel.decide(state)
+        executed = await self.side.execute(intents, snap) if intents else []
+        events += executed
+        if isinstance(self.side, LiveVenues):
+            events += self.side.book_after_execution(book)
+        self.ticks += 1
+        self._record(events)
+        self.side.commit(self.journal, self.run_id, self._document(snap))
+        report = TickReport(
+            snap.time, book.equity(), len(intents), tuple(events), bool(intents), why_not
+        )
+        if self.publish is not None:
+            self.publish("tick", self.status(snap))
+        return report
+
+    def _open_paper(self, snap: Snapshot) -> None:
+        """A new paper run starts with the mode's capital, deposited as a backtest does."""
+        book = self.kernel.book
+        if snap.time >= book.now:
+            book.accrue(snap.time, snap.marks)
+        self.kernel.deposit(self.kernel.config.initial_capital, snap)
+
+    def _opening_equity(self) -> float:
+        return self.kernel.book.equity()
+
+    def _why_not(self, taken: Taken) -> str | None:
+        kill = self.journal.kill_request()
+        if kill is not None:
+            return f"kill switch on since {kill.requested_at:%Y-%m-%d %H:%M:%S} ({kill.reason})"
+        if self.degraded:
+            return f"degraded venues: {', '.join(sorted(self.degraded))}"
+        age = time.monotonic() - taken.taken_at
+        if age > self.options.max_age:
+            return f"snapshot {age:.1f} s old (max {self.options.max_age:g} s)"
+        return None
+
+    def _record(self, events: list[Event]) -> None:
+        for event in events:
+            amounts = {"size": event.size, "value": event.value, "cost": event.cost}
+            self.journal.record_event(
+                self.run_id,
+                event.kind.value,
+                f"{event.subject}: {event.detail}",
+                {k: v for k, v in amounts.items() if math.isfinite(v) and v},
+            )
+
+    # -- status --------------------------------------------------------------------------
+
+    def status(self, snap: Snapshot) -> dict[str, Any]:
+        """Equity, positions and risk now: what `basis live status` and the API show."""
+        book, config = self.kernel.book, self.kernel.config
+        marks = book.marks()
+        assessed = risk(book, marks, config)
+        return {
+            "run_id": self.run_id,
+            "mode": config.mode,
+            "paper": self.side.paper,
+            "time": snap.time.isoformat(),
+            "ticks": self.ticks,
+            "share_class": config.share_class,
+            "equity": book.equity(),
+            "initial_equity": self.initial_equity,
+            "positions": [
+                {
+                    "instrument": str(h.instrument),
+                    "quantity": book.balance(h.account, h.instrument),
+                    **({"entry": _entry(book, h)} if h.instrument.kind is Kind.PERP else {}),
+                }
+                for h in book.holdings()
+            ],
+            "attribution": {c.value: v for c, v in book.attribution().items()},
+            "risk": {
+                "alerts": [
+                    {
+                        "breach": a.breach.value,
+                        "subject": a.subject,
+                        "value": a.value,
+                        "limit": a.limit,
+                    }
+                    for a in assessed.alerts
+                ],
+                "margin_ratio": {m.venue: m.margin_ratio for m in assessed.margin},
+                "net_delta": dict(assessed.delta_drift),
+            },
+            "degraded": dict(self.degraded),
+            "killed": self.journal.kill_request() is not None,
+        }
+
+    def _document(self, snap: Snapshot) -> dict[str, Any]:
+        return {
+            "book": to_document(self.kernel.book),
+            "runner": {"ticks": self.ticks, "initial_equity": self.initial_equity},
+            "status": _finite(self.status(snap)),
+        }
+
+
+def _entry(book: Book, holding: Any) -> float:
+    row = book.perps.rows[(holding.account, holding.instrument)]
+    return float(book.perps.entry[row])
+
+
+def _warning(at: datetime, detail: str) -> Event:
+    return Event(at, EventKind.WARNING, ACCOUNT, "*", detail)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no inf or NaN: such numbers are written as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
