@@ -11,7 +11,7 @@ import asyncio
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from starlette.routing import Route as HttpRoute
 from basis.config.base import FrozenModel
 from basis.config.market import load_market
 from basis.data.catalog import Catalog
+from basis.data.scenario import load_scenario, write_scenario
 from basis.errors import ConfigError
 from basis.venues.emulator.accounts import EmulatorRejectedError, parse_balances
 from basis.venues.emulator.binance_api import ROUTES, Call
@@ -281,6 +282,29 @@ def running_emulator(emulator: Emulator, port: int = 0) -> Iterator[RunningEmula
         running.stop()
 
 
-def serve(emulator: Emulator, port: int) -> None:
-    """Serve `emulator` on 127.0.0.1:`port` until interrupted (SIGINT / SIGTERM)."""
-    uvicorn.run(create_app(emulator), host=HOST, port=port, log_level="info", lifespan="off")
+def serve(
+    config: EmulatorConfig,
+    catalog: Catalog,
+    configs_path: Path,
+    credentials: Sequence[tuple[str, str]] = (),
+    announce: Callable[[str], None] = print,
+) -> None:
+    """`basis venue serve`: generate the scenario when the catalog lacks it, register the
+    given key/secret pairs, and serve on 127.0.0.1:`config.port` until SIGINT / SIGTERM."""
+    if config.dataset.startswith("scenario:") and config.dataset not in catalog.datasets():
+        name = config.dataset.removeprefix("scenario:")
+        announce(f"generating {config.dataset} into {catalog.root}")
+        write_scenario(catalog, load_scenario(name, configs_path), load_market(configs_path))
+    emulator = build_emulator(config, catalog, configs_path)
+    for api_key, secret in credentials:
+        emulator.keys.register(api_key, secret)
+    exchange = emulator.exchange
+    announce(
+        f"{config.venue} emulator on http://{HOST}:{config.port}: {config.dataset} from "
+        f"{exchange.clock.now().isoformat()} at {config.speed:g}x "
+        f"(data {exchange.replay.start.isoformat()} → {exchange.replay.end.isoformat()}); "
+        f"{len(credentials)} key(s) registered, more with POST /_emulator/accounts"
+    )
+    uvicorn.run(
+        create_app(emulator), host=HOST, port=config.port, log_level="warning", lifespan="off"
+    )
