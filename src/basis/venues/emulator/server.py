@@ -264,7 +264,12 @@ class RunningEmulator:
 def running_emulator(emulator: Emulator, port: int = 0) -> Iterator[RunningEmulator]:
     """Serve `emulator` on 127.0.0.1 (a free port when 0) until the block ends."""
     config = uvicorn.Config(
-        create_app(emulator), host=HOST, port=port, log_level="warning", lifespan="off"
+        create_app(emulator),
+        host=HOST,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_graceful_shutdown=1,  # a held (faulted) answer must not hold up the stop
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="venue-emulator", daemon=True)
