@@ -270,6 +270,9 @@ class CcxtVenue:
             if request.price is None:
                 raise OrderRejectedError(f"{request.client_order_id}: a limit order needs a price")
             price = self._precise(symbol, request.price, "price")
+        elif self.profile.market_order_price:
+            mark = (await self.quotes([request.market]))[request.market].mark
+            price = self._precise(symbol, mark, "price")
         if self.profile.lookup_before_create:
             existing = await self.order(request.client_order_id, request.market)
             if existing is not None:

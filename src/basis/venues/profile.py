@@ -46,6 +46,9 @@ class VenueProfile:
     since_param: bool = False
     """Pass `since` as the venue's `startTime` parameter (Binance: ccxt clamps `since` to a
     one-week window on its own otherwise)."""
+    market_order_price: bool = False
+    """The venue's market orders need a reference price (Hyperliquid: ccxt turns it into an
+    IOC limit order within its slippage option)."""
     lookup_before_create: bool = True
     """Binance (and others) refuse a duplicate client id only while that order is open, so
     the adapter asks for the id before every create: a filled order is never sent twice."""

@@ -45,6 +45,7 @@ __all__ = [
     "create_app",
     "running_emulator",
     "serve",
+    "serve_in_thread",
 ]
 
 HOST = "127.0.0.1"
@@ -247,24 +248,15 @@ class RunningEmulator:
     """An emulator served from a background thread; `url` is its base address."""
 
     emulator: Emulator
-    server: uvicorn.Server
-    thread: threading.Thread
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+    url: str
 
 
 @contextmanager
-def running_emulator(emulator: Emulator, port: int = 0) -> Iterator[RunningEmulator]:
-    """Serve `emulator` on 127.0.0.1 (a free port when 0) until the block ends."""
+def serve_in_thread(app: Starlette, port: int = 0) -> Iterator[str]:
+    """Serve `app` on 127.0.0.1 (a free port when 0) from a daemon thread until the block
+    ends; yield its base URL. Raises ConfigError when it cannot listen."""
     config = uvicorn.Config(
-        create_app(emulator),
+        app,
         host=HOST,
         port=port,
         log_level="warning",
@@ -277,14 +269,21 @@ def running_emulator(emulator: Emulator, port: int = 0) -> Iterator[RunningEmula
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise ConfigError(f"the emulator could not listen on {HOST}:{port}")
+            raise ConfigError(f"cannot listen on {HOST}:{port}")
         time.sleep(0.01)
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    running = RunningEmulator(emulator, server, thread, int(bound))
+    bound = int(server.servers[0].sockets[0].getsockname()[1])
     try:
-        yield running
+        yield f"http://{HOST}:{bound}"
     finally:
-        running.stop()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@contextmanager
+def running_emulator(emulator: Emulator, port: int = 0) -> Iterator[RunningEmulator]:
+    """Serve `emulator` on 127.0.0.1 (a free port when 0) until the block ends."""
+    with serve_in_thread(create_app(emulator), port) as url:
+        yield RunningEmulator(emulator, url)
 
 
 def serve(
