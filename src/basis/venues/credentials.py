@@ -17,20 +17,22 @@ class Credentials:
 
     api_key: str = field(repr=False)
     secret: str = field(repr=False)
+    passphrase: str | None = field(default=None, repr=False)  # OKX
 
     def __repr__(self) -> str:
         return "Credentials(api_key=***, secret=***)"
 
     def redact(self, text: str) -> str:
-        """`text` with the key and the secret replaced by `***`."""
-        for value in (self.secret, self.api_key):
+        """`text` with the key, the secret and the passphrase replaced by `***`."""
+        for value in (self.secret, self.passphrase or "", self.api_key):
             if value:
                 text = text.replace(value, "***")
         return text
 
 
 def credentials_from_env(venue: str, environ: Mapping[str, str] | None = None) -> Credentials:
-    """The credentials of `venue` from `BASIS_<VENUE>_API_KEY` and `BASIS_<VENUE>_SECRET`.
+    """The credentials of `venue` from `BASIS_<VENUE>_API_KEY` and `BASIS_<VENUE>_SECRET`
+    (and `BASIS_<VENUE>_PASSPHRASE` when set, for OKX).
 
     Raises MissingSecretError naming the variables (never their values) when one is unset.
     """
@@ -42,4 +44,4 @@ def credentials_from_env(venue: str, environ: Mapping[str, str] | None = None) -
         raise MissingSecretError(
             f"venue {venue}: set {' and '.join(prefix + m for m in missing)} in the environment"
         )
-    return Credentials(key, secret)
+    return Credentials(key, secret, env.get(prefix + "PASSPHRASE") or None)
