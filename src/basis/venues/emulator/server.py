@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 
 import uvicorn
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, model_validator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -62,6 +62,11 @@ class EmulatorConfig(FrozenModel):
     balances: tuple[str, ...] = ("USDT=1000000",)
     weight_per_minute: int = Field(default=2400, ge=1)
     port: int = Field(default=0, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _balances_parse(self) -> EmulatorConfig:
+        parse_balances(self.balances)  # ConfigError naming the bad item, before any work
+        return self
 
 
 @dataclass
