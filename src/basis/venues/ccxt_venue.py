@@ -64,18 +64,23 @@ class CcxtVenueConfig(FrozenModel):
 
 
 class _Redactor(logging.Filter):
-    """Replaces the key and the secret in every record of the adapter's ccxt logger."""
+    """Replaces the keys and secrets of every adapter on a venue's ccxt logger in its records
+    (ccxt's debug lines print request headers, which carry the API key)."""
 
-    def __init__(self, credentials: Credentials | None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._credentials = credentials
+        self._credentials: list[Credentials] = []
+
+    def add(self, credentials: Credentials) -> None:
+        if credentials not in self._credentials:
+            self._credentials.append(credentials)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self._credentials is not None:
-            message = record.getMessage()
-            redacted = self._credentials.redact(message)
-            if redacted != message:
-                record.msg, record.args = redacted, None
+        message = redacted = record.getMessage()
+        for credentials in self._credentials:
+            redacted = credentials.redact(redacted)
+        if redacted != message:
+            record.msg, record.args = redacted, None
         return True
 
 
@@ -97,8 +102,12 @@ class CcxtVenue:
         self._sleep = sleep
         self._errors = ccxt_async
         logger = logging.getLogger(f"basis.venues.ccxt.{profile.name}")
-        if not any(isinstance(f, _Redactor) for f in logger.filters):
-            logger.addFilter(_Redactor(credentials))
+        redactor = next((f for f in logger.filters if isinstance(f, _Redactor)), None)
+        if redactor is None:
+            redactor = _Redactor()
+            logger.addFilter(redactor)
+        if credentials is not None:
+            redactor.add(credentials)
         settings: dict[str, Any] = {
             "enableRateLimit": config.throttle,
             "timeout": config.timeout_ms,

@@ -89,7 +89,9 @@ class Exchange:
     ) -> None:
         self.replay, self.clock, self.config, self.opening = replay, clock, config, opening
         self.accounts: dict[str, Account] = {}
-        self.orders: list[Order] = []
+        self.orders: list[Order] = []  # every order; order_id − 1 is its index
+        self._resting: dict[int, Order] = {}  # open orders by id
+        self._by_client: dict[tuple[str, Market, str, str], Order] = {}  # the latest per id
         self.trades: list[Trade] = []
         self.incomes: list[Income] = []
         self.transfers = 0
@@ -172,8 +174,8 @@ class Exchange:
                     )
 
     def _match_resting(self, bar: dt.datetime) -> None:
-        for order in self.orders:
-            if not order.is_open or order.price is None:
+        for order in list(self._resting.values()):
+            if order.price is None:
                 continue
             price = self.reference(order.market, order.symbol, bar)
             if order.sign * (order.price - price) >= 0.0:
@@ -213,12 +215,15 @@ class Exchange:
             fee = spec.amount * price * self._fees(spec.market).taker if marketable else 0.0
             self._check_funds(account, instrument, spec, price if marketable else None, fee, now)
             self.orders.append(order)
+            self._by_client[(account.name, spec.market, spec.symbol, spec.client_order_id)] = order
             if marketable:
                 self._apply(account, order, price, fee, maker=False, at=now)
             elif spec.time_in_force in ("IOC", "FOK"):
                 order.status = "EXPIRED"
-            elif spec.market == "spot":
-                self._lock_funds(account, order)
+            else:
+                self._resting[order.order_id] = order
+                if spec.market == "spot":
+                    self._lock_funds(account, order)
             return order
 
     def cancel(self, api_key: str, market: Market, symbol: str, ref: str | int) -> Order:
@@ -232,6 +237,7 @@ class Exchange:
                 self._unlock(self.accounts[order.account], order)
             order.status = "CANCELED"
             order.update_ms = self.clock.now_ms()
+            del self._resting[order.order_id]
             return order
 
     def find(self, api_key: str, market: Market, symbol: str, ref: str | int) -> Order:
@@ -240,10 +246,16 @@ class Exchange:
         name = account_name(api_key)
         with self._lock:
             self.advance()
-            for order in reversed(self.orders):
-                key = order.client_order_id if isinstance(ref, str) else order.order_id
-                if (order.account, order.market, order.symbol, key) == (name, market, symbol, ref):
-                    return order
+            if isinstance(ref, str):
+                found = self._by_client.get((name, market, symbol, ref))
+            else:
+                found = self.orders[ref - 1] if 0 < ref <= len(self.orders) else None
+            if found is not None and (found.account, found.market, found.symbol) == (
+                name,
+                market,
+                symbol,
+            ):
+                return found
         raise EmulatorRejectedError(-2013, "Order does not exist.")
 
     def open_orders(self, api_key: str, market: Market, symbol: str | None) -> list[Order]:
@@ -252,10 +264,9 @@ class Exchange:
             self.advance()
             return [
                 o
-                for o in self.orders
+                for o in self._resting.values()
                 if o.account == name
                 and o.market == market
-                and o.is_open
                 and (symbol is None or o.symbol == symbol)
             ]
 
@@ -316,11 +327,11 @@ class Exchange:
                 f"Order's notional must be no smaller than {instrument.min_notional:g} "
                 "(unless you choose reduce only).",
             )
-        for order in self.orders:
-            if (
-                order.is_open
-                and order.account == account.name
-                and order.client_order_id == spec.client_order_id
+        for order in self._resting.values():
+            if (order.account, order.market, order.client_order_id) == (
+                account.name,
+                spec.market,
+                spec.client_order_id,
             ):
                 if spec.market == "spot":
                     raise EmulatorRejectedError(-2010, "Duplicate order sent.")
@@ -393,6 +404,7 @@ class Exchange:
             account.wallet += realised - fee
         order.filled, order.cost = amount, amount * price
         order.status, order.update_ms = "FILLED", _ms(at)
+        self._resting.pop(order.order_id, None)
         trade = Trade(
             trade_id=len(self.trades) + 1,
             order_id=order.order_id,

@@ -30,7 +30,8 @@ from basis.data.catalog import Catalog
 from basis.data.scenario import load_scenario, write_scenario
 from basis.errors import ConfigError
 from basis.venues.emulator.accounts import EmulatorRejectedError, parse_balances
-from basis.venues.emulator.binance_api import ROUTES, Call
+from basis.venues.emulator.binance_api import ROUTES
+from basis.venues.emulator.binance_wire import Call
 from basis.venues.emulator.exchange import Exchange
 from basis.venues.emulator.faults import FaultPlan, FaultSpec
 from basis.venues.emulator.guards import KeyStore, RateLimiter, signed_params
