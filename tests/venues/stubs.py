@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import numpy as np
 
 from basis.config.market import load_market
@@ -60,3 +69,50 @@ def exchange(
     clock = EmulatorClock(START + dt.timedelta(minutes=30), speed=3600.0, wall=wall)
     opening = OpeningBalances({"USDT": spot_usdt}, futures_usdt)
     return Exchange(replay(), clock, binance(), opening)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def emulator_process(
+    catalog: Path, *options: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`basis venue serve` in a child process on a free port; yields its URL once it answers
+    and stops it with SIGTERM afterwards. `options` are extra command-line options."""
+    port = free_port()
+    basis = str(Path(sys.executable).with_name("basis"))  # the console script beside python
+    command = [basis, "venue", "serve", "--port", str(port)]
+    command += ["--catalog", str(catalog), *options]
+    child = subprocess.Popen(
+        command,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(url + "/_emulator/clock", timeout=1.0).raise_for_status()
+                break
+            except httpx.TransportError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    errors = child.stderr.read().decode() if child.stderr else ""
+                    raise RuntimeError(f"the emulator did not start: {errors}") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
