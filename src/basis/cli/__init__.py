@@ -18,6 +18,7 @@ from basis.cli import (  # noqa: F401  (registers commands)
     run,
     stress,
     sweep,
+    venue,
 )
 from basis.cli.app import app, err
 from basis.errors import BasisError

@@ -1,0 +1,1 @@
+"""Venue adapters over ccxt and the local venue emulator; ccxt is imported only in here."""

@@ -1,0 +1,24 @@
+"""`basis venue serve`: bad options become one line and exit code 2, before anything listens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.runner import run
+
+
+def test_venue_serve_bad_speed_is_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(monkeypatch, "venue", "serve", "--speed", "0")
+    assert result.exit_code == 2
+    assert "CONFIG_INVALID" in result.stderr and "speed" in result.stderr
+
+
+def test_venue_serve_bad_balance_is_config_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    result = run(monkeypatch, "venue", "serve", "--balance", "USDT", "--catalog", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--balance 'USDT'" in result.stderr
+    assert not (tmp_path / "manifest.json").exists()  # refused before generating data

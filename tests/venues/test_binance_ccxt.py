@@ -1,0 +1,262 @@
+"""The real ccxt `binance` client, through `CcxtVenue`, against the emulator on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import httpx
+import pytest
+
+from basis.live.venue import (
+    OrderRejectedError,
+    OrderRequest,
+    Venue,
+    VenueUnavailableError,
+)
+from basis.venues.binance import BINANCE
+from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
+from basis.venues.credentials import Credentials
+from basis.venues.emulator.server import RunningEmulator
+
+from .conftest import StartEmulator
+from .stubs import KEY, SECRET, ManualWall
+
+T = TypeVar("T")
+PERP, SPOT = "binance:perp:BTCUSDT", "binance:spot:BTC"
+SINCE = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def run(
+    running: RunningEmulator,
+    body: Callable[[CcxtVenue], Awaitable[T]],
+    sleeps: list[float] | None = None,
+    **config: object,
+) -> T:
+    """Run `body` with a CcxtVenue pointed at `running`, closing it afterwards."""
+
+    async def recorded_sleep(seconds: float) -> None:
+        if sleeps is not None:
+            sleeps.append(seconds)
+
+    async def main() -> T:
+        settings = CcxtVenueConfig.model_validate(
+            {"venue": "binance", "url": running.url, "timeout_ms": 2000, "throttle": False} | config
+        )
+        venue = CcxtVenue(settings, BINANCE, Credentials(KEY, SECRET), sleep=recorded_sleep)
+        try:
+            return await body(venue)
+        finally:
+            await venue.close()
+
+    return asyncio.run(main())
+
+
+def orders_at(running: RunningEmulator) -> list[dict[str, object]]:
+    result: list[dict[str, object]] = httpx.get(running.url + "/_emulator/orders").json()
+    return result
+
+
+def fault(running: RunningEmulator, **spec: object) -> None:
+    httpx.post(running.url + "/_emulator/faults", json=spec).raise_for_status()
+
+
+def test_ccxt_venue_implements_the_venue_protocol(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+    assert run(running, lambda v: asyncio.sleep(0, isinstance(v, Venue)))
+
+
+def test_basis_trade_quotes_holdings_orders_fills_and_funding(
+    start_emulator: StartEmulator,
+) -> None:
+    wall = ManualWall()
+    running = start_emulator(wall=wall)
+
+    async def body(venue: CcxtVenue) -> None:
+        quotes = await venue.quotes([PERP, SPOT])
+        assert quotes[PERP].index == pytest.approx(quotes[SPOT].mark)
+        assert quotes[PERP].funding_rate is not None and quotes[SPOT].funding_rate is None
+        opening = await venue.holdings()
+        assert opening.balances == {"USDT": 1_000_000.0} and not opening.positions
+
+        bought = await venue.place(OrderRequest("basis-1-spot", SPOT, "buy", 1.0))
+        sold = await venue.place(OrderRequest("basis-1-perp", PERP, "sell", 1.0))
+        assert (bought.status, bought.filled, sold.status, sold.filled) == (
+            "closed",
+            1.0,
+            "closed",
+            1.0,
+        )
+        assert await venue.order("basis-1-perp", PERP) == sold
+        assert await venue.order("never-sent", PERP) is None
+
+        held = await venue.holdings()
+        assert held.balances["BTC"] == 1.0
+        assert held.positions[PERP].size == -1.0
+        assert held.positions[PERP].entry == pytest.approx(sold.average)
+        [spot_fill] = await venue.fills(SPOT, SINCE)
+        [perp_fill] = await venue.fills(PERP, SINCE)
+        assert (spot_fill.venue_order_id, spot_fill.fee_asset) == (bought.venue_order_id, "USDT")
+        assert spot_fill.fee == pytest.approx(spot_fill.price * 0.001)  # spot taker 0.1 %
+        assert perp_fill.fee == pytest.approx(perp_fill.price * 0.0005)  # perp taker 0.05 %
+        # wallets: 500,000 each; spot paid price + fee, futures paid the perp fee
+        cost = spot_fill.price + spot_fill.fee
+        assert held.balances["USDT"] == pytest.approx(1_000_000.0 - cost - perp_fill.fee)
+
+        wall.advance(8.5)  # one wall second is an hour: past the 08:00 settlement
+        [paid] = await venue.funding(SINCE)
+        assert (paid.market, paid.time.hour) == (PERP, 8)
+        assert paid.amount != 0.0
+
+    run(running, body)
+    funding = httpx.get(running.url + "/_emulator/funding").json()
+    # the venue's own record: −size × mark × rate, shorts receive a positive rate
+    assert funding[0]["amount"] == pytest.approx(1.0 * funding[0]["mark"] * funding[0]["rate"])
+
+
+def test_limit_order_is_open_then_cancelled(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> None:
+        placed = await venue.place(
+            OrderRequest("basis-lim-1", PERP, "buy", 0.5, type="limit", price=1_000.0)
+        )
+        assert placed.status == "open"
+        assert [o.client_order_id for o in await venue.open_orders()] == ["basis-lim-1"]
+        cancelled = await venue.cancel("basis-lim-1", PERP)
+        assert cancelled is not None and cancelled.status == "canceled"
+        assert await venue.open_orders() == []
+        assert await venue.cancel("no-such-order", PERP) is None
+
+    run(running, body)
+
+
+def test_same_client_id_twice_makes_one_order(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> None:
+        first = await venue.place(OrderRequest("basis-2-spot", SPOT, "buy", 0.1))
+        again = await venue.place(OrderRequest("basis-2-spot", SPOT, "buy", 0.1))
+        assert again == first
+
+    run(running, body)
+    assert [o["client_order_id"] for o in orders_at(running)] == ["basis-2-spot"]
+
+
+def test_accept_then_timeout_is_unavailable_then_found_by_client_id(
+    start_emulator: StartEmulator,
+) -> None:
+    running = start_emulator()
+    fault(running, kind="accept_then_timeout", seconds=3.0, path="/fapi/v1/order", method="POST")
+
+    async def body(venue: CcxtVenue) -> None:
+        with pytest.raises(VenueUnavailableError, match="fate unknown"):
+            await venue.place(OrderRequest("basis-3-perp", PERP, "sell", 0.2))
+        found = await venue.order("basis-3-perp", PERP)
+        assert found is not None and found.status == "closed"
+        assert await venue.place(OrderRequest("basis-3-perp", PERP, "sell", 0.2)) == found
+
+    run(running, body, timeout_ms=500)
+    assert [o["client_order_id"] for o in orders_at(running)] == ["basis-3-perp"]
+
+
+def test_429_is_retried_after_the_venue_retry_after(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+    fault(running, kind="rate_limit", count=2, retry_after=3, path="/fapi/v1/order")
+    sleeps: list[float] = []
+
+    async def body(venue: CcxtVenue) -> None:
+        placed = await venue.place(OrderRequest("basis-4-perp", PERP, "sell", 0.1))
+        assert placed.status == "closed"
+
+    run(running, body, sleeps=sleeps)
+    assert sleeps == [3.0, 3.0]
+    assert len(orders_at(running)) == 1
+
+
+def test_429_longer_than_the_bound_is_unavailable(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+    fault(running, kind="rate_limit", retry_after=120, path="/fapi/v1/order")
+
+    async def body(venue: CcxtVenue) -> None:
+        with pytest.raises(VenueUnavailableError, match="rate limited for 120 s"):
+            await venue.place(OrderRequest("basis-5-perp", PERP, "sell", 0.1))
+
+    run(running, body)
+    assert orders_at(running) == []
+
+
+def test_5xx_is_retried_with_backoff_then_placed_once(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+    fault(running, kind="error", count=2, status=503, path="/fapi/v1/order", method="POST")
+    sleeps: list[float] = []
+
+    async def body(venue: CcxtVenue) -> None:
+        placed = await venue.place(OrderRequest("basis-6-perp", PERP, "sell", 0.1))
+        assert placed.filled == 0.1
+
+    run(running, body, sleeps=sleeps, backoff_seconds=0.5)
+    assert sleeps == [0.5, 1.0]  # 0.5 × 2^attempt
+    assert [o["client_order_id"] for o in orders_at(running)] == ["basis-6-perp"]
+
+
+def test_5xx_past_the_retries_is_unavailable(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+    fault(running, kind="error", count=10, path="/fapi/v3/account")
+
+    async def body(venue: CcxtVenue) -> None:
+        with pytest.raises(VenueUnavailableError, match="after 3 attempts"):
+            await venue.holdings()
+
+    run(running, body, retries=2)
+
+
+def test_dropped_connection_on_create_is_looked_up_and_resent_once(
+    start_emulator: StartEmulator,
+) -> None:
+    running = start_emulator()
+    fault(running, kind="drop", path="/api/v3/order", method="POST")
+
+    async def body(venue: CcxtVenue) -> None:
+        placed = await venue.place(OrderRequest("basis-7-spot", SPOT, "buy", 0.1))
+        assert placed.status == "closed"
+
+    run(running, body)
+    assert [o["client_order_id"] for o in orders_at(running)] == ["basis-7-spot"]
+
+
+def test_refusals_are_rejected_errors(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> None:
+        with pytest.raises(OrderRejectedError, match="insufficient balance"):
+            await venue.place(OrderRequest("basis-8-spot", SPOT, "buy", 100.0))
+        with pytest.raises(OrderRejectedError, match="minimum amount precision"):
+            await venue.place(OrderRequest("basis-9-spot", SPOT, "buy", 0.00001))
+
+    run(running, body)
+    assert orders_at(running) == []
+
+
+def test_secret_and_key_never_reach_logs_errors_or_repr(
+    start_emulator: StartEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    running = start_emulator()
+    caplog.set_level(logging.DEBUG)
+    messages: list[str] = []
+
+    async def body(venue: CcxtVenue) -> None:
+        messages.append(repr(venue))
+        await venue.holdings()
+        fault(running, kind="error", count=10)
+        with pytest.raises(VenueUnavailableError) as failed:
+            await venue.holdings()
+        messages.append(str(failed.value))
+
+    run(running, body, retries=0)
+    logged = caplog.text + " ".join(messages)
+    assert "'X-MBX-APIKEY': '***'" in caplog.text  # ccxt's debug lines carry the key header
+    assert KEY not in logged and SECRET not in logged
