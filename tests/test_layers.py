@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("research", "benchmarks"),
     ("live",),  # the wall-clock runtime, its journal use and the Venue protocol
     ("venues",),  # adapters and the emulator implement live's Venue protocol
+    ("trading",),  # operating runs: the one place that opens venues for the runtime
     ("api",),
     ("cli",),
 )
