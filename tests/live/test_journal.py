@@ -299,3 +299,37 @@ def test_runs_latest_resume_and_stop(journal: Journal) -> None:
     stopped = journal.run(first)
     assert stopped.status == "stopped" and stopped.stopped_at is not None
     assert stopped.config == {"tick": 60} and stopped.paper is False
+
+
+def test_unbooked_fills_and_funding_until_marked_booked(journal: Journal) -> None:
+    run_id = started(journal)
+    client_id = sent_order(journal, run_id)
+    journal.add_fill("binance", fill("t1", 0.5, 100.0, client_id))
+    journal.add_fill("binance", fill("t2", 0.5, 101.0, client_id))
+    paid = FundingPaid("f1", "binance:perp:BTCUSDT", 3.0, T0)
+    journal.add_funding("binance", paid)
+    first, second = journal.fills(unbooked=True)
+    with journal.unit():  # booked together with the tick's checkpoint
+        journal.mark_booked(fills=[first], funding=[("binance", paid)])
+        journal.save_checkpoint(run_id, {"booked": ["t1", "f1"]})
+    assert journal.fills(unbooked=True) == [second]
+    assert journal.funding(unbooked=True) == []
+    assert len(journal.fills()) == 2
+
+
+def test_order_cancelled_elsewhere_cannot_be_sent(database_url: str) -> None:
+    """Another process (a restart's reconciliation) cancels a pending order: the send that
+    was about to happen fails instead of sending an order the journal calls cancelled."""
+    with Journal.open(database_url) as runner, Journal.open(database_url) as other:
+        run_id = started(runner)
+        order = runner.record_order(run_id, "binance", "binance:spot:BTC", "buy", 1.0, "x")
+        other.transition(order.client_order_id, OrderState.CANCELLED, error="never sent")
+        with pytest.raises(JournalStateError, match="from cancelled to sent"):
+            runner.transition(order.client_order_id, OrderState.SENT)
+        assert runner.find_order("missing") is None
+
+
+def test_hyperliquid_orders_get_hex_client_ids(journal: Journal) -> None:
+    run_id = started(journal)
+    order = journal.record_order(run_id, "hyperliquid", "hyperliquid:perp:BTCUSDC", "buy", 1.0, "x")
+    assert order.client_order_id == f"0x{run_id}{1:016x}"

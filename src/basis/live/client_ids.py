@@ -11,6 +11,7 @@ the same id on every retry and after every restart. The rules per venue:
 | bybit | orderLinkId | ≤ 36 of letters, digits, `-`, `_` | same |
 | okx | clOrdId | ≤ 32 letters and digits | same |
 | hyperliquid | cloid | `0x` + 32 hex digits (128 bits) | `0x` + run + seq as 16 hex |
+| pacifica | client_order_id | a full UUID | run + seq as 14 hex, as a version-4 UUID |
 | any other (paper) | — | ≤ 32 letters and digits | same as okx |
 
 The decimal form fits the strictest rule (OKX: 2 + 16 + 14 ≤ 32) for sequences below 10¹⁴.
@@ -46,6 +47,7 @@ RULES: Final[dict[str, re.Pattern[str]]] = {
     "bybit": re.compile(r"[A-Za-z0-9_-]{1,36}"),
     "okx": re.compile(r"[A-Za-z0-9]{1,32}"),
     "hyperliquid": re.compile(r"0x[0-9a-f]{32}"),
+    "pacifica": re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}"),
 }
 """What each venue accepts as a client order id (matched whole, `fullmatch`)."""
 
@@ -77,4 +79,13 @@ def client_order_id(venue: str, run_id: str, seq: int) -> str:
         raise ValueError(f"order sequence {seq} is outside 1 … {MAX_SEQ}")
     if venue == "hyperliquid":
         return f"0x{run_id}{seq:016x}"
+    if venue == "pacifica":
+        return _uuid4_shaped(f"{run_id}{seq:014x}")
     return f"{PREFIX}{run_id}{seq}"
+
+
+def _uuid4_shaped(digits: str) -> str:
+    """30 hex digits as a version-4 UUID: the version (4) and variant (8) digits are added
+    between them, so no information is overwritten."""
+    full = f"{digits[:12]}4{digits[12:15]}8{digits[15:]}"
+    return f"{full[:8]}-{full[8:12]}-{full[12:16]}-{full[16:20]}-{full[20:]}"

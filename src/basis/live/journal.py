@@ -1,205 +1,39 @@
-"""The crash-safe order journal: every live order, fill, funding payment and control, committed
-to the results database before anything acts on it (DESIGN §6, docs/live.md)."""
+"""The crash-safe order journal: every live order, fill and funding payment, committed to the
+results database before anything acts on it (DESIGN §6, docs/live.md)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Final, Self
+from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from basis.errors import JournalError, JournalStateError
-from basis.live.client_ids import client_order_id, new_run_id
+from basis.live.client_ids import client_order_id
+from basis.live.journal_controls import ATTEMPTS, KILL_MODE, JournalControls
 from basis.live.journal_records import (
     OPEN,
-    JournalEvent,
     JournalOrder,
-    KillRequest,
-    LiveRun,
     OrderState,
     check_transition,
     is_filled,
 )
 from basis.live.venue import FundingPaid, OrderType, Side, VenueFill
-from basis.store.results import open_database
-from basis.store.schema import (
-    live_checkpoints,
-    live_controls,
-    live_events,
-    live_fills,
-    live_funding,
-    live_orders,
-    live_runs,
-)
+from basis.store.schema import live_fills, live_funding, live_orders
 
 __all__ = ["KILL_MODE", "Journal"]
 
-KILL_MODE: Final = "kill"
-"""The mode of the run a kill switch opens for its own flattening orders."""
 
-_KILL: Final = "kill"
-_ATTEMPTS: Final = 3  # a sequence number taken by a concurrent writer is retried this often
-
-
-class Journal:
+class Journal(JournalControls):
     """Live runs and their orders in the results database (SQLite or PostgreSQL).
 
     Every method commits on its own, unless called inside `with journal.unit():`, where
-    all calls commit together or not at all. Times come from `clock` (UTC now by default).
-    Open with `Journal.open(url)`; use it as a context manager or call `close()`.
+    all calls commit together or not at all. Open with `Journal.open(url)`; use it as a
+    context manager or call `close()`.
     """
-
-    def __init__(self, engine: sa.Engine, url: str, clock: Callable[[], datetime]) -> None:
-        self._engine = engine
-        self.url = url
-        """The database URL without its password, for display."""
-        self.now = clock
-        """The journal's clock: the time stamped on every row."""
-        self._unit: sa.Connection | None = None
-
-    @classmethod
-    def open(
-        cls, url: str | None = None, *, clock: Callable[[], datetime] | None = None
-    ) -> Journal:
-        """The journal in the database `url` (as `resolve_url` takes it), upgraded to the
-        newest schema. Raises `ConfigError` when the database cannot be opened."""
-        engine, display = open_database(url, "journal")
-        return cls(engine, display, clock if clock is not None else _utc_now)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"Journal({self.url!r})"
-
-    def close(self) -> None:
-        """Release the database connections."""
-        self._engine.dispose()
-
-    # -- units of work ------------------------------------------------------------------
-
-    @property
-    def in_unit(self) -> bool:
-        """True inside `unit()`: writes are not durable until it ends."""
-        return self._unit is not None
-
-    @contextmanager
-    def unit(self) -> Iterator[None]:
-        """Make every journal call inside commit together; an exception rolls all back and
-        propagates. Nested units join the outer one."""
-        if self._unit is not None:
-            yield
-            return
-        with self._engine.begin() as connection:
-            self._unit = connection
-            try:
-                yield
-            finally:
-                self._unit = None
-
-    @contextmanager
-    def _begin(self) -> Iterator[sa.Connection]:
-        if self._unit is not None:
-            yield self._unit
-            return
-        with self._engine.begin() as connection:
-            yield connection
-
-    # -- runs ---------------------------------------------------------------------------
-
-    def start_run(self, mode: str, paper: bool, config: Mapping[str, Any]) -> str:
-        """Open a new run (status `running`) and return its id: 16 random hex digits."""
-        for _ in range(_ATTEMPTS):
-            run_id = new_run_id()
-            try:
-                with self._begin() as connection:
-                    connection.execute(
-                        sa.insert(live_runs),
-                        {
-                            "run_id": run_id,
-                            "mode": mode,
-                            "paper": paper,
-                            "config": dict(config),
-                            "started_at": self.now(),
-                            "stopped_at": None,
-                            "status": "running",
-                        },
-                    )
-            except IntegrityError:
-                if self.in_unit:
-                    raise
-                continue  # 64 random bits collided: draw again
-            return run_id
-        raise JournalError(f"could not draw an unused run id in {_ATTEMPTS} attempts")
-
-    def stop_run(self, run_id: str, status: str = "stopped") -> None:
-        """Mark a run as ended (graceful shutdown); a crashed run stays `running`."""
-        with self._begin() as connection:
-            self._run(connection, run_id)
-            connection.execute(
-                sa.update(live_runs)
-                .where(live_runs.c.run_id == run_id)
-                .values(status=status, stopped_at=self.now())
-            )
-
-    def reopen_run(self, run_id: str) -> None:
-        """Mark a stopped run as running again: a restart continues its book."""
-        with self._begin() as connection:
-            self._run(connection, run_id)
-            connection.execute(
-                sa.update(live_runs)
-                .where(live_runs.c.run_id == run_id)
-                .values(status="running", stopped_at=None)
-            )
-
-    def run(self, run_id: str) -> LiveRun:
-        """The run `run_id`; raises `JournalError` when there is none."""
-        with self._begin() as connection:
-            return self._run(connection, run_id)
-
-    def latest_run(self, mode: str | None = None) -> LiveRun | None:
-        """The newest run (of `mode`, when given), whatever its status."""
-        return self._newest(mode, running=False)
-
-    def resume_run(self, mode: str | None = None) -> LiveRun | None:
-        """The newest run still marked `running` (it crashed or is alive elsewhere), of
-        `mode` when given; the kill switch's own runs are never resumed."""
-        return self._newest(mode, running=True)
-
-    def _newest(self, mode: str | None, *, running: bool) -> LiveRun | None:
-        query = sa.select(live_runs).order_by(
-            live_runs.c.started_at.desc(), live_runs.c.run_id.desc()
-        )
-        if mode is not None:
-            query = query.where(live_runs.c.mode == mode)
-        if running:
-            query = query.where(live_runs.c.status == "running", live_runs.c.mode != KILL_MODE)
-        with self._begin() as connection:
-            row = connection.execute(query.limit(1)).mappings().first()
-        return None if row is None else LiveRun(**row)
-
-    def _run(self, connection: sa.Connection, run_id: str) -> LiveRun:
-        row = (
-            connection.execute(sa.select(live_runs).where(live_runs.c.run_id == run_id))
-            .mappings()
-            .first()
-        )
-        if row is None:
-            raise JournalError(f"no live run {run_id!r} in the journal {self.url}")
-        return LiveRun(**row)
 
     # -- orders -------------------------------------------------------------------------
 
@@ -222,7 +56,7 @@ class Journal:
         (amount not finite and positive, a limit order without a positive price).
         """
         _check_order(side, amount, type, price)
-        for attempt in range(_ATTEMPTS):
+        for attempt in range(ATTEMPTS):
             try:
                 with self._begin() as connection:
                     self._run(connection, run_id)
@@ -256,7 +90,7 @@ class Journal:
                     connection.execute(sa.insert(live_orders), row)
                     return _order(row)
             except IntegrityError:
-                if self.in_unit or attempt == _ATTEMPTS - 1:
+                if self.in_unit or attempt == ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -526,91 +360,6 @@ class Journal:
                     .values(booked_at=now)
                 )
 
-    # -- events, controls, checkpoints --------------------------------------------------
-
-    def record_event(
-        self,
-        run_id: str | None,
-        kind: str,
-        detail: str,
-        amounts: Mapping[str, float] | None = None,
-    ) -> None:
-        """Put something on the record: a refusal, a reconciliation difference, a kill."""
-        with self._begin() as connection:
-            self._event(connection, run_id, kind, detail, amounts or {})
-
-    def events(self, run_id: str | None = None, kind: str | None = None) -> list[JournalEvent]:
-        """Events in the order they were recorded, of one run and one kind when given."""
-        query = sa.select(live_events).order_by(live_events.c.event_id)
-        if run_id is not None:
-            query = query.where(live_events.c.run_id == run_id)
-        if kind is not None:
-            query = query.where(live_events.c.kind == kind)
-        with self._begin() as connection:
-            return [JournalEvent(**row) for row in connection.execute(query).mappings()]
-
-    def request_kill(self, flatten: bool, reason: str) -> KillRequest:
-        """Turn the kill switch on: every runner refuses new orders until `clear_kill`."""
-        request = KillRequest(flatten=flatten, reason=reason, requested_at=self.now())
-        document = {"flatten": flatten, "reason": reason}
-        with self._begin() as connection:
-            self._replace(connection, live_controls, "name", _KILL, document=document)
-            self._event(connection, None, "kill_requested", reason, {"flatten": float(flatten)})
-        return request
-
-    def kill_request(self) -> KillRequest | None:
-        """The kill switch's request, or None when it is off."""
-        with self._begin() as connection:
-            row = (
-                connection.execute(sa.select(live_controls).where(live_controls.c.name == _KILL))
-                .mappings()
-                .first()
-            )
-        if row is None:
-            return None
-        document = row["document"]
-        return KillRequest(bool(document["flatten"]), str(document["reason"]), row["updated_at"])
-
-    def clear_kill(self) -> None:
-        """Turn the kill switch off (trading may resume)."""
-        with self._begin() as connection:
-            connection.execute(sa.delete(live_controls).where(live_controls.c.name == _KILL))
-            self._event(connection, None, "kill_cleared", "kill switch cleared", {})
-
-    def save_checkpoint(self, run_id: str, document: Mapping[str, Any]) -> None:
-        """Keep `document` as the run's checkpoint, replacing the previous one."""
-        with self._begin() as connection:
-            self._run(connection, run_id)
-            self._replace(connection, live_checkpoints, "run_id", run_id, document=dict(document))
-
-    def load_checkpoint(self, run_id: str) -> dict[str, Any] | None:
-        """The run's latest checkpoint, or None before the first."""
-        with self._begin() as connection:
-            document = connection.execute(
-                sa.select(live_checkpoints.c.document).where(live_checkpoints.c.run_id == run_id)
-            ).scalar_one_or_none()
-        return None if document is None else dict(document)
-
-    def _replace(
-        self, connection: sa.Connection, table: sa.Table, key: str, value: str, **values: Any
-    ) -> None:
-        stamp = "saved_at" if "saved_at" in table.c else "updated_at"
-        values[stamp] = self.now()
-        updated = connection.execute(sa.update(table).where(table.c[key] == value).values(**values))
-        if updated.rowcount == 0:
-            connection.execute(sa.insert(table), {key: value, **values})
-
-    def _event(
-        self,
-        connection: sa.Connection,
-        run_id: str | None,
-        kind: str,
-        detail: str,
-        amounts: Mapping[str, float],
-    ) -> None:
-        row = {"run_id": run_id, "kind": kind, "detail": detail, "amounts": dict(amounts)}
-        connection.execute(sa.insert(live_events), {**row, "time": self.now()})
-
 
 def _check_order(side: str, amount: float, type: str, price: float | None) -> None:
     if side not in ("buy", "sell"):
@@ -640,7 +389,3 @@ def _fill(row: Mapping[Any, Any]) -> VenueFill:
         fee_asset=row["fee_asset"],
         time=row["time"],
     )
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)

@@ -58,9 +58,9 @@ class Refusal:
 
     @property
     def reason(self) -> str:
-        return (
-            f"{self.scope} {self.limit} is {self.threshold:g}; this order makes it {self.value:g}"
-        )
+        """One line: `binance max_order_notional 100,000 exceeded: order notional 150,000`."""
+        limit, value = _number(self.threshold), _number(self.value)
+        return f"{self.scope} {self.limit} {limit} exceeded: {_MEASURED[self.limit]} {value}"
 
 
 def check_order(
@@ -116,3 +116,8 @@ def _check(
         if recent + 1 > rate:
             return Refusal(scope, "max_orders_per_minute", recent + 1, rate)
     return None
+
+
+def _number(value: float) -> str:
+    """Whole numbers without decimals, others to the cent: refusals are read by people."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
