@@ -189,6 +189,9 @@ class FakeVenue:
             raise VenueUnavailableError(f"{self.name}: {fault.replace('_', ' ')}")
         return self.orders[request.client_order_id]
 
+    async def precise(self, market: str, amount: float) -> float:
+        return amount  # the fake trades any size
+
     async def order(self, client_order_id: str, market: str) -> VenueOrder | None:
         self._answer()
         return self.orders.get(client_order_id)

@@ -13,6 +13,7 @@ from basis.cli import (  # noqa: F401  (registers commands)
     data_check,
     data_generate,
     data_import,
+    live,
     optimize,
     results,
     run,

@@ -23,7 +23,7 @@ from basis.live.journal import Journal
 from basis.live.journal_records import OrderState
 from basis.live.limits import OrderExposure, check_order
 from basis.live.orders import OrderManager
-from basis.live.venue import Side, VenueFill
+from basis.live.venue import Side, VenueError, VenueFill
 from basis.model.market import Snapshot
 from basis.model.orders import ACCOUNT, Order, Perp, Spot
 from basis.model.result import Event, EventKind
@@ -144,6 +144,9 @@ class LiveExecution:
                 )
             except OrderRefusedError as refused:
                 events.append(_rejected(snap, spec.market, f"refused: {refused.reason}"))
+                continue
+            except VenueError as error:  # not journalled, so surely not sent
+                events.append(_rejected(snap, spec.market, f"not sent: {error.message}"))
                 continue
             if placed.state in (OrderState.REJECTED, OrderState.CANCELLED, OrderState.UNKNOWN):
                 events.append(

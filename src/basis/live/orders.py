@@ -129,6 +129,13 @@ class OrderManager:
         if self.journal.in_unit:
             raise JournalError("orders cannot be sent inside a unit of work: pending must commit")
         target = self._venue(venue)
+        try:
+            amount = await target.precise(market, amount)
+        except OrderRejectedError as error:
+            self.journal.record_event(
+                self.run_id, "order_refused", f"{side} {market} on {venue}: {error.message}", {}
+            )
+            raise OrderRefusedError(error.message) from None
         order = self.journal.record_order(
             self.run_id, venue, market, side, amount, intent, type, price, reduce_only
         )
@@ -187,7 +194,7 @@ class OrderManager:
         adopted: Fills = []
         if not is_filled(current.filled, answer.filled):
             try:
-                fills = await self._fills(order, cache)
+                fills = await self._fills(order, answer, cache)
             except VenueUnavailableError as error:
                 self.degraded[order.venue] = error.message
                 return adopted  # the order stays open; the next reconciliation adopts them
@@ -212,11 +219,16 @@ class OrderManager:
             )
 
     async def _fills(
-        self, order: JournalOrder, cache: dict[tuple[str, str], list[VenueFill]]
+        self,
+        order: JournalOrder,
+        answer: VenueOrder,
+        cache: dict[tuple[str, str], list[VenueFill]],
     ) -> list[VenueFill]:
+        """The venue's fills in the order's market since it was created: by the venue's
+        clock when the answer gives it (an emulator replays another year), else ours."""
         key = (order.venue, order.market)
         if key not in cache:
-            since = order.created_at - FILL_LOOKBACK
+            since = (answer.time or order.created_at) - FILL_LOOKBACK
             cache[key] = await self.venues[order.venue].fills(order.market, since)
         return cache[key]
 

@@ -113,22 +113,49 @@ class LiveVenues:
         self.booked_fills: list[tuple[str, VenueFill]] = []
         self.booked_funding: list[tuple[str, FundingPaid]] = []
         self.funding_since: datetime | None = None
+        self.degraded: dict[str, str] = {}
 
     async def sync(
         self, taken: Taken, book: Book, opening: bool
     ) -> tuple[list[Event], Checked | None]:
+        """Accrue to the quotes, book the fills and funding the venues report, then bring
+        balances to the venues'. Fills or funding that arrive while the balances are read
+        would be counted twice (once as a difference, once when booked): the balances are
+        then reconciled on the next tick instead."""
         snap = taken.now
+        if self.funding_since is None:
+            self.funding_since = book.now  # the opening, or the checkpoint a restart resumes
+        since = self.funding_since
         if snap.time >= book.now:
             book.accrue(snap.time, snap.marks)
-        await self.orders.reconcile()
-        since = self.funding_since or snap.time
-        self.funding_since = self.funding_since or snap.time
-        await self.orders.collect_funding(since)
-        events = self._book_unbooked(book)
+        self.degraded = {}
+        events = await self._collect(book, since)
+        holdings = {}
         for name, venue in self.venues.items():
-            holdings = await venue.holdings()
-            events += booking.reconcile(book, name, holdings, opening=opening)
+            try:
+                holdings[name] = await venue.holdings()
+            except VenueError as error:
+                self.degraded[name] = error.message
+        self.degraded.update(self.orders.degraded)
+        late = await self._collect(book, since)
+        events += late
+        if late and not opening:
+            events.append(
+                _warning(
+                    book.now,
+                    "fills or funding arrived while balances were read: "
+                    "balances are reconciled on the next tick",
+                )
+            )
+            return events, None
+        for name, reported in holdings.items():
+            events += booking.reconcile(book, name, reported, opening=opening)
         return events, None
+
+    async def _collect(self, book: Book, since: datetime) -> list[Event]:
+        await self.orders.reconcile()
+        await self.orders.collect_funding(since)
+        return self._book_unbooked(book)
 
     async def execute(self, intents: list[Intent], snap: Snapshot) -> list[Event]:
         events: list[Event] = []
@@ -204,6 +231,7 @@ class Runner:
 
     async def _tick(self, taken: Taken) -> TickReport:
         book = self.kernel.book
+        self.ticks += 1
         self.degraded = dict(taken.degraded)
         if not taken.snapshots:
             self._record([_warning(book.now, f"degraded: {self.degraded}")])
@@ -212,6 +240,8 @@ class Runner:
         if self.opening and self.side.paper:
             self._open_paper(snap)
         events, checked = await self.side.sync(taken, book, self.opening)
+        if isinstance(self.side, LiveVenues):
+            self.degraded.update(self.side.degraded)
         if self.opening:
             self.initial_equity = self._opening_equity()
             self.opening = False
@@ -222,7 +252,6 @@ class Runner:
         events += executed
         if isinstance(self.side, LiveVenues):
             events += self.side.book_after_execution(book)
-        self.ticks += 1
         self._record(events)
         self.side.commit(self.journal, self.run_id, self._document(snap))
         report = TickReport(

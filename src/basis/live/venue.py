@@ -83,6 +83,7 @@ class VenueOrder:
     filled: float
     status: OrderStatus
     average: float | None = None
+    time: datetime | None = None  # when the venue created it, on the venue's clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,11 @@ class Venue(Protocol):
 
     async def order(self, client_order_id: str, market: str) -> VenueOrder | None:
         """The order with this client id, or None when the venue never accepted it."""
+        ...
+
+    async def precise(self, market: str, amount: float) -> float:
+        """`amount` at the venue's precision, as it would be sent (the journal records this
+        amount). Raises `OrderRejectedError` when it is below the venue's smallest size."""
         ...
 
     async def open_orders(self) -> list[VenueOrder]:

@@ -7,6 +7,7 @@ and `transfer` moves USDT between them (`/sapi/v1/asset/transfer`).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from basis.live.venue import Holdings, PerpHolding
@@ -42,9 +43,29 @@ async def _holdings(exchange: Exchange, venue: Any) -> Holdings:
 
 async def transfer(exchange: Exchange, amount: float, to_futures: bool, asset: str = "USDT") -> str:
     """Move `amount` of `asset` from spot to USDⓈ-M (or back); return the venue's transfer id."""
-    source, target = ("spot", "future") if to_futures else ("future", "spot")
+    source, target = ("spot", "linear") if to_futures else ("linear", "spot")  # ccxt: UMFUTURE
     result = await exchange.transfer(asset, amount, source, target)
     return str(result.get("id"))
+
+
+async def _spot_cash(exchange: Exchange, asset: str, need: float) -> None:
+    """Keep `need` of `asset` free in the spot wallet and the rest in USDⓈ-M (its margin)."""
+    spot = await exchange.fetch_balance({"type": "spot"})
+    free = float((spot.get("free") or {}).get(asset) or 0.0)
+    if free < need:
+        futures = await exchange.fetch_balance({"type": "future"})
+        available = float((futures.get("free") or {}).get(asset) or 0.0)
+        amount = min(_cents(need - free), _cents(available, up=False))
+        if amount > 0.0:  # what it cannot cover, the venue refuses with the order
+            await transfer(exchange, amount, to_futures=False, asset=asset)
+    elif free - need >= 0.01:
+        await transfer(exchange, _cents(free - need, up=False), to_futures=True, asset=asset)
+
+
+def _cents(amount: float, up: bool = True) -> float:
+    """Transfers in whole cents: up when the spot wallet needs it, down when it gives."""
+    scaled = amount * 100.0
+    return (math.ceil(scaled) if up else math.floor(scaled)) / 100.0
 
 
 BINANCE = VenueProfile(
@@ -62,4 +83,5 @@ BINANCE = VenueProfile(
     },
     holdings=_holdings,
     since_param=True,
+    spot_cash=_spot_cash,
 )

@@ -44,6 +44,7 @@ __all__ = ["CcxtVenue", "CcxtVenueConfig"]
 T = TypeVar("T")
 PAGE = 1000
 MAX_PAGES = 20
+SPOT_CASH_MARGIN = 1.01  # a spot buy's cash: its notional at the last price, 1 % for fees and moves
 _QUERY = re.compile(r"\?\S*")
 
 
@@ -289,6 +290,30 @@ class CcxtVenue:
         params: dict[str, Any] = {self.profile.client_id_param: request.client_order_id}
         if request.reduce_only:
             params["reduceOnly"] = True
+        spot = ":spot:" in request.market
+        if spot and request.side == "buy":
+            reference = price or (await self.quotes([request.market]))[request.market].mark
+            await self._spot_cash(float(amount) * float(reference) * SPOT_CASH_MARGIN)
+        answer = await self._create(request, symbol, amount, price, params)
+        if spot:
+            await self._spot_cash(0.0)
+        return answer
+
+    async def _spot_cash(self, need: float) -> None:
+        """Move cash between separate spot and derivatives wallets (see `VenueProfile`)."""
+        if self.profile.spot_cash is None:
+            return
+        move, cash = self.profile.spot_cash, self.profile.cash
+        await self._read("wallet transfer", lambda: move(self._exchange, cash, need))
+
+    async def _create(
+        self,
+        request: OrderRequest,
+        symbol: str,
+        amount: Decimal,
+        price: Decimal | None,
+        params: dict[str, Any],
+    ) -> VenueOrder:
         errors = self._errors
         for attempt in range(self.config.retries + 1):
             try:
@@ -329,6 +354,10 @@ class CcxtVenue:
                     f"({self._clean(error)}); reconcile it by its client id"
                 ) from None
         raise VenueUnavailableError(f"{self.name}: place {request.client_order_id}: no answer")
+
+    async def precise(self, market: str, amount: float) -> float:
+        await self._markets()
+        return float(self._precise(self.symbol(market), amount, "amount"))
 
     async def cancel(self, client_order_id: str, market: str) -> VenueOrder | None:
         await self._markets()
@@ -419,6 +448,7 @@ class CcxtVenue:
             filled=float(raw.get("filled") or 0.0),
             status=status,
             average=_float(raw.get("average")),
+            time=_optional_time(raw.get("timestamp")),
         )
 
     def _fill(self, trade: dict[str, Any], market: str) -> VenueFill:
@@ -482,3 +512,8 @@ def _time(ms: Any) -> datetime:
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _optional_time(ms: Any) -> datetime | None:
+    """A ccxt millisecond timestamp as a UTC instant; None when the venue gave none."""
+    return None if ms is None else _time(ms)

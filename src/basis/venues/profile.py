@@ -28,7 +28,8 @@ class VenueProfile:
     * `holdings`: reads balances and positions when the unified calls do not fit;
     * `exchange_class`: wraps the ccxt class (Hyperliquid: no builder-fee approval);
     * `credential_fields`: the ccxt constructor fields our key and secret go into;
-    * `order_types`: the ccxt market types `open_orders` asks for.
+    * `order_types`: the ccxt market types `open_orders` asks for;
+    * `spot_cash`: moves cash between separate spot and derivatives wallets.
     """
 
     name: str
@@ -49,6 +50,11 @@ class VenueProfile:
     market_order_price: bool = False
     """The venue's market orders need a reference price (Hyperliquid: ccxt turns it into an
     IOC limit order within its slippage option)."""
+    spot_cash: Callable[[Exchange, str, float], Awaitable[None]] | None = None
+    """Venues whose spot and derivatives wallets are separate (Binance): make `need` of the
+    cash asset free in the spot wallet and keep the rest in the derivatives wallet, where it
+    is the perps' margin. Called before a spot buy (need: its cost) and after any spot fill
+    (need 0)."""
     lookup_before_create: bool = True
     """Binance (and others) refuse a duplicate client id only while that order is open, so
     the adapter asks for the id before every create: a filled order is never sent twice."""
