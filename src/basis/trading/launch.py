@@ -65,7 +65,7 @@ def open_venues(
 ) -> tuple[dict[str, Venue], list[str]]:
     """Adapters for the venues of `names` that basis can reach, and a warning per venue left
     out (no ccxt adapter, or no credentials for a live run). Paper runs read public quotes
-    and need no key."""
+    and need no key. A venue at a `--venue-url` (the emulator) is not paced by ccxt."""
     venues: dict[str, Venue] = {}
     warnings = []
     for name in names:
@@ -79,7 +79,9 @@ def open_venues(
                 warnings.append(f"{error.message}; allocation 0")
                 continue
             credentials = Credentials("", "")
-        config = CcxtVenueConfig(venue=name, testnet=testnet, url=urls.get(name))
+        url = urls.get(name)
+        # the emulator enforces its own request limit (429): ccxt's pacing only slows it
+        config = CcxtVenueConfig(venue=name, testnet=testnet, url=url, throttle=url is None)
         venues[name] = CcxtVenue(config, profile(name), credentials)
     return venues, warnings
 
