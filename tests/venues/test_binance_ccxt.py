@@ -260,3 +260,20 @@ def test_secret_and_key_never_reach_logs_errors_or_repr(
     logged = caplog.text + " ".join(messages)
     assert "'X-MBX-APIKEY': '***'" in caplog.text  # ccxt's debug lines carry the key header
     assert KEY not in logged and SECRET not in logged
+
+
+def test_fills_are_paged_without_losing_rows_that_share_a_millisecond(
+    start_emulator: StartEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("basis.venues.ccxt_venue.PAGE", 2)
+    wall = ManualWall()
+    running = start_emulator(wall=wall)
+
+    async def body(venue: CcxtVenue) -> list[str]:
+        for number, step in enumerate([0.0, 0.0, 0.001, 0.001, 0.001]):
+            wall.advance(step)  # the first two fills share a millisecond
+            side = "sell" if number % 2 == 0 else "buy"
+            await venue.place(OrderRequest(f"page-{number}", PERP, side, 0.01))
+        return [f.trade_id for f in await venue.fills(PERP, SINCE)]
+
+    assert run(running, body) == ["1", "2", "3", "4", "5"]

@@ -235,28 +235,29 @@ class CcxtVenue:
     async def fills(self, market: str, since: datetime) -> list[VenueFill]:
         await self._markets()
         symbol = self.symbol(market)
-        start = int(since.timestamp() * 1000)
-        found: list[VenueFill] = []
-        for _ in range(MAX_PAGES):
+
+        async def page(start: int) -> list[dict[str, Any]]:
             if self.profile.since_param:
-                fetch = partial(
-                    self._exchange.fetch_my_trades, symbol, None, PAGE, {"startTime": start}
+                params = {"startTime": start}
+                rows: list[dict[str, Any]] = await self._exchange.fetch_my_trades(
+                    symbol, None, PAGE, params
                 )
             else:
-                fetch = partial(self._exchange.fetch_my_trades, symbol, start, PAGE, {})
-            page: list[dict[str, Any]] = await self._read("fills", fetch)
-            found += [self._fill(t, market) for t in page]
-            if len(page) < PAGE:
-                break
-            start = int(page[-1]["timestamp"]) + 1
-        return sorted(found, key=lambda f: (f.time, f.trade_id))
+                rows = await self._exchange.fetch_my_trades(symbol, start, PAGE, {})
+            return rows
+
+        rows = await self._paged("fills", page, since)
+        return sorted((self._fill(t, market) for t in rows), key=lambda f: (f.time, f.trade_id))
 
     async def funding(self, since: datetime) -> list[FundingPaid]:
         await self._markets()
-        start = int(since.timestamp() * 1000)
-        rows = await self._read(
-            "funding", lambda: self._exchange.fetch_funding_history(None, start, PAGE)
-        )
+
+        async def page(start: int) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = await self._exchange.fetch_funding_history(
+                None, start, PAGE
+            )
+            return rows
+
         paid = [
             FundingPaid(
                 funding_id=str(r["id"]),
@@ -264,10 +265,29 @@ class CcxtVenue:
                 amount=float(r["amount"]),
                 time=_time(r["timestamp"]),
             )
-            for r in rows
-            if int(r["timestamp"]) >= start
+            for r in await self._paged("funding", page, since)
         ]
         return sorted(paid, key=lambda f: (f.time, f.funding_id))
+
+    async def _paged(
+        self,
+        what: str,
+        page: Callable[[int], Awaitable[list[dict[str, Any]]]],
+        since: datetime,
+    ) -> list[dict[str, Any]]:
+        """Every row at or after `since`, page by page, kept once by id. A full page makes
+        the next start at its last time, so rows sharing that millisecond are not lost
+        (unless a whole page shares one: then the next page starts a millisecond later)."""
+        start = int(since.timestamp() * 1000)
+        rows: dict[str, dict[str, Any]] = {}
+        for _ in range(MAX_PAGES):
+            found = await self._read(what, partial(page, start))
+            rows.update((str(r["id"]), r) for r in found if int(r["timestamp"]) >= start)
+            if len(found) < PAGE:
+                break
+            last = max(int(r["timestamp"]) for r in found)
+            start = last if last > start else start + 1
+        return list(rows.values())
 
     # ----------------------------------------------------------------------------- orders
     async def place(self, request: OrderRequest) -> VenueOrder:
@@ -287,8 +307,8 @@ class CcxtVenue:
             if existing is not None:
                 return existing
         params: dict[str, Any] = {self.profile.client_id_param: request.client_order_id}
-        if request.reduce_only:
-            params["reduceOnly"] = True
+        if request.reduce_only and ":perp:" in request.market:
+            params["reduceOnly"] = True  # spot has no such flag: selling what is held reduces
         errors = self._errors
         for attempt in range(self.config.retries + 1):
             try:
