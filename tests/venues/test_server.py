@@ -153,3 +153,16 @@ def test_clock_endpoint_moves_with_the_wall_at_speed(start_emulator: StartEmulat
         after = client.get("/_emulator/clock").json()
     assert before["now"] == "2024-01-01T00:00:00+00:00"
     assert after["now_ms"] - before["now_ms"] == 2 * 3_600_000
+
+
+def test_account_registered_with_its_own_balances(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+    with httpx.Client(base_url=running.url) as client:
+        body = {"api_key": "k2", "secret": "s2", "balances": ["spot:USDT=10", "futures:USDT=5"]}
+        opened = client.post("/_emulator/accounts", json=body).json()
+        refused = client.post("/_emulator/accounts", json={**body, "balances": ["USDT"]})
+        accounts = {a["account"]: a for a in client.get("/_emulator/accounts").json()}
+    assert opened == {"account": account_name("k2")}
+    assert accounts[account_name("k2")]["spot"]["USDT"]["free"] == 10.0
+    assert accounts[account_name("k2")]["futures_wallet"] == 5.0
+    assert refused.status_code == 400 and "--balance" in refused.json()["error"]

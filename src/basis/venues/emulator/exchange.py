@@ -115,13 +115,15 @@ class Exchange:
                 )
 
     # ----------------------------------------------------------------------------- reading
-    def account(self, api_key: str) -> Account:
-        """The account of `api_key`, opened with the opening balances on first use."""
+    def account(self, api_key: str, opening: OpeningBalances | None = None) -> Account:
+        """The account of `api_key`, opened on first use with `opening` (default: the
+        emulator's opening balances); `opening` is ignored for an account already open."""
         name = account_name(api_key)
         with self._lock:
             found = self.accounts.get(name)
             if found is None:
-                found = Account(name, dict(self.opening.spot), wallet=self.opening.futures)
+                start = opening or self.opening
+                found = Account(name, dict(start.spot), wallet=start.futures)
                 self.accounts[name] = found
             return found
 

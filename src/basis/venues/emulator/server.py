@@ -143,11 +143,16 @@ def create_app(emulator: Emulator) -> Starlette:
         exchange = emulator.exchange
         if request.method == "POST":
             body = await _json(request)
+            balances = body.get("balances")
             try:
+                if balances is not None and not isinstance(balances, list):
+                    raise ConfigError("balances: expected a list of ASSET=AMOUNT items")
+                opening = None if balances is None else parse_balances([str(b) for b in balances])
                 emulator.keys.register(str(body.get("api_key", "")), str(body.get("secret", "")))
-            except EmulatorRejectedError as error:
+            except (EmulatorRejectedError, ConfigError) as error:
                 return JSONResponse({"error": error.message}, status_code=400)
-            return JSONResponse({"account": exchange.account(str(body["api_key"])).name})
+            opened = exchange.account(str(body["api_key"]), opening)
+            return JSONResponse({"account": opened.name})
         now = exchange.advance()
         return JSONResponse(
             [account_view(exchange, a, now) for a in list(exchange.accounts.values())]
