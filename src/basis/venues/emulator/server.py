@@ -35,7 +35,13 @@ from basis.venues.emulator.binance_wire import Call
 from basis.venues.emulator.exchange import Exchange
 from basis.venues.emulator.faults import FaultPlan, FaultSpec
 from basis.venues.emulator.guards import KeyStore, RateLimiter, signed_params
-from basis.venues.emulator.inspection import account_view, fill_view, income_view, order_view
+from basis.venues.emulator.inspection import (
+    account_view,
+    executions,
+    fill_view,
+    income_view,
+    order_view,
+)
 from basis.venues.emulator.replay import EmulatorClock, load_replay
 
 __all__ = [
@@ -132,7 +138,7 @@ def create_app(emulator: Emulator) -> Starlette:
     async def fills(request: Request) -> Response:
         exchange = emulator.exchange
         exchange.advance()
-        return JSONResponse([fill_view(exchange, t) for t in list(exchange.trades)])
+        return JSONResponse([fill_view(exchange, t) for t in executions(exchange)])
 
     async def funding(request: Request) -> Response:
         exchange = emulator.exchange
