@@ -266,3 +266,64 @@ def test_own_resting_order_is_never_crossed() -> None:
     venue.place(KEY, perp("BUY", 1.0, "t"))
     assert mine.status == "NEW"
     assert [t.maker_account for t in venue.trades] == [VENUE]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([KEY, OTHER]),
+            st.sampled_from(["BUY", "SELL"]),
+            st.integers(1, 2000),
+            st.one_of(st.none(), st.integers(-40, 40)),  # limit offset from the mark, in 0.1
+            st.integers(0, 3),
+        ),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_two_accounts_crossing_conserve_wallets_and_sizes(
+    steps: list[tuple[str, str, int, int | None, int]],
+) -> None:
+    wall = ManualWall()
+    venue = exchange(wall)
+    for number, (key, side, thousandths, offset, hours) in enumerate(steps):
+        wall.advance(hours / 4)
+        now = venue.advance()
+        price = (
+            None if offset is None else round(venue.replay.mark("BTCUSDT", now) + offset / 10, 1)
+        )
+        spec = OrderSpec(
+            "futures",
+            "BTCUSDT",
+            side,
+            "MARKET" if price is None else "LIMIT",  # type: ignore[arg-type]
+            thousandths / 1000,
+            f"o{number}",
+            price,
+        )
+        try:
+            venue.place(key, spec)
+        except EmulatorRejectedError:
+            continue
+    venue.advance()
+    for key in (KEY, OTHER):
+        name = account_name(key)
+        mine = [t for t in venue.trades if t.account == name]
+        booked = sum(t.realized_pnl - t.fee for t in mine)
+        booked += sum(i.amount for i in venue.incomes if i.account == name)
+        assert venue.account(key).wallet == pytest.approx(500_000.0 + booked, abs=1e-6)
+        signed = sum(t.amount * (1 if t.side == "BUY" else -1) for t in mine)
+        assert venue.account(key).position("BTCUSDT").size == pytest.approx(signed, abs=1e-9)
+    with_venue = sum(
+        t.amount * (1 if t.side == "BUY" else -1)
+        for t in venue.trades
+        if VENUE in (t.maker_account, t.taker_account)
+    )
+    total = sum(venue.account(k).position("BTCUSDT").size for k in (KEY, OTHER))
+    assert total == pytest.approx(with_venue, abs=1e-9)  # crosses net to zero between accounts
+    for order in venue.orders:
+        assert order.filled <= order.amount + 1e-12
+        assert sum(t.amount for t in venue.trades if t.order_id == order.order_id) == (
+            pytest.approx(order.filled, abs=1e-12)
+        )
