@@ -277,3 +277,20 @@ def test_fills_are_paged_without_losing_rows_that_share_a_millisecond(
         return [f.trade_id for f in await venue.fills(PERP, SINCE)]
 
     assert run(running, body) == ["1", "2", "3", "4", "5"]
+
+
+def test_transfer_moves_usdt_between_spot_and_futures_wallets(
+    start_emulator: StartEmulator,
+) -> None:
+    from basis.venues.binance import transfer
+
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> str:
+        await venue.holdings()  # markets loaded
+        return await transfer(venue.exchange, 100_000.0, to_futures=True)
+
+    assert run(running, body) == "1"
+    [account] = httpx.get(running.url + "/_emulator/accounts").json()
+    assert account["spot"]["USDT"]["free"] == 400_000.0
+    assert account["futures_wallet"] == 600_000.0

@@ -327,3 +327,13 @@ def test_two_accounts_crossing_conserve_wallets_and_sizes(
         assert sum(t.amount for t in venue.trades if t.order_id == order.order_id) == (
             pytest.approx(order.filled, abs=1e-12)
         )
+
+
+def test_ioc_limit_that_cannot_fill_expires_without_resting() -> None:
+    venue = exchange(ManualWall())
+    spec = OrderSpec(
+        "futures", "BTCUSDT", "BUY", "LIMIT", 1.0, "ioc", 39_000.0, time_in_force="IOC"
+    )
+    order = venue.place(KEY, spec)
+    assert (order.status, order.filled) == ("EXPIRED", 0.0)
+    assert venue.open_orders(KEY, "futures", None) == []

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -85,7 +85,6 @@ class Emulator:
     faults: FaultPlan
     limiter: RateLimiter
     config: EmulatorConfig
-    requests: int = field(default=0)
 
 
 def build_emulator(
@@ -240,7 +239,6 @@ def _dispatch(emulator: Emulator, request: Request, body: bytes) -> Response:
         )
     api_key = request.headers.get("X-MBX-APIKEY")
     client = api_key or (request.client.host if request.client else HOST)
-    emulator.requests += 1
     try:
         used = emulator.limiter.take(client, route.weight)
         query, text = request.url.query, body.decode("utf-8", errors="replace")
