@@ -107,6 +107,7 @@ def test_basis_trade_quotes_holdings_orders_fills_and_funding(
         assert held.balances["USDT"] == pytest.approx(1_000_000.0 - cost - perp_fill.fee)
 
         wall.advance(8.5)  # one wall second is an hour: past the 08:00 settlement
+        assert (await venue.server_time()).hour == 8
         [paid] = await venue.funding(SINCE)
         assert (paid.market, paid.time.hour) == (PERP, 8)
         assert paid.amount != 0.0

@@ -11,6 +11,7 @@ else. Keys and secrets stay in the ccxt instance: not in reprs, errors or log li
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -111,7 +112,7 @@ class CcxtVenue:
         settings: dict[str, Any] = {
             "enableRateLimit": config.throttle,
             "timeout": config.timeout_ms,
-            "options": {key: value for key, value in profile.options.items()},
+            "options": copy.deepcopy(dict(profile.options)),  # ccxt may change what it gets
             "logger": logger,
         }
         if credentials is not None:
@@ -190,6 +191,12 @@ class CcxtVenue:
                     raise VenueError(f"{self.name}: no last price for {market}")
                 found[market] = Quote(market, float(ticker["last"]), _time(ticker.get("timestamp")))
         return found
+
+    async def server_time(self) -> datetime:
+        """The venue's clock (the emulator's accelerated one included); not in the `Venue`
+        protocol: a runtime that follows the venue's time can read it here."""
+        ms = await self._read("time", lambda: self._exchange.fetch_time())
+        return _time(ms)
 
     async def holdings(self) -> Holdings:
         await self._markets()
@@ -317,7 +324,7 @@ class CcxtVenue:
                     request.type,
                     request.side,
                     float(amount),
-                    price and float(price),
+                    None if price is None else float(price),
                     params,
                 )
                 return self._venue_order(raw, request.market, request.client_order_id)
