@@ -221,7 +221,7 @@ class CcxtVenue:
     async def order(self, client_order_id: str, market: str) -> VenueOrder | None:
         await self._markets()
         symbol = self.symbol(market)
-        params = {"clientOrderId": client_order_id}
+        params = self.profile.lookup_params(client_order_id)
         try:
             raw = await self._read(
                 "order", lambda: self._exchange.fetch_order(None, symbol, params), missing=True
@@ -360,7 +360,7 @@ class CcxtVenue:
     async def cancel(self, client_order_id: str, market: str) -> VenueOrder | None:
         await self._markets()
         symbol = self.symbol(market)
-        params = {"clientOrderId": client_order_id}
+        params = self.profile.lookup_params(client_order_id)
         try:
             raw = await self._read(
                 "cancel", lambda: self._exchange.cancel_order(None, symbol, params), missing=True
