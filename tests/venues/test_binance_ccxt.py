@@ -22,7 +22,7 @@ from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
 from basis.venues.credentials import Credentials
 from basis.venues.emulator.server import RunningEmulator
 
-from .conftest import StartEmulator
+from .fixtures import StartEmulator
 from .stubs import KEY, SECRET, ManualWall
 
 T = TypeVar("T")

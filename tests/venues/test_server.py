@@ -12,7 +12,7 @@ import pytest
 
 from basis.venues.emulator.accounts import account_name
 
-from .conftest import StartEmulator
+from .fixtures import StartEmulator
 from .stubs import KEY, SECRET
 
 

@@ -173,6 +173,7 @@ def create_app(emulator: Emulator) -> Starlette:
                 "speed": exchange.clock.speed,
                 "data_start": exchange.replay.start.isoformat(),
                 "data_end": exchange.replay.end.isoformat(),
+                "ended": now >= exchange.replay.end,  # past the data: prices frozen
             }
         )
 
