@@ -151,7 +151,7 @@ def test_place_accepted_then_timed_out_raises_unavailable_then_is_found(
     start_emulator: StartEmulator,
 ) -> None:
     running = start_emulator()
-    fault(running, kind="accept_then_timeout", seconds=3.0, path="/fapi/v1/order", method="POST")
+    fault(running, kind="accept_then_timeout", seconds=5.0, path="/fapi/v1/order", method="POST")
 
     async def body(venue: CcxtVenue) -> None:
         with pytest.raises(VenueUnavailableError, match="fate unknown"):
@@ -160,7 +160,7 @@ def test_place_accepted_then_timed_out_raises_unavailable_then_is_found(
         assert found is not None and found.status == "closed"
         assert await venue.place(OrderRequest("basis-3-perp", PERP, "sell", 0.2)) == found
 
-    run(running, body, timeout_ms=500)
+    run(running, body, timeout_ms=1000)
     assert [o["client_order_id"] for o in orders_at(running)] == ["basis-3-perp"]
 
 
