@@ -109,6 +109,8 @@ def test_ccxt_venue_basis_trade_reads_quotes_holdings_fills_and_funding(
         wall.advance(8.5)  # one wall second is an hour: past the 08:00 settlement
         assert (await venue.server_time()).hour == 8
         [paid] = await venue.funding(SINCE)
+        rates = await venue.funding_rates(PERP, SINCE)
+        assert [t.hour for t, _ in rates] == [0, 8]  # settled so far, none from the future
         assert (paid.market, paid.time.hour) == (PERP, 8)
         assert paid.amount != 0.0
 

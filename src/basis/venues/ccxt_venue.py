@@ -276,6 +276,18 @@ class CcxtVenue:
         ]
         return sorted(paid, key=lambda f: (f.time, f.funding_id))
 
+    async def funding_rates(self, market: str, since: datetime) -> list[tuple[datetime, float]]:
+        """The perp's settled funding rates at or after `since`, oldest first (not in the
+        `Venue` protocol: for a strategy signal on trailing funding)."""
+        await self._markets()
+        symbol = self.symbol(market)
+        start = int(since.timestamp() * 1000)
+        rows = await self._read(
+            "funding rates",
+            lambda: self._exchange.fetch_funding_rate_history(symbol, start, PAGE),
+        )
+        return sorted((_time(r["timestamp"]), float(r["fundingRate"])) for r in rows)
+
     async def _paged(
         self,
         what: str,
