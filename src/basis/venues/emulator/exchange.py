@@ -98,22 +98,14 @@ class Exchange:
         self._trade_ids = 0
         self._lock = threading.RLock()
         self._cursor = clock.now()
-        self.instruments: dict[tuple[Market, str], Instrument] = {}
-        markets: list[tuple[Market, dict[str, object]]] = [("futures", dict(replay.perp))]
+        listed: list[tuple[Market, str]] = [("futures", symbol) for symbol in replay.perp]
         if config.spot_fees is not None and config.spot_slippage is not None:
-            markets.append(("spot", dict(replay.spot)))
-        for market, prices in markets:
-            for symbol in prices:
-                price = (
-                    replay.spot_price(symbol, replay.start)
-                    if market == "spot"
-                    else (replay.mark(symbol, replay.start))
-                )
-                step, tick = filters_for(price)
-                base = symbol.removesuffix(QUOTE)
-                self.instruments[(market, symbol)] = Instrument(
-                    market, symbol, base, QUOTE, step, tick
-                )
+            listed += [("spot", symbol) for symbol in replay.spot]
+        self.instruments: dict[tuple[Market, str], Instrument] = {}
+        for market, symbol in listed:
+            step, tick = filters_for(self.reference(market, symbol, replay.start))
+            base = symbol.removesuffix(QUOTE)
+            self.instruments[(market, symbol)] = Instrument(market, symbol, base, QUOTE, step, tick)
 
     # ----------------------------------------------------------------------------- reading
     def account(self, api_key: str, opening: OpeningBalances | None = None) -> Account:
