@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from basis.errors import ConfigError, InstrumentError, MissingSecretError
 from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
 from basis.venues.credentials import Credentials, credentials_from_env
-from basis.venues.registry import PROFILES, open_venue, parse_venue_urls
+from basis.venues.registry import PROFILES, open_venue, open_venues, parse_venue_urls
 
 
 def adapter(venue: str, **config: Any) -> CcxtVenue:
@@ -97,3 +97,15 @@ def test_open_venue_holds_credentials_out_of_repr() -> None:
     venue = closed(open_venue(CcxtVenueConfig(venue="binance"), env))
     assert "key-abc" not in repr(venue) and "secret-xyz" not in repr(venue)
     assert repr(Credentials("key-abc", "secret-xyz")) == "Credentials(api_key=***, secret=***)"
+
+
+def test_open_venues_names_every_missing_credential_before_building_any() -> None:
+    env = {"BASIS_BINANCE_API_KEY": "k", "BASIS_BINANCE_SECRET": "s"}
+    with pytest.raises(MissingSecretError) as missing:
+        open_venues(["binance", "bybit", "okx"], environ=env)
+    assert "BASIS_BYBIT_API_KEY" in str(missing.value) and "BASIS_OKX_SECRET" in str(missing.value)
+    with pytest.raises(ConfigError, match="does not trade"):
+        open_venues(["binance"], urls={"okx": "http://127.0.0.1:1"}, environ=env)
+    venues = open_venues(["binance"], urls={"binance": "http://127.0.0.1:9"}, environ=env)
+    assert repr(venues["binance"]) == "CcxtVenue(binance, http://127.0.0.1:9)"
+    closed(venues["binance"])
