@@ -109,3 +109,23 @@ def test_open_venues_names_every_missing_credential_before_building_any() -> Non
     venues = open_venues(["binance"], urls={"binance": "http://127.0.0.1:9"}, environ=env)
     assert repr(venues["binance"]) == "CcxtVenue(binance, http://127.0.0.1:9)"
     closed(venues["binance"])
+
+
+def test_okx_cash_balances_leave_out_unrealised_pnl() -> None:
+    from basis.venues.okx import cash_balances
+
+    # an OKX account balance answer (shape of /api/v5/account/balance): eq = cashBal + upl
+    info = {
+        "code": "0",
+        "data": [
+            {
+                "totalEq": "10150",
+                "details": [
+                    {"ccy": "USDT", "cashBal": "10000", "eq": "10150", "upl": "150"},
+                    {"ccy": "BTC", "cashBal": "0.5", "eq": "0.5", "upl": "0"},
+                    {"ccy": "ETH", "cashBal": "0", "eq": "0", "upl": "0"},
+                ],
+            }
+        ],
+    }
+    assert cash_balances(info) == {"USDT": 10_000.0, "BTC": 0.5}

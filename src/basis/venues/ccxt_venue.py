@@ -210,7 +210,9 @@ class CcxtVenue:
             balances={a: float(v) for a, v in (balance.get("total") or {}).items() if v},
             positions={
                 self.market_name(p["symbol"]): PerpHolding(
-                    size=float(p["contracts"]) * (-1 if p["side"] == "short" else 1),
+                    size=float(p["contracts"])
+                    * float(p.get("contractSize") or 1.0)  # contracts → base units
+                    * (-1 if p["side"] == "short" else 1),
                     entry=float(p["entryPrice"]),
                 )
                 for p in positions
