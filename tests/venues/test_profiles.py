@@ -129,3 +129,28 @@ def test_okx_cash_balances_leave_out_unrealised_pnl() -> None:
         ],
     }
     assert cash_balances(info) == {"USDT": 10_000.0, "BTC": 0.5}
+
+
+def test_contract_venue_amounts_convert_between_contracts_and_base_units() -> None:
+    venue = closed(adapter("okx"))
+    swap = {
+        "id": "BTC-USDT-SWAP",
+        "symbol": "BTC/USDT:USDT",
+        "base": "BTC",
+        "quote": "USDT",
+        "settle": "USDT",
+        "type": "swap",
+        "spot": False,
+        "swap": True,
+        "contract": True,
+        "linear": True,
+        "contractSize": 0.01,  # OKX: one BTC-USDT-SWAP contract is 0.01 BTC
+        "precision": {"amount": 0.01, "price": 0.1},
+        "limits": {"amount": {"min": 0.01}},
+    }
+    venue.exchange.set_markets([swap])
+    raw = {"id": "7", "clientOrderId": "c1", "side": "sell", "amount": 30.0, "filled": 12.0}
+    order = venue._venue_order(raw | {"status": "open"}, "okx:perp:BTCUSDT", None)
+    # 30 contracts = 0.3 BTC ordered, 12 contracts = 0.12 BTC filled
+    assert (order.amount, order.filled) == (pytest.approx(0.3), pytest.approx(0.12))
+    assert venue._precise("BTC/USDT:USDT", 0.3 / 0.01, "amount") == 30

@@ -314,7 +314,8 @@ class CcxtVenue:
     async def place(self, request: OrderRequest) -> VenueOrder:
         await self._markets()
         symbol = self.symbol(request.market)
-        amount = self._precise(symbol, request.amount, "amount")
+        # our amounts are base units; ccxt's are contracts (OKX: 0.01 BTC per BTC swap)
+        amount = self._precise(symbol, request.amount / self._contract_size(symbol), "amount")
         price = None
         if request.type == "limit":
             if request.price is None:
@@ -447,17 +448,23 @@ class CcxtVenue:
             )
         return precise
 
+    def _contract_size(self, symbol: str) -> float:
+        """Base units per ccxt amount unit: the contract size of a derivative, 1 for spot."""
+        market = self._exchange.market(symbol)
+        return float(market.get("contractSize") or 1.0) if market.get("contract") else 1.0
+
     def _venue_order(self, raw: dict[str, Any], market: str, client_id: str | None) -> VenueOrder:
         status: OrderStatus = raw.get("status") or "open"
         if status not in get_args(OrderStatus):
             raise VenueError(f"{self.name}: order {raw.get('id')} has unknown status {status!r}")
+        size = self._contract_size(self.symbol(market))
         return VenueOrder(
             client_order_id=raw.get("clientOrderId") or client_id or "",
             venue_order_id=str(raw.get("id")),
             market=market,
             side=raw["side"],
-            amount=float(raw.get("amount") or 0.0),
-            filled=float(raw.get("filled") or 0.0),
+            amount=float(raw.get("amount") or 0.0) * size,
+            filled=float(raw.get("filled") or 0.0) * size,
             status=status,
             average=_float(raw.get("average")),
         )
@@ -470,7 +477,7 @@ class CcxtVenue:
             client_order_id=trade.get("clientOrderId"),
             market=market,
             side=trade["side"],
-            amount=float(trade["amount"]),
+            amount=float(trade["amount"]) * self._contract_size(self.symbol(market)),
             price=float(trade["price"]),
             fee=float(fee.get("cost") or 0.0),
             fee_asset=str(fee.get("currency") or self.profile.cash),
