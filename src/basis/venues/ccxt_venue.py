@@ -171,15 +171,22 @@ class CcxtVenue:
         if perps:
             symbols = [self.symbol(m) for m in perps]
             rates = await self._read("quotes", lambda: self._exchange.fetch_funding_rates(symbols))
+            unmarked = [s for s in symbols if (rates.get(s) or {}).get("markPrice") is None]
+            marks: dict[str, Any] = {}
+            if unmarked:  # OKX's funding rates carry no mark: its mark-price tickers do
+                marks = await self._read(
+                    "quotes", lambda: self._exchange.fetch_mark_prices(unmarked)
+                )
             for market, symbol in zip(perps, symbols, strict=True):
-                rate = rates.get(symbol)
-                if rate is None or rate.get("markPrice") is None:
+                rate = rates.get(symbol) or {}
+                prices = rate if rate.get("markPrice") is not None else marks.get(symbol) or {}
+                if prices.get("markPrice") is None:
                     raise VenueError(f"{self.name}: no mark price for {market}")
                 found[market] = Quote(
                     market=market,
-                    mark=float(rate["markPrice"]),
-                    time=_time(rate.get("timestamp")),
-                    index=_float(rate.get("indexPrice")),
+                    mark=float(prices["markPrice"]),
+                    time=_time(prices.get("timestamp") or rate.get("timestamp")),
+                    index=_float(prices.get("indexPrice")),
                     funding_rate=_float(rate.get("fundingRate")),
                 )
         if spots:
