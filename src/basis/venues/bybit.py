@@ -31,7 +31,7 @@ BYBIT = VenueProfile(
     client_id_param="clientOrderId",  # ccxt → orderLinkId
     cash="USDT",
     use_testnet=_use_testnet,
-    options={"fetchMarkets": {"types": ["spot", "linear"]}, "fetchCurrencies": False},
+    options={"fetchMarkets": {"types": ["spot", "linear"]}},
     lookup_params=_by_order_link_id,
     order_types=("spot", "swap"),
 )

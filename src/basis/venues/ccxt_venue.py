@@ -349,7 +349,7 @@ class CcxtVenue:
                     None if price is None else float(price),
                     params,
                 )
-                return self._venue_order(raw, request.market, request.client_order_id)
+                return self._venue_order(raw, request.market, request.client_order_id, request)
             except _REFUSALS(errors) as error:
                 if _duplicate(error):
                     found = await self.order(request.client_order_id, request.market)
@@ -460,7 +460,15 @@ class CcxtVenue:
         market = self._exchange.market(symbol)
         return float(market.get("contractSize") or 1.0) if market.get("contract") else 1.0
 
-    def _venue_order(self, raw: dict[str, Any], market: str, client_id: str | None) -> VenueOrder:
+    def _venue_order(
+        self,
+        raw: dict[str, Any],
+        market: str,
+        client_id: str | None,
+        sent: OrderRequest | None = None,
+    ) -> VenueOrder:
+        """The order as ccxt parsed it; a create's bare acknowledgement (Bybit, OKX answer
+        only the ids) is completed from the request `sent`."""
         status: OrderStatus = raw.get("status") or "open"
         if status not in get_args(OrderStatus):
             raise VenueError(f"{self.name}: order {raw.get('id')} has unknown status {status!r}")
@@ -469,8 +477,10 @@ class CcxtVenue:
             client_order_id=raw.get("clientOrderId") or client_id or "",
             venue_order_id=str(raw.get("id")),
             market=market,
-            side=raw["side"],
-            amount=float(raw.get("amount") or 0.0) * size,
+            side=raw.get("side") or (sent.side if sent else _missing("side", raw)),
+            amount=float(raw["amount"]) * size
+            if raw.get("amount") is not None
+            else (sent.amount if sent else 0.0),
             filled=float(raw.get("filled") or 0.0) * size,
             status=status,
             average=_float(raw.get("average")),
@@ -533,6 +543,10 @@ def _retry_after(headers: Any) -> float | None:
 
 def _time(ms: Any) -> datetime:
     return datetime.fromtimestamp(int(ms) / 1000, UTC) if ms is not None else datetime.now(UTC)
+
+
+def _missing(field: str, raw: dict[str, Any]) -> Any:
+    raise VenueError(f"the venue's order {raw.get('id')} has no {field}")
 
 
 def _float(value: Any) -> float | None:
