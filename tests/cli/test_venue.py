@@ -22,3 +22,15 @@ def test_venue_serve_bad_balance_is_config_error(
     assert result.exit_code == 2
     assert "--balance 'USDT'" in result.stderr
     assert not (tmp_path / "manifest.json").exists()  # refused before generating data
+
+
+def test_cli_import_loads_neither_ccxt_nor_the_server() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, basis.cli; "
+        "print(sorted(m for m in ('ccxt', 'uvicorn', 'starlette') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]"

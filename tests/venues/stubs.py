@@ -85,34 +85,50 @@ def emulator_process(
     catalog: Path, *options: str, env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """`basis venue serve` in a child process on a free port; yields its URL once it answers
-    and stops it with SIGTERM afterwards. `options` are extra command-line options."""
-    port = free_port()
+    and stops it with SIGTERM afterwards. `options` are extra command-line options. A port
+    taken by another process between the probe and the start is retried on another."""
+    for _ in range(3):
+        port = free_port()
+        child = _serve(catalog, port, options, env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            if _answers(url, child):
+                yield url
+                return
+        finally:
+            _stop(child)
+    raise RuntimeError("the emulator did not start on three free ports")
+
+
+def _serve(
+    catalog: Path, port: int, options: tuple[str, ...], env: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
     basis = str(Path(sys.executable).with_name("basis"))  # the console script beside python
-    command = [basis, "venue", "serve", "--port", str(port)]
-    command += ["--catalog", str(catalog), *options]
-    child = subprocess.Popen(
-        command,
+    command = [basis, "venue", "serve", "--port", str(port), "--catalog", str(catalog)]
+    return subprocess.Popen(
+        [*command, *options],
         env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(url + "/_emulator/clock", timeout=1.0).raise_for_status()
-                break
-            except httpx.TransportError:
-                if child.poll() is not None or time.monotonic() > deadline:
-                    errors = child.stderr.read().decode() if child.stderr else ""
-                    raise RuntimeError(f"the emulator did not start: {errors}") from None
-                time.sleep(0.1)
-        yield url
-    finally:
-        child.send_signal(signal.SIGTERM)
+
+
+def _answers(url: str, child: subprocess.Popen[bytes]) -> bool:
+    """Wait until the emulator answers (True) or its process ends (False)."""
+    deadline = time.monotonic() + 60
+    while child.poll() is None and time.monotonic() < deadline:
         try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+            httpx.get(url + "/_emulator/clock", timeout=1.0).raise_for_status()
+            return True
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return False
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()

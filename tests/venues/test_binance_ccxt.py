@@ -22,7 +22,7 @@ from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
 from basis.venues.credentials import Credentials
 from basis.venues.emulator.server import RunningEmulator
 
-from .conftest import StartEmulator
+from .fixtures import StartEmulator
 from .stubs import KEY, SECRET, ManualWall
 
 T = TypeVar("T")
@@ -69,7 +69,7 @@ def test_ccxt_venue_implements_the_venue_protocol(start_emulator: StartEmulator)
     assert run(running, lambda v: asyncio.sleep(0, isinstance(v, Venue)))
 
 
-def test_basis_trade_quotes_holdings_orders_fills_and_funding(
+def test_ccxt_venue_basis_trade_reads_quotes_holdings_fills_and_funding(
     start_emulator: StartEmulator,
 ) -> None:
     wall = ManualWall()
@@ -107,7 +107,10 @@ def test_basis_trade_quotes_holdings_orders_fills_and_funding(
         assert held.balances["USDT"] == pytest.approx(1_000_000.0 - cost - perp_fill.fee)
 
         wall.advance(8.5)  # one wall second is an hour: past the 08:00 settlement
+        assert (await venue.server_time()).hour == 8
         [paid] = await venue.funding(SINCE)
+        rates = await venue.funding_rates(PERP, SINCE)
+        assert [t.hour for t, _ in rates] == [0, 8]  # settled so far, none from the future
         assert (paid.market, paid.time.hour) == (PERP, 8)
         assert paid.amount != 0.0
 
@@ -117,7 +120,7 @@ def test_basis_trade_quotes_holdings_orders_fills_and_funding(
     assert funding[0]["amount"] == pytest.approx(1.0 * funding[0]["mark"] * funding[0]["rate"])
 
 
-def test_limit_order_is_open_then_cancelled(start_emulator: StartEmulator) -> None:
+def test_cancel_open_limit_order_returns_it_canceled(start_emulator: StartEmulator) -> None:
     running = start_emulator()
 
     async def body(venue: CcxtVenue) -> None:
@@ -134,7 +137,7 @@ def test_limit_order_is_open_then_cancelled(start_emulator: StartEmulator) -> No
     run(running, body)
 
 
-def test_same_client_id_twice_makes_one_order(start_emulator: StartEmulator) -> None:
+def test_place_same_client_id_twice_makes_one_order(start_emulator: StartEmulator) -> None:
     running = start_emulator()
 
     async def body(venue: CcxtVenue) -> None:
@@ -146,11 +149,11 @@ def test_same_client_id_twice_makes_one_order(start_emulator: StartEmulator) -> 
     assert [o["client_order_id"] for o in orders_at(running)] == ["basis-2-spot"]
 
 
-def test_accept_then_timeout_is_unavailable_then_found_by_client_id(
+def test_place_accepted_then_timed_out_raises_unavailable_then_is_found(
     start_emulator: StartEmulator,
 ) -> None:
     running = start_emulator()
-    fault(running, kind="accept_then_timeout", seconds=3.0, path="/fapi/v1/order", method="POST")
+    fault(running, kind="accept_then_timeout", seconds=5.0, path="/fapi/v1/order", method="POST")
 
     async def body(venue: CcxtVenue) -> None:
         with pytest.raises(VenueUnavailableError, match="fate unknown"):
@@ -159,11 +162,11 @@ def test_accept_then_timeout_is_unavailable_then_found_by_client_id(
         assert found is not None and found.status == "closed"
         assert await venue.place(OrderRequest("basis-3-perp", PERP, "sell", 0.2)) == found
 
-    run(running, body, timeout_ms=500)
+    run(running, body, timeout_ms=1000)
     assert [o["client_order_id"] for o in orders_at(running)] == ["basis-3-perp"]
 
 
-def test_429_is_retried_after_the_venue_retry_after(start_emulator: StartEmulator) -> None:
+def test_place_after_429_waits_retry_after_then_places_once(start_emulator: StartEmulator) -> None:
     running = start_emulator()
     fault(running, kind="rate_limit", count=2, retry_after=3, path="/fapi/v1/order")
     sleeps: list[float] = []
@@ -177,7 +180,7 @@ def test_429_is_retried_after_the_venue_retry_after(start_emulator: StartEmulato
     assert len(orders_at(running)) == 1
 
 
-def test_429_longer_than_the_bound_is_unavailable(start_emulator: StartEmulator) -> None:
+def test_place_429_longer_than_the_bound_raises_unavailable(start_emulator: StartEmulator) -> None:
     running = start_emulator()
     fault(running, kind="rate_limit", retry_after=120, path="/fapi/v1/order")
 
@@ -189,7 +192,7 @@ def test_429_longer_than_the_bound_is_unavailable(start_emulator: StartEmulator)
     assert orders_at(running) == []
 
 
-def test_5xx_is_retried_with_backoff_then_placed_once(start_emulator: StartEmulator) -> None:
+def test_place_after_5xx_backs_off_then_places_once(start_emulator: StartEmulator) -> None:
     running = start_emulator()
     fault(running, kind="error", count=2, status=503, path="/fapi/v1/order", method="POST")
     sleeps: list[float] = []
@@ -203,7 +206,7 @@ def test_5xx_is_retried_with_backoff_then_placed_once(start_emulator: StartEmula
     assert [o["client_order_id"] for o in orders_at(running)] == ["basis-6-perp"]
 
 
-def test_5xx_past_the_retries_is_unavailable(start_emulator: StartEmulator) -> None:
+def test_holdings_5xx_past_the_retries_raises_unavailable(start_emulator: StartEmulator) -> None:
     running = start_emulator()
     fault(running, kind="error", count=10, path="/fapi/v3/account")
 
@@ -214,7 +217,7 @@ def test_5xx_past_the_retries_is_unavailable(start_emulator: StartEmulator) -> N
     run(running, body, retries=2)
 
 
-def test_dropped_connection_on_create_is_looked_up_and_resent_once(
+def test_place_dropped_connection_looks_up_then_places_once(
     start_emulator: StartEmulator,
 ) -> None:
     running = start_emulator()
@@ -228,7 +231,7 @@ def test_dropped_connection_on_create_is_looked_up_and_resent_once(
     assert [o["client_order_id"] for o in orders_at(running)] == ["basis-7-spot"]
 
 
-def test_refusals_are_rejected_errors(start_emulator: StartEmulator) -> None:
+def test_place_refused_order_raises_rejected(start_emulator: StartEmulator) -> None:
     running = start_emulator()
 
     async def body(venue: CcxtVenue) -> None:
@@ -241,7 +244,7 @@ def test_refusals_are_rejected_errors(start_emulator: StartEmulator) -> None:
     assert orders_at(running) == []
 
 
-def test_secret_and_key_never_reach_logs_errors_or_repr(
+def test_ccxt_venue_logs_errors_and_repr_never_show_key_or_secret(
     start_emulator: StartEmulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     running = start_emulator()
@@ -260,3 +263,37 @@ def test_secret_and_key_never_reach_logs_errors_or_repr(
     logged = caplog.text + " ".join(messages)
     assert "'X-MBX-APIKEY': '***'" in caplog.text  # ccxt's debug lines carry the key header
     assert KEY not in logged and SECRET not in logged
+
+
+def test_fills_over_pages_lose_no_row_sharing_a_millisecond(
+    start_emulator: StartEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("basis.venues.ccxt_venue.PAGE", 2)
+    wall = ManualWall()
+    running = start_emulator(wall=wall)
+
+    async def body(venue: CcxtVenue) -> list[str]:
+        for number, step in enumerate([0.0, 0.0, 0.001, 0.001, 0.001]):
+            wall.advance(step)  # the first two fills share a millisecond
+            side = "sell" if number % 2 == 0 else "buy"
+            await venue.place(OrderRequest(f"page-{number}", PERP, side, 0.01))
+        return [f.trade_id for f in await venue.fills(PERP, SINCE)]
+
+    assert run(running, body) == ["1", "2", "3", "4", "5"]
+
+
+def test_transfer_to_futures_moves_usdt_between_wallets(
+    start_emulator: StartEmulator,
+) -> None:
+    from basis.venues.binance import transfer
+
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> str:
+        await venue.holdings()  # markets loaded
+        return await transfer(venue.exchange, 100_000.0, to_futures=True)
+
+    assert run(running, body) == "1"
+    [account] = httpx.get(running.url + "/_emulator/accounts").json()
+    assert account["spot"]["USDT"]["free"] == 400_000.0
+    assert account["futures_wallet"] == 600_000.0

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from basis.venues.emulator.accounts import (
     VENUE,
     EmulatorRejectedError,
+    OpeningBalances,
     account_name,
     parse_balances,
 )
@@ -214,3 +215,125 @@ def test_futures_wallet_is_opening_plus_realised_minus_fees_plus_funding(
     assert account.wallet == pytest.approx(500_000.0 + booked, rel=1e-12, abs=1e-6)
     assert account.position("BTCUSDT").size == pytest.approx(size, abs=1e-9)
     assert all(math.isfinite(t.price) for t in venue.trades)
+
+
+OTHER = "test-key-2"
+
+
+def test_incoming_order_takes_another_accounts_resting_order_before_the_book() -> None:
+    venue = exchange(ManualWall())
+    # B's sell at 40,015 rests: its own fill against the book would be 40,010 × (1 − 3.6 bp)
+    venue.place(OTHER, OrderSpec("futures", "BTCUSDT", "SELL", "LIMIT", 1.0, "b-1", 40_015.0))
+    # A buys 1.5: the book would charge 40,025.12 (3.78 bp on $60k), so B's 40,015 goes first
+    order = venue.place(KEY, perp("BUY", 1.5, "a-1"))
+    crossed, booked = [t for t in venue.trades if t.account == account_name(KEY)]
+    assert (crossed.maker_account, crossed.taker_account) == (
+        account_name(OTHER),
+        account_name(KEY),
+    )
+    assert (crossed.amount, crossed.price) == (1.0, 40_015.0)
+    assert crossed.fee == pytest.approx(20.0075)  # A pays taker: 0.05 % × 40,015
+    [maker_side] = [t for t in venue.trades if t.account == account_name(OTHER)]
+    assert maker_side.fee == pytest.approx(8.003)  # B pays maker: 0.02 % × 40,015
+    # the other 0.5 from the book: 40,010 × (1 + (3 + log10(2.0005)) bp) = 40,023.20786
+    assert (booked.maker_account, booked.amount) == (VENUE, 0.5)
+    assert booked.price == pytest.approx(40_023.20785536142, rel=1e-12)
+    assert order.status == "FILLED"
+    assert order.average == pytest.approx(40_017.735951787145, rel=1e-12)
+    assert venue.account(OTHER).positions["BTCUSDT"].size == -1.0
+
+
+def test_partly_taken_spot_order_stays_open_with_the_rest_locked() -> None:
+    venue = exchange(ManualWall())
+    venue.account(OTHER, OpeningBalances({"BTC": 1.0}, 0.0))
+    resting = venue.place(OTHER, OrderSpec("spot", "BTCUSDT", "SELL", "LIMIT", 1.0, "b", 40_005.0))
+    venue.place(KEY, spot_buy(0.4, "a"))  # the book would charge 40,012.82 for 0.4
+    seller, buyer = venue.account(OTHER), venue.account(KEY)
+    assert (resting.status, resting.filled) == ("PARTIALLY_FILLED", 0.4)
+    assert venue.open_orders(OTHER, "spot", None) == [resting]
+    # 0.4 × 40,005 = 16,002; spot fees 0.1 % maker and taker = 16.002 each
+    assert seller.free["USDT"] == pytest.approx(16_002 - 16.002)
+    assert seller.locked["BTC"] == pytest.approx(0.6)
+    assert buyer.free["USDT"] == pytest.approx(500_000 - 16_002 - 16.002)
+    assert buyer.free["BTC"] == pytest.approx(0.4)
+    venue.cancel(OTHER, "spot", "BTCUSDT", "b")
+    assert (seller.free["BTC"], seller.locked["BTC"]) == (pytest.approx(0.6), pytest.approx(0.0))
+
+
+def test_own_resting_order_is_never_crossed() -> None:
+    venue = exchange(ManualWall())
+    mine = venue.place(KEY, OrderSpec("futures", "BTCUSDT", "SELL", "LIMIT", 1.0, "m", 40_015.0))
+    venue.place(KEY, perp("BUY", 1.0, "t"))
+    assert mine.status == "NEW"
+    assert [t.maker_account for t in venue.trades] == [VENUE]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([KEY, OTHER]),
+            st.sampled_from(["BUY", "SELL"]),
+            st.integers(1, 2000),
+            st.one_of(st.none(), st.integers(-40, 40)),  # limit offset from the mark, in 0.1
+            st.integers(0, 3),
+        ),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_two_accounts_crossing_conserve_wallets_and_sizes(
+    steps: list[tuple[str, str, int, int | None, int]],
+) -> None:
+    wall = ManualWall()
+    venue = exchange(wall)
+    for number, (key, side, thousandths, offset, hours) in enumerate(steps):
+        wall.advance(hours / 4)
+        now = venue.advance()
+        price = (
+            None if offset is None else round(venue.replay.mark("BTCUSDT", now) + offset / 10, 1)
+        )
+        spec = OrderSpec(
+            "futures",
+            "BTCUSDT",
+            side,
+            "MARKET" if price is None else "LIMIT",  # type: ignore[arg-type]
+            thousandths / 1000,
+            f"o{number}",
+            price,
+        )
+        try:
+            venue.place(key, spec)
+        except EmulatorRejectedError:
+            continue
+    venue.advance()
+    for key in (KEY, OTHER):
+        name = account_name(key)
+        mine = [t for t in venue.trades if t.account == name]
+        booked = sum(t.realized_pnl - t.fee for t in mine)
+        booked += sum(i.amount for i in venue.incomes if i.account == name)
+        assert venue.account(key).wallet == pytest.approx(500_000.0 + booked, abs=1e-6)
+        signed = sum(t.amount * (1 if t.side == "BUY" else -1) for t in mine)
+        assert venue.account(key).position("BTCUSDT").size == pytest.approx(signed, abs=1e-9)
+    with_venue = sum(
+        t.amount * (1 if t.side == "BUY" else -1)
+        for t in venue.trades
+        if VENUE in (t.maker_account, t.taker_account)
+    )
+    total = sum(venue.account(k).position("BTCUSDT").size for k in (KEY, OTHER))
+    assert total == pytest.approx(with_venue, abs=1e-9)  # crosses net to zero between accounts
+    for order in venue.orders:
+        assert order.filled <= order.amount + 1e-12
+        assert sum(t.amount for t in venue.trades if t.order_id == order.order_id) == (
+            pytest.approx(order.filled, abs=1e-12)
+        )
+
+
+def test_ioc_limit_that_cannot_fill_expires_without_resting() -> None:
+    venue = exchange(ManualWall())
+    spec = OrderSpec(
+        "futures", "BTCUSDT", "BUY", "LIMIT", 1.0, "ioc", 39_000.0, time_in_force="IOC"
+    )
+    order = venue.place(KEY, spec)
+    assert (order.status, order.filled) == ("EXPIRED", 0.0)
+    assert venue.open_orders(KEY, "futures", None) == []

@@ -35,6 +35,23 @@ BTC_CONTEXT = {
 }
 
 
+CLEARINGHOUSE = {
+    "marginSummary": {"accountValue": "10150.0", "totalMarginUsed": "400.0"},
+    "withdrawable": "9750.0",
+    "assetPositions": [
+        {
+            "type": "oneWay",
+            "position": {
+                "coin": "BTC",
+                "szi": "-0.1",
+                "entryPx": "41500.0",
+                "unrealizedPnl": "150.0",
+            },
+        }
+    ],
+}
+
+
 def recorder(bodies: list[dict[str, Any]]) -> Starlette:
     """Hyperliquid's `/info` and `/exchange`, just enough for markets and one order."""
 
@@ -49,6 +66,8 @@ def recorder(bodies: list[dict[str, Any]]) -> Starlette:
             return JSONResponse({"tokens": [], "universe": []})
         if kind == "orderStatus":
             return JSONResponse({"status": "unknownOid"})
+        if kind == "clearinghouseState":
+            return JSONResponse(CLEARINGHOUSE)
         return JSONResponse(None)
 
     async def exchange(request: Request) -> JSONResponse:
@@ -104,3 +123,25 @@ def test_hyperliquid_order_carries_no_builder_and_none_is_approved(
     assert all("builder" not in order for order in orders)
     assert [a["type"] for a in actions] == ["order", "order"]  # no approveBuilderFee, no referrer
     assert private_key not in str(bodies)
+
+
+def test_hyperliquid_holdings_exclude_unrealised_pnl(
+    recorded: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, _ = recorded
+
+    async def main() -> None:
+        config = CcxtVenueConfig(venue="hyperliquid", url=url, throttle=False, retries=0)
+        wallet, key = "0x" + secrets.token_hex(20), "0x" + secrets.token_hex(32)
+        venue = CcxtVenue(config, HYPERLIQUID, Credentials(wallet, key))
+        try:
+            held = await venue.holdings()
+            quotes = await venue.quotes([PERP])
+        finally:
+            await venue.close()
+        # account value 10,150 includes +150 unrealised: the wallet holds 10,000 USDC
+        assert held.balances == {"USDC": 10_000.0}
+        assert held.positions[PERP].size == -0.1 and held.positions[PERP].entry == 41_500.0
+        assert quotes[PERP].mark == 40_000.0 and quotes[PERP].funding_rate == 0.0000125
+
+    asyncio.run(main())

@@ -18,7 +18,7 @@ from basis.venues.binance import BINANCE
 from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
 from basis.venues.credentials import Credentials
 
-from .conftest import StartEmulator
+from .fixtures import StartEmulator
 from .stubs import KEY, SECRET, emulator_process
 
 PERP = "binance:perp:BTCUSDT"

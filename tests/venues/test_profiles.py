@@ -97,3 +97,48 @@ def test_open_venue_holds_credentials_out_of_repr() -> None:
     venue = closed(open_venue(CcxtVenueConfig(venue="binance"), env))
     assert "key-abc" not in repr(venue) and "secret-xyz" not in repr(venue)
     assert repr(Credentials("key-abc", "secret-xyz")) == "Credentials(api_key=***, secret=***)"
+
+
+def test_okx_cash_balances_leave_out_unrealised_pnl() -> None:
+    from basis.venues.okx import cash_balances
+
+    # an OKX account balance answer (shape of /api/v5/account/balance): eq = cashBal + upl
+    info = {
+        "code": "0",
+        "data": [
+            {
+                "totalEq": "10150",
+                "details": [
+                    {"ccy": "USDT", "cashBal": "10000", "eq": "10150", "upl": "150"},
+                    {"ccy": "BTC", "cashBal": "0.5", "eq": "0.5", "upl": "0"},
+                    {"ccy": "ETH", "cashBal": "0", "eq": "0", "upl": "0"},
+                ],
+            }
+        ],
+    }
+    assert cash_balances(info) == {"USDT": 10_000.0, "BTC": 0.5}
+
+
+def test_contract_venue_amounts_convert_between_contracts_and_base_units() -> None:
+    venue = closed(adapter("okx"))
+    swap = {
+        "id": "BTC-USDT-SWAP",
+        "symbol": "BTC/USDT:USDT",
+        "base": "BTC",
+        "quote": "USDT",
+        "settle": "USDT",
+        "type": "swap",
+        "spot": False,
+        "swap": True,
+        "contract": True,
+        "linear": True,
+        "contractSize": 0.01,  # OKX: one BTC-USDT-SWAP contract is 0.01 BTC
+        "precision": {"amount": 0.01, "price": 0.1},
+        "limits": {"amount": {"min": 0.01}},
+    }
+    venue.exchange.set_markets([swap])
+    raw = {"id": "7", "clientOrderId": "c1", "side": "sell", "amount": 30.0, "filled": 12.0}
+    order = venue._venue_order(raw | {"status": "open"}, "okx:perp:BTCUSDT", None)
+    # 30 contracts = 0.3 BTC ordered, 12 contracts = 0.12 BTC filled
+    assert (order.amount, order.filled) == (pytest.approx(0.3), pytest.approx(0.12))
+    assert venue._precise("BTC/USDT:USDT", 0.3 / 0.01, "amount") == 30

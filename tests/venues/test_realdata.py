@@ -18,7 +18,9 @@ from .stubs import KEY, ManualWall
 pytestmark = pytest.mark.realdata
 
 
-def test_real_binance_series_replay_and_fill(real_data: Path, tmp_path: Path) -> None:
+def test_replay_of_real_binance_series_fills_and_settles_every_8h(
+    real_data: Path, tmp_path: Path
+) -> None:
     catalog = Catalog(tmp_path)
     import_folder(real_data, catalog)
     start = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ import pytest
 
 from basis.venues.emulator.accounts import account_name
 
-from .conftest import StartEmulator
+from .fixtures import StartEmulator
 from .stubs import KEY, SECRET
 
 
@@ -153,3 +153,46 @@ def test_clock_endpoint_moves_with_the_wall_at_speed(start_emulator: StartEmulat
         after = client.get("/_emulator/clock").json()
     assert before["now"] == "2024-01-01T00:00:00+00:00"
     assert after["now_ms"] - before["now_ms"] == 2 * 3_600_000
+
+
+def test_account_registered_with_its_own_balances(start_emulator: StartEmulator) -> None:
+    running = start_emulator()
+    with httpx.Client(base_url=running.url) as client:
+        body = {"api_key": "k2", "secret": "s2", "balances": ["spot:USDT=10", "futures:USDT=5"]}
+        opened = client.post("/_emulator/accounts", json=body).json()
+        refused = client.post("/_emulator/accounts", json={**body, "balances": ["USDT"]})
+        accounts = {a["account"]: a for a in client.get("/_emulator/accounts").json()}
+    assert opened == {"account": account_name("k2")}
+    assert accounts[account_name("k2")]["spot"]["USDT"]["free"] == 10.0
+    assert accounts[account_name("k2")]["futures_wallet"] == 5.0
+    assert refused.status_code == 400 and "--balance" in refused.json()["error"]
+
+
+def test_cross_between_accounts_is_one_fill_with_both_accounts(
+    start_emulator: StartEmulator,
+) -> None:
+    running = start_emulator()
+    with httpx.Client(base_url=running.url) as client:
+        client.post("/_emulator/accounts", json={"api_key": "k2", "secret": "s2"})
+        mark = float(client.get("/fapi/v1/premiumIndex?symbol=BTCUSDT").json()["markPrice"])
+        price = f"{round(mark, 1):.1f}"  # between the book's sell and buy prices (±3 bp)
+        resting = signed(
+            {
+                "symbol": "BTCUSDT",
+                "side": "BUY",
+                "type": "LIMIT",
+                "timeInForce": "GTC",
+                "quantity": "0.01",
+                "price": price,
+                "newClientOrderId": "maker-1",
+            },
+            secret="s2",
+        )
+        headers = {"X-MBX-APIKEY": "k2", "Content-Type": "application/x-www-form-urlencoded"}
+        client.post("/fapi/v1/order", content=resting, headers=headers).raise_for_status()
+        assert order(client, "taker-1").json()["status"] == "FILLED"  # sells 0.01
+        [fill] = client.get("/_emulator/fills").json()
+        [maker, taker] = client.get("/_emulator/orders").json()
+    assert (maker["status"], taker["status"]) == ("closed", "closed")
+    assert (fill["maker_account"], fill["taker_account"]) == (account_name("k2"), account_name(KEY))
+    assert (fill["client_order_id"], fill["price"]) == ("taker-1", float(price))

@@ -43,7 +43,7 @@ async def _holdings(exchange: Exchange, venue: Any) -> Holdings:
 
 async def transfer(exchange: Exchange, amount: float, to_futures: bool, asset: str = "USDT") -> str:
     """Move `amount` of `asset` from spot to USDⓈ-M (or back); return the venue's transfer id."""
-    source, target = ("spot", "linear") if to_futures else ("linear", "spot")  # ccxt: UMFUTURE
+    source, target = ("spot", "linear") if to_futures else ("linear", "spot")  # USDⓈ-M: UMFUTURE
     result = await exchange.transfer(asset, amount, source, target)
     return str(result.get("id"))
 

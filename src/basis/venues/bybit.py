@@ -8,6 +8,8 @@ unified `clientOrderId`, which ccxt maps to it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from basis.venues.profile import Exchange, VenueProfile
 
 __all__ = ["BYBIT"]
@@ -17,12 +19,19 @@ def _use_testnet(exchange: Exchange) -> None:
     exchange.set_sandbox_mode(True)
 
 
+def _by_order_link_id(client_id: str) -> dict[str, Any]:
+    """ccxt's `fetch_order` on a unified account refuses to run without `acknowledged`
+    (it sees only the last 500 orders) and names the order by `orderLinkId`."""
+    return {"orderLinkId": client_id, "acknowledged": True}
+
+
 BYBIT = VenueProfile(
     name="bybit",
     ccxt_id="bybit",
     client_id_param="clientOrderId",  # ccxt → orderLinkId
     cash="USDT",
     use_testnet=_use_testnet,
-    options={"fetchMarkets": {"types": ["spot", "linear"]}, "fetchCurrencies": False},
+    options={"fetchMarkets": {"types": ["spot", "linear"]}},
+    lookup_params=_by_order_link_id,
     order_types=("spot", "swap"),
 )

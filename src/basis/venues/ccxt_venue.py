@@ -11,6 +11,7 @@ else. Keys and secrets stay in the ccxt instance: not in reprs, errors or log li
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
@@ -112,7 +113,7 @@ class CcxtVenue:
         settings: dict[str, Any] = {
             "enableRateLimit": config.throttle,
             "timeout": config.timeout_ms,
-            "options": {key: value for key, value in profile.options.items()},
+            "options": copy.deepcopy(dict(profile.options)),  # ccxt may change what it gets
             "logger": logger,
         }
         if credentials is not None:
@@ -171,15 +172,22 @@ class CcxtVenue:
         if perps:
             symbols = [self.symbol(m) for m in perps]
             rates = await self._read("quotes", lambda: self._exchange.fetch_funding_rates(symbols))
+            unmarked = [s for s in symbols if (rates.get(s) or {}).get("markPrice") is None]
+            marks: dict[str, Any] = {}
+            if unmarked:  # OKX's funding rates carry no mark: its mark-price tickers do
+                marks = await self._read(
+                    "quotes", lambda: self._exchange.fetch_mark_prices(unmarked)
+                )
             for market, symbol in zip(perps, symbols, strict=True):
-                rate = rates.get(symbol)
-                if rate is None or rate.get("markPrice") is None:
+                rate = rates.get(symbol) or {}
+                prices = rate if rate.get("markPrice") is not None else marks.get(symbol) or {}
+                if prices.get("markPrice") is None:
                     raise VenueError(f"{self.name}: no mark price for {market}")
                 found[market] = Quote(
                     market=market,
-                    mark=float(rate["markPrice"]),
-                    time=_time(rate.get("timestamp")),
-                    index=_float(rate.get("indexPrice")),
+                    mark=float(prices["markPrice"]),
+                    time=_time(prices.get("timestamp") or rate.get("timestamp")),
+                    index=_float(prices.get("indexPrice")),
                     funding_rate=_float(rate.get("fundingRate")),
                 )
         if spots:
@@ -191,6 +199,12 @@ class CcxtVenue:
                     raise VenueError(f"{self.name}: no last price for {market}")
                 found[market] = Quote(market, float(ticker["last"]), _time(ticker.get("timestamp")))
         return found
+
+    async def server_time(self) -> datetime:
+        """The venue's clock (the emulator's accelerated one included); not in the `Venue`
+        protocol: a runtime that follows the venue's time can read it here."""
+        ms = await self._read("time", lambda: self._exchange.fetch_time())
+        return _time(ms)
 
     async def holdings(self) -> Holdings:
         await self._markets()
@@ -204,7 +218,9 @@ class CcxtVenue:
             balances={a: float(v) for a, v in (balance.get("total") or {}).items() if v},
             positions={
                 self.market_name(p["symbol"]): PerpHolding(
-                    size=float(p["contracts"]) * (-1 if p["side"] == "short" else 1),
+                    size=float(p["contracts"])
+                    * float(p.get("contractSize") or 1.0)  # contracts → base units
+                    * (-1 if p["side"] == "short" else 1),
                     entry=float(p["entryPrice"]),
                 )
                 for p in positions
@@ -215,7 +231,7 @@ class CcxtVenue:
     async def order(self, client_order_id: str, market: str) -> VenueOrder | None:
         await self._markets()
         symbol = self.symbol(market)
-        params = {"clientOrderId": client_order_id}
+        params = self.profile.lookup_params(client_order_id)
         try:
             raw = await self._read(
                 "order", lambda: self._exchange.fetch_order(None, symbol, params), missing=True
@@ -236,28 +252,29 @@ class CcxtVenue:
     async def fills(self, market: str, since: datetime) -> list[VenueFill]:
         await self._markets()
         symbol = self.symbol(market)
-        start = int(since.timestamp() * 1000)
-        found: list[VenueFill] = []
-        for _ in range(MAX_PAGES):
+
+        async def page(start: int) -> list[dict[str, Any]]:
             if self.profile.since_param:
-                fetch = partial(
-                    self._exchange.fetch_my_trades, symbol, None, PAGE, {"startTime": start}
+                params = {"startTime": start}
+                rows: list[dict[str, Any]] = await self._exchange.fetch_my_trades(
+                    symbol, None, PAGE, params
                 )
             else:
-                fetch = partial(self._exchange.fetch_my_trades, symbol, start, PAGE, {})
-            page: list[dict[str, Any]] = await self._read("fills", fetch)
-            found += [self._fill(t, market) for t in page]
-            if len(page) < PAGE:
-                break
-            start = int(page[-1]["timestamp"]) + 1
-        return sorted(found, key=lambda f: (f.time, f.trade_id))
+                rows = await self._exchange.fetch_my_trades(symbol, start, PAGE, {})
+            return rows
+
+        rows = await self._paged("fills", page, since)
+        return sorted((self._fill(t, market) for t in rows), key=lambda f: (f.time, f.trade_id))
 
     async def funding(self, since: datetime) -> list[FundingPaid]:
         await self._markets()
-        start = int(since.timestamp() * 1000)
-        rows = await self._read(
-            "funding", lambda: self._exchange.fetch_funding_history(None, start, PAGE)
-        )
+
+        async def page(start: int) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = await self._exchange.fetch_funding_history(
+                None, start, PAGE
+            )
+            return rows
+
         paid = [
             FundingPaid(
                 funding_id=str(r["id"]),
@@ -265,16 +282,48 @@ class CcxtVenue:
                 amount=float(r["amount"]),
                 time=_time(r["timestamp"]),
             )
-            for r in rows
-            if int(r["timestamp"]) >= start
+            for r in await self._paged("funding", page, since)
         ]
         return sorted(paid, key=lambda f: (f.time, f.funding_id))
+
+    async def funding_rates(self, market: str, since: datetime) -> list[tuple[datetime, float]]:
+        """The perp's settled funding rates at or after `since`, oldest first (not in the
+        `Venue` protocol: for a strategy signal on trailing funding)."""
+        await self._markets()
+        symbol = self.symbol(market)
+        start = int(since.timestamp() * 1000)
+        rows = await self._read(
+            "funding rates",
+            lambda: self._exchange.fetch_funding_rate_history(symbol, start, PAGE),
+        )
+        return sorted((_time(r["timestamp"]), float(r["fundingRate"])) for r in rows)
+
+    async def _paged(
+        self,
+        what: str,
+        page: Callable[[int], Awaitable[list[dict[str, Any]]]],
+        since: datetime,
+    ) -> list[dict[str, Any]]:
+        """Every row at or after `since`, page by page, kept once by id. A full page makes
+        the next start at its last time, so rows sharing that millisecond are not lost
+        (unless a whole page shares one: then the next page starts a millisecond later)."""
+        start = int(since.timestamp() * 1000)
+        rows: dict[str, dict[str, Any]] = {}
+        for _ in range(MAX_PAGES):
+            found = await self._read(what, partial(page, start))
+            rows.update((str(r["id"]), r) for r in found if int(r["timestamp"]) >= start)
+            if len(found) < PAGE:
+                break
+            last = max(int(r["timestamp"]) for r in found)
+            start = last if last > start else start + 1
+        return list(rows.values())
 
     # ----------------------------------------------------------------------------- orders
     async def place(self, request: OrderRequest) -> VenueOrder:
         await self._markets()
         symbol = self.symbol(request.market)
-        amount = self._precise(symbol, request.amount, "amount")
+        # our amounts are base units; ccxt's are contracts (OKX: 0.01 BTC per BTC swap)
+        amount = self._precise(symbol, request.amount / self._contract_size(symbol), "amount")
         price = None
         if request.type == "limit":
             if request.price is None:
@@ -288,8 +337,8 @@ class CcxtVenue:
             if existing is not None:
                 return existing
         params: dict[str, Any] = {self.profile.client_id_param: request.client_order_id}
-        if request.reduce_only:
-            params["reduceOnly"] = True
+        if request.reduce_only and ":perp:" in request.market:
+            params["reduceOnly"] = True  # spot has no such flag: selling what is held reduces
         spot = ":spot:" in request.market
         if spot and request.side == "buy":
             reference = price or (await self.quotes([request.market]))[request.market].mark
@@ -322,10 +371,10 @@ class CcxtVenue:
                     request.type,
                     request.side,
                     float(amount),
-                    price and float(price),
+                    None if price is None else float(price),
                     params,
                 )
-                return self._venue_order(raw, request.market, request.client_order_id)
+                return self._venue_order(raw, request.market, request.client_order_id, request)
             except _REFUSALS(errors) as error:
                 if _duplicate(error):
                     found = await self.order(request.client_order_id, request.market)
@@ -362,7 +411,7 @@ class CcxtVenue:
     async def cancel(self, client_order_id: str, market: str) -> VenueOrder | None:
         await self._markets()
         symbol = self.symbol(market)
-        params = {"clientOrderId": client_order_id}
+        params = self.profile.lookup_params(client_order_id)
         try:
             raw = await self._read(
                 "cancel", lambda: self._exchange.cancel_order(None, symbol, params), missing=True
@@ -435,17 +484,33 @@ class CcxtVenue:
             )
         return precise
 
-    def _venue_order(self, raw: dict[str, Any], market: str, client_id: str | None) -> VenueOrder:
+    def _contract_size(self, symbol: str) -> float:
+        """Base units per ccxt amount unit: the contract size of a derivative, 1 for spot."""
+        market = self._exchange.market(symbol)
+        return float(market.get("contractSize") or 1.0) if market.get("contract") else 1.0
+
+    def _venue_order(
+        self,
+        raw: dict[str, Any],
+        market: str,
+        client_id: str | None,
+        sent: OrderRequest | None = None,
+    ) -> VenueOrder:
+        """The order as ccxt parsed it; a create's bare acknowledgement (Bybit, OKX answer
+        only the ids) is completed from the request `sent`."""
         status: OrderStatus = raw.get("status") or "open"
         if status not in get_args(OrderStatus):
             raise VenueError(f"{self.name}: order {raw.get('id')} has unknown status {status!r}")
+        size = self._contract_size(self.symbol(market))
         return VenueOrder(
             client_order_id=raw.get("clientOrderId") or client_id or "",
             venue_order_id=str(raw.get("id")),
             market=market,
-            side=raw["side"],
-            amount=float(raw.get("amount") or 0.0),
-            filled=float(raw.get("filled") or 0.0),
+            side=raw.get("side") or (sent.side if sent else _missing("side", raw)),
+            amount=float(raw["amount"]) * size
+            if raw.get("amount") is not None
+            else (sent.amount if sent else 0.0),
+            filled=float(raw.get("filled") or 0.0) * size,
             status=status,
             average=_float(raw.get("average")),
             time=_optional_time(raw.get("timestamp")),
@@ -459,7 +524,7 @@ class CcxtVenue:
             client_order_id=trade.get("clientOrderId"),
             market=market,
             side=trade["side"],
-            amount=float(trade["amount"]),
+            amount=float(trade["amount"]) * self._contract_size(self.symbol(market)),
             price=float(trade["price"]),
             fee=float(fee.get("cost") or 0.0),
             fee_asset=str(fee.get("currency") or self.profile.cash),
@@ -508,6 +573,10 @@ def _retry_after(headers: Any) -> float | None:
 
 def _time(ms: Any) -> datetime:
     return datetime.fromtimestamp(int(ms) / 1000, UTC) if ms is not None else datetime.now(UTC)
+
+
+def _missing(field: str, raw: dict[str, Any]) -> Any:
+    raise VenueError(f"the venue's order {raw.get('id')} has no {field}")
 
 
 def _float(value: Any) -> float | None:

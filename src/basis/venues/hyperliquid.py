@@ -11,6 +11,9 @@ False, which is what makes ccxt leave `builder` out of orders. `refSet` skips cc
 
 from __future__ import annotations
 
+from typing import Any
+
+from basis.live.venue import Holdings, PerpHolding
 from basis.venues.credentials import Credentials
 from basis.venues.profile import Exchange, VenueProfile
 
@@ -27,6 +30,26 @@ def _without_builder_fee(base: type) -> type:
             return True  # nothing to approve: orders carry no builder
 
     return HyperliquidWithoutBuilder
+
+
+async def _holdings(exchange: Exchange, venue: Any) -> Holdings:
+    """USDC = account value less unrealised P&L (Holdings exclude it; ccxt's balance total
+    is the account value, which includes it); positions from `assetPositions`."""
+    state = await exchange.publicPostInfo(
+        {"type": "clearinghouseState", "user": exchange.walletAddress}
+    )
+    positions: dict[str, PerpHolding] = {}
+    unrealised = 0.0
+    for row in state.get("assetPositions") or []:
+        position = row.get("position") or {}
+        size = float(position.get("szi") or 0.0)
+        if size:
+            unrealised += float(position.get("unrealizedPnl") or 0.0)
+            name = f"{venue.name}:perp:{position['coin']}USDC"
+            positions[name] = PerpHolding(size=size, entry=float(position.get("entryPx") or 0.0))
+    value = float((state.get("marginSummary") or {}).get("accountValue") or 0.0)
+    balances = {"USDC": value - unrealised} if value or unrealised else {}
+    return Holdings(balances=balances, positions=positions)
 
 
 def _use_testnet(exchange: Exchange) -> None:
@@ -46,6 +69,7 @@ HYPERLIQUID = VenueProfile(
     options={**NO_BUILDER_OPTIONS, "fetchMarkets": {"types": ["swap"]}},
     exchange_class=_without_builder_fee,
     credential_fields=_wallet,
+    holdings=_holdings,
     order_types=("swap",),
     market_order_price=True,
 )

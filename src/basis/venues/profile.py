@@ -43,6 +43,10 @@ class VenueProfile:
     credential_fields: Callable[[Credentials], dict[str, str]] = field(
         default=lambda c: {"apiKey": c.api_key, "secret": c.secret}
     )
+    lookup_params: Callable[[str], dict[str, Any]] = field(
+        default=lambda client_id: {"clientOrderId": client_id}
+    )
+    """The fetch/cancel-order parameters that name an order by our client id."""
     order_types: tuple[str, ...] = ("spot", "swap")
     since_param: bool = False
     """Pass `since` as the venue's `startTime` parameter (Binance: ccxt clamps `since` to a

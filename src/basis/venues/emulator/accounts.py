@@ -142,6 +142,10 @@ class Order:
         return self.status in ("NEW", "PARTIALLY_FILLED")
 
     @property
+    def remaining(self) -> float:
+        return self.amount - self.filled
+
+    @property
     def average(self) -> float:
         return self.cost / self.filled if self.filled else 0.0
 

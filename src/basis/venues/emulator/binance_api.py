@@ -8,6 +8,7 @@ from collections.abc import Callable
 from basis.venues.emulator.accounts import Market
 from basis.venues.emulator.binance_market import (
     exchange_info,
+    funding_rate_history,
     futures_account,
     futures_balance,
     leverage_bracket,
@@ -58,6 +59,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("GET", "/api/v3/ticker/24hr"): Route(ticker("spot"), False, 2),
     ("GET", "/fapi/v1/ticker/24hr"): Route(ticker("futures"), False, 1),
     ("GET", "/fapi/v1/premiumIndex"): Route(premium_index, False, 1),
+    ("GET", "/fapi/v1/fundingRate"): Route(funding_rate_history, False, 1),
     ("GET", "/api/v3/account"): Route(spot_account, True, 20),
     ("GET", "/fapi/v2/account"): Route(futures_account, True, 5),
     ("GET", "/fapi/v3/account"): Route(futures_account, True, 5),

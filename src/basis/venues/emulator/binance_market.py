@@ -11,6 +11,7 @@ from basis.venues.emulator.exchange import Instrument
 
 __all__ = [
     "exchange_info",
+    "funding_rate_history",
     "futures_account",
     "futures_balance",
     "leverage_bracket",
@@ -152,6 +153,29 @@ def premium_index(call: Call) -> Json:
         for symbol in requested_symbols(call, "futures")
     ]
     return rows[0] if "symbol" in call.params else rows
+
+
+def funding_rate_history(call: Call) -> Json:
+    """Settled funding of one perp in [startTime, endTime], never past emulator time."""
+    exchange = call.exchange
+    now = exchange.advance()
+    symbol = exchange.instrument("futures", call.text("symbol")).symbol
+    start_ms = call.integer("startTime") or 0
+    end_ms = min(call.integer("endTime") or ms(now), ms(now))
+    limit = min(call.integer("limit") or 100, 1000)
+    after = dt.datetime.fromtimestamp(start_ms / 1000, dt.UTC) - dt.timedelta(milliseconds=1)
+    until = dt.datetime.fromtimestamp(end_ms / 1000, dt.UTC)
+    settled = exchange.replay.settlements(symbol, after, until)
+    return [
+        {
+            "symbol": symbol,
+            "fundingRate": f"{s.rate:.8f}",
+            "fundingTime": ms(s.time),
+            "markPrice": number(s.mark),
+        }
+        for s in settled
+        if start_ms <= ms(s.time) <= end_ms
+    ][:limit]
 
 
 # ----------------------------------------------------------------------------- accounts

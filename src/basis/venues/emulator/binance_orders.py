@@ -92,7 +92,7 @@ def new_order(market: Market) -> Callable[[Call], Json]:
             time_in_force=call.params.get("timeInForce", "GTC"),
         )
         order = call.exchange.place(call.api_key, spec)
-        trades = [t for t in call.exchange.trades if t.trade_id in order.fills]
+        trades = [t for t in call.exchange.trades if t.order_id == order.order_id]
         full = market == "spot" and call.params.get("newOrderRespType", "FULL") == "FULL"
         return _order_json(order, trades if full else None)
 

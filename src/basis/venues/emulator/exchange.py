@@ -95,33 +95,28 @@ class Exchange:
         self.trades: list[Trade] = []
         self.incomes: list[Income] = []
         self.transfers = 0
+        self._trade_ids = 0
         self._lock = threading.RLock()
         self._cursor = clock.now()
-        self.instruments: dict[tuple[Market, str], Instrument] = {}
-        markets: list[tuple[Market, dict[str, object]]] = [("futures", dict(replay.perp))]
+        listed: list[tuple[Market, str]] = [("futures", symbol) for symbol in replay.perp]
         if config.spot_fees is not None and config.spot_slippage is not None:
-            markets.append(("spot", dict(replay.spot)))
-        for market, prices in markets:
-            for symbol in prices:
-                price = (
-                    replay.spot_price(symbol, replay.start)
-                    if market == "spot"
-                    else (replay.mark(symbol, replay.start))
-                )
-                step, tick = filters_for(price)
-                base = symbol.removesuffix(QUOTE)
-                self.instruments[(market, symbol)] = Instrument(
-                    market, symbol, base, QUOTE, step, tick
-                )
+            listed += [("spot", symbol) for symbol in replay.spot]
+        self.instruments: dict[tuple[Market, str], Instrument] = {}
+        for market, symbol in listed:
+            step, tick = filters_for(self.reference(market, symbol, replay.start))
+            base = symbol.removesuffix(QUOTE)
+            self.instruments[(market, symbol)] = Instrument(market, symbol, base, QUOTE, step, tick)
 
     # ----------------------------------------------------------------------------- reading
-    def account(self, api_key: str) -> Account:
-        """The account of `api_key`, opened with the opening balances on first use."""
+    def account(self, api_key: str, opening: OpeningBalances | None = None) -> Account:
+        """The account of `api_key`, opened on first use with `opening` (default: the
+        emulator's opening balances); `opening` is ignored for an account already open."""
         name = account_name(api_key)
         with self._lock:
             found = self.accounts.get(name)
             if found is None:
-                found = Account(name, dict(self.opening.spot), wallet=self.opening.futures)
+                start = opening or self.opening
+                found = Account(name, dict(start.spot), wallet=start.futures)
                 self.accounts[name] = found
             return found
 
@@ -179,11 +174,17 @@ class Exchange:
                 continue
             price = self.reference(order.market, order.symbol, bar)
             if order.sign * (order.price - price) >= 0.0:
-                account = self.accounts[order.account]
-                if order.market == "spot":
-                    self._unlock(account, order)
-                fee = order.amount * order.price * self._fees(order.market).maker
-                self._apply(account, order, order.price, fee, maker=True, at=bar)
+                self._fill_resting(order, order.remaining, VENUE, bar)
+
+    def _fill_resting(self, order: Order, amount: float, taker: str, at: dt.datetime) -> int:
+        """Fill `amount` of a resting order at its limit price, as the maker; return the
+        trade id."""
+        price = order.price or 0.0
+        account = self.accounts[order.account]
+        if order.market == "spot":
+            self._release(account, order, amount)
+        fee = amount * price * self._fees(order.market).maker
+        return self._apply(account, order, amount, price, fee, taker, maker=True, at=at)
 
     # ----------------------------------------------------------------------------- orders
     def place(self, api_key: str, spec: OrderSpec) -> Order:
@@ -208,16 +209,33 @@ class Exchange:
                 time_ms=_ms(now),
                 update_ms=_ms(now),
             )
-            reference = self.reference(spec.market, spec.symbol, now)
-            bps = trading.slippage_bps(self._slippage(spec.market), spec.amount * reference)
-            price = trading.execution_price(order.sign, reference, bps)
+            price = self._book_price(order, spec.amount, now)
             marketable = spec.price is None or order.sign * (spec.price - price) >= 0.0
             fee = spec.amount * price * self._fees(spec.market).taker if marketable else 0.0
             self._check_funds(account, instrument, spec, price if marketable else None, fee, now)
             self.orders.append(order)
             self._by_client[(account.name, spec.market, spec.symbol, spec.client_order_id)] = order
-            if marketable:
-                self._apply(account, order, price, fee, maker=False, at=now)
+            for resting in self._crossing(order, price):
+                amount = min(order.remaining, resting.remaining)
+                trade_id = self._fill_resting(resting, amount, account.name, now)
+                taker_fee = amount * (resting.price or 0.0) * self._fees(spec.market).taker
+                self._apply(
+                    account,
+                    order,
+                    amount,
+                    resting.price or 0.0,
+                    taker_fee,
+                    resting.account,
+                    maker=False,
+                    at=now,
+                    trade_id=trade_id,
+                )
+                if order.remaining <= TOLERANCE:
+                    return order
+            price = self._book_price(order, order.remaining, now)
+            if spec.price is None or order.sign * (spec.price - price) >= 0.0:
+                fee = order.remaining * price * self._fees(spec.market).taker
+                self._apply(account, order, order.remaining, price, fee, VENUE, False, now)
             elif spec.time_in_force in ("IOC", "FOK"):
                 order.status = "EXPIRED"
             else:
@@ -225,6 +243,30 @@ class Exchange:
                 if spec.market == "spot":
                     self._lock_funds(account, order)
             return order
+
+    def _book_price(self, order: Order, amount: float, at: dt.datetime) -> float:
+        """The replayed book's price for `amount`: the reference with its slippage."""
+        reference = self.reference(order.market, order.symbol, at)
+        bps = trading.slippage_bps(self._slippage(order.market), amount * reference)
+        return trading.execution_price(order.sign, reference, bps)
+
+    def _crossing(self, order: Order, book_price: float) -> list[Order]:
+        """Other accounts' resting orders that `order` takes before the replayed book: the
+        opposite side, at a price at least as good as the book's and within the order's
+        limit, best price first, then oldest. An account's own orders are never crossed
+        (the venue's self-trade prevention), so it trades with the book instead."""
+        limit = order.price
+        found = [
+            r
+            for r in self._resting.values()
+            if (r.market, r.symbol) == (order.market, order.symbol)
+            and r.side != order.side
+            and r.account != order.account
+            and r.price is not None
+            and order.sign * (book_price - r.price) >= 0.0
+            and (limit is None or order.sign * (limit - r.price) >= 0.0)
+        ]
+        return sorted(found, key=lambda r: (order.sign * (r.price or 0.0), r.order_id))
 
     def cancel(self, api_key: str, market: Market, symbol: str, ref: str | int) -> Order:
         """Cancel an open order found by client id (str) or order id (int)."""
@@ -234,7 +276,7 @@ class Exchange:
             if not order.is_open:
                 raise EmulatorRejectedError(-2011, "Unknown order sent.")
             if order.market == "spot":
-                self._unlock(self.accounts[order.account], order)
+                self._release(self.accounts[order.account], order, order.remaining)
             order.status = "CANCELED"
             order.update_ms = self.clock.now_ms()
             del self._resting[order.order_id]
@@ -389,9 +431,20 @@ class Exchange:
             raise EmulatorRejectedError(-2019, "Margin is insufficient.")
 
     def _apply(
-        self, account: Account, order: Order, price: float, fee: float, maker: bool, at: dt.datetime
-    ) -> None:
-        amount, realised = order.amount, 0.0
+        self,
+        account: Account,
+        order: Order,
+        amount: float,
+        price: float,
+        fee: float,
+        counterparty: str,
+        maker: bool,
+        at: dt.datetime,
+        trade_id: int | None = None,
+    ) -> int:
+        """Book one execution of `amount` of `order` for `account` against `counterparty`;
+        return its trade id (`trade_id` when given: both sides of a cross share one)."""
+        realised = 0.0
         if order.market == "spot":
             base = order.symbol.removesuffix(QUOTE)
             account.free[base] = account.free.get(base, 0.0) + order.sign * amount
@@ -402,11 +455,16 @@ class Exchange:
                 position.size, position.entry, order.sign * amount, price
             )
             account.wallet += realised - fee
-        order.filled, order.cost = amount, amount * price
-        order.status, order.update_ms = "FILLED", _ms(at)
-        self._resting.pop(order.order_id, None)
+        order.filled += amount
+        order.cost += amount * price
+        order.update_ms = _ms(at)
+        if order.remaining <= TOLERANCE:
+            order.status = "FILLED"
+            self._resting.pop(order.order_id, None)
+        else:
+            order.status = "PARTIALLY_FILLED"
         trade = Trade(
-            trade_id=len(self.trades) + 1,
+            trade_id=trade_id if trade_id is not None else self._next_trade_id(),
             order_id=order.order_id,
             client_order_id=order.client_order_id,
             account=account.name,
@@ -419,28 +477,35 @@ class Exchange:
             fee_asset=QUOTE,
             realized_pnl=realised,
             time_ms=_ms(at),
-            maker_account=account.name if maker else VENUE,
-            taker_account=VENUE if maker else account.name,
+            maker_account=account.name if maker else counterparty,
+            taker_account=counterparty if maker else account.name,
         )
         self.trades.append(trade)
         order.fills.append(trade.trade_id)
+        return trade.trade_id
+
+    def _next_trade_id(self) -> int:
+        self._trade_ids += 1
+        return self._trade_ids
 
     def _lock_funds(self, account: Account, order: Order) -> None:
-        asset, amount = self._reserved(order)
+        asset, amount = self._reserved(order, order.remaining)
         account.free[asset] = account.free.get(asset, 0.0) - amount
         account.locked[asset] = account.locked.get(asset, 0.0) + amount
 
-    def _unlock(self, account: Account, order: Order) -> None:
-        asset, amount = self._reserved(order)
+    def _release(self, account: Account, order: Order, part: float) -> None:
+        """Give back what a resting spot order holds for `part` of its amount."""
+        asset, amount = self._reserved(order, part)
         account.locked[asset] = account.locked.get(asset, 0.0) - amount
         account.free[asset] = account.free.get(asset, 0.0) + amount
 
-    def _reserved(self, order: Order) -> tuple[str, float]:
-        """What a resting spot order holds back: quote (with the maker fee) to buy, base to sell."""
+    def _reserved(self, order: Order, part: float) -> tuple[str, float]:
+        """What a resting spot order holds back for `part` of its amount: quote (with the
+        maker fee) to buy, base to sell."""
         if order.side == "BUY":
             price = order.price or 0.0
-            return QUOTE, order.amount * price * (1.0 + self._fees("spot").maker)
-        return order.symbol.removesuffix(QUOTE), order.amount
+            return QUOTE, part * price * (1.0 + self._fees("spot").maker)
+        return order.symbol.removesuffix(QUOTE), part
 
 
 def _ms(at: dt.datetime) -> int:

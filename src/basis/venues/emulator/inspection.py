@@ -8,7 +8,14 @@ from typing import Any
 from basis.venues.emulator.accounts import QUOTE, Account, Income, Market, Order, Trade
 from basis.venues.emulator.exchange import Exchange
 
-__all__ = ["account_view", "fill_view", "income_view", "instrument_name", "order_view"]
+__all__ = [
+    "account_view",
+    "executions",
+    "fill_view",
+    "income_view",
+    "instrument_name",
+    "order_view",
+]
 
 STATUS = {
     "NEW": "open",
@@ -26,6 +33,15 @@ def instrument_name(venue: str, market: Market, symbol: str) -> str:
     if market == "futures":
         return f"{venue}:perp:{symbol}"
     return f"{venue}:spot:{symbol.removesuffix(QUOTE)}"
+
+
+def executions(exchange: Exchange) -> list[Trade]:
+    """Each execution once, oldest first: a cross between two accounts is booked for both
+    under one trade id and is shown from the taker's side."""
+    trades = list(exchange.trades)
+    chosen = {t.trade_id: t for t in trades if t.is_maker}
+    chosen |= {t.trade_id: t for t in trades if not t.is_maker}
+    return sorted(chosen.values(), key=lambda t: t.trade_id)
 
 
 def fill_view(exchange: Exchange, trade: Trade) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -35,7 +35,13 @@ from basis.venues.emulator.binance_wire import Call
 from basis.venues.emulator.exchange import Exchange
 from basis.venues.emulator.faults import FaultPlan, FaultSpec
 from basis.venues.emulator.guards import KeyStore, RateLimiter, signed_params
-from basis.venues.emulator.inspection import account_view, fill_view, income_view, order_view
+from basis.venues.emulator.inspection import (
+    account_view,
+    executions,
+    fill_view,
+    income_view,
+    order_view,
+)
 from basis.venues.emulator.replay import EmulatorClock, load_replay
 
 __all__ = [
@@ -79,7 +85,6 @@ class Emulator:
     faults: FaultPlan
     limiter: RateLimiter
     config: EmulatorConfig
-    requests: int = field(default=0)
 
 
 def build_emulator(
@@ -132,7 +137,7 @@ def create_app(emulator: Emulator) -> Starlette:
     async def fills(request: Request) -> Response:
         exchange = emulator.exchange
         exchange.advance()
-        return JSONResponse([fill_view(exchange, t) for t in list(exchange.trades)])
+        return JSONResponse([fill_view(exchange, t) for t in executions(exchange)])
 
     async def funding(request: Request) -> Response:
         exchange = emulator.exchange
@@ -143,11 +148,16 @@ def create_app(emulator: Emulator) -> Starlette:
         exchange = emulator.exchange
         if request.method == "POST":
             body = await _json(request)
+            balances = body.get("balances")
             try:
+                if balances is not None and not isinstance(balances, list):
+                    raise ConfigError("balances: expected a list of ASSET=AMOUNT items")
+                opening = None if balances is None else parse_balances([str(b) for b in balances])
                 emulator.keys.register(str(body.get("api_key", "")), str(body.get("secret", "")))
-            except EmulatorRejectedError as error:
+            except (EmulatorRejectedError, ConfigError) as error:
                 return JSONResponse({"error": error.message}, status_code=400)
-            return JSONResponse({"account": exchange.account(str(body["api_key"])).name})
+            opened = exchange.account(str(body["api_key"]), opening)
+            return JSONResponse({"account": opened.name})
         now = exchange.advance()
         return JSONResponse(
             [account_view(exchange, a, now) for a in list(exchange.accounts.values())]
@@ -163,6 +173,7 @@ def create_app(emulator: Emulator) -> Starlette:
                 "speed": exchange.clock.speed,
                 "data_start": exchange.replay.start.isoformat(),
                 "data_end": exchange.replay.end.isoformat(),
+                "ended": now >= exchange.replay.end,  # past the data: prices frozen
             }
         )
 
@@ -229,7 +240,6 @@ def _dispatch(emulator: Emulator, request: Request, body: bytes) -> Response:
         )
     api_key = request.headers.get("X-MBX-APIKEY")
     client = api_key or (request.client.host if request.client else HOST)
-    emulator.requests += 1
     try:
         used = emulator.limiter.take(client, route.weight)
         query, text = request.url.query, body.decode("utf-8", errors="replace")
