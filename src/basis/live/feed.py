@@ -17,6 +17,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
+import numpy as np
+
 from basis.book import Instrument
 from basis.book import factors as f
 from basis.config.market import MarketConfig
@@ -62,9 +64,16 @@ class ReplayFeed:
     def done(self) -> bool:
         return self.step >= self.data.steps
 
+    def seek(self, after: datetime) -> None:
+        """Continue with the first step after `after` (a resumed run's checkpoint)."""
+        self.step = int(np.searchsorted(self.data.times, after.timestamp(), side="right"))
+
     async def take(self) -> Taken:
         if self.done:
-            raise VenueError(f"the replay of {self.data.dataset} has no step left")
+            raise VenueError(
+                f"the replay of {self.data.dataset} has no step left (it ends at "
+                f"{self.data.time(self.data.steps - 1):%Y-%m-%d %H:%M} UTC)"
+            )
         snap = self.data.snapshot(self.step)
         self.step += 1
         return Taken((snap,), time.monotonic(), {})

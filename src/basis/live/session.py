@@ -8,6 +8,7 @@ capital, live with the venues' balances as its opening flows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from basis.book.checkpoint import from_document
@@ -16,7 +17,7 @@ from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
 from basis.engine.kernel import build_kernel
 from basis.errors import ConfigError
-from basis.live.feed import Feed, Taken
+from basis.live.feed import Feed, ReplayFeed, Taken
 from basis.live.journal import Journal
 from basis.live.orders import OrderManager
 from basis.live.runner import LiveVenues, PaperVenues, Runner, RunnerOptions, TickReport
@@ -43,9 +44,6 @@ async def open_runner(
 ) -> tuple[Runner, TickReport]:
     """Build the runner of `config` (resuming its crashed run when `resume`) and take its
     first tick; returns both. Live runs need `venues` (name → adapter)."""
-    first = await feed.take()
-    if not first.snapshots:
-        raise_degraded(first)
     previous = journal.latest_run(config.mode) if resume else None
     if previous is not None and (previous.paper != paper or previous.status == "killed"):
         previous = None
@@ -54,8 +52,13 @@ async def open_runner(
     else:
         run_id = previous.run_id
         journal.reopen_run(run_id)
-    kernel = build_kernel(config, market, hedge_venues, first.now)
     saved = journal.load_checkpoint(run_id)
+    if saved is not None and isinstance(feed, ReplayFeed):
+        feed.seek(after=datetime.fromisoformat(saved["book"]["now"]))
+    first = await feed.take()
+    if not first.snapshots:
+        raise_degraded(first)
+    kernel = build_kernel(config, market, hedge_venues, first.now)
     if saved is not None:
         kernel.book = from_document(market, saved["book"])
     side: PaperVenues | LiveVenues
