@@ -78,6 +78,7 @@ class FakeVenue:
         self.payments: list[FundingPaid] = []
         self.faults: deque[Fault] = deque()
         self.down = False
+        self.refuse_cancels = False  # cancels answer "unknown order" (filled meanwhile)
         self.place_calls: list[OrderRequest] = []  # every request that reached `place`
         self.fill_market_orders = fill_market_orders
         self._clock = clock or Clock()
@@ -199,6 +200,8 @@ class FakeVenue:
 
     async def cancel(self, client_order_id: str, market: str) -> VenueOrder | None:
         self._answer()
+        if self.refuse_cancels:
+            raise OrderRejectedError(f"{self.name}: unknown order sent")
         order = self.orders.get(client_order_id)
         if order is None:
             return None

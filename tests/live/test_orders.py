@@ -226,3 +226,28 @@ def test_submit_inside_a_unit_raises(manager: OrderManager, journal: Journal) ->
 def test_submit_to_unconnected_venue_raises_naming_the_connected(manager: OrderManager) -> None:
     with pytest.raises(JournalError, match=r"venue 'okx' is not connected \(connected: binance\)"):
         run(manager.submit("okx", PERP, "sell", 1.0, "hedge"))
+
+
+def test_reconcile_reports_a_send_that_arrives_after_it_was_declared_lost(
+    manager: OrderManager, venue: FakeVenue, journal: Journal, clock: Clock
+) -> None:
+    venue.fail_next("timeout_before")
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    clock.advance(timedelta(seconds=30))
+    run(manager.reconcile())
+    assert journal.order(order.client_order_id).state is OrderState.CANCELLED
+    run(venue.place(order.request()))  # the lost request arrives after all
+    run(manager.reconcile())
+    [event] = journal.events(kind="late_order")
+    assert order.client_order_id in event.detail
+
+
+def test_cancel_all_refused_cancel_is_an_event_and_the_rest_go_on(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    run(manager.submit("binance", PERP, "sell", 1.0, "hedge"))
+    venue.refuse_cancels = True
+    result = run(manager.cancel_all())
+    assert result.cancelled == [] and result.failed == {}
+    [event] = journal.events(kind="cancel_refused")
+    assert event.detail.endswith("binance: unknown order sent")

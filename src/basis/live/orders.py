@@ -237,7 +237,6 @@ class OrderManager:
             orders = self.journal.open_orders(name)
             # one fills request per market, reaching back to its oldest open order
             cache: dict[tuple[str, str], list[VenueFill]] = {}
-            orders.sort(key=lambda order: order.created_at)
             try:
                 for order in orders:
                     if order.state is OrderState.PENDING:
@@ -264,9 +263,14 @@ class OrderManager:
         return adopted
 
     async def _foreign_orders(self, name: str, venue: Venue) -> None:
+        """Report open venue orders the journal lacks, or holds as finished (a send that
+        arrived after its order was declared lost)."""
         for answer in await venue.open_orders():
-            if self.journal.find_order(answer.client_order_id) is None:
+            ours = self.journal.find_order(answer.client_order_id)
+            if ours is None:
                 self._report(name, answer.venue_order_id, "foreign_order", answer)
+            elif not ours.is_open:
+                self._report(name, answer.venue_order_id, "late_order", answer)
 
     def _report(self, venue: str, key: str, kind: str, order: JournalOrder | VenueOrder) -> None:
         """Record an event once per order and manager (again after a restart)."""
@@ -276,6 +280,7 @@ class OrderManager:
         detail = {
             "foreign_order": "an order basis did not send is open on the venue",
             "order_missing": "the venue no longer knows an order it acknowledged",
+            "late_order": "an order the journal holds as finished is open on the venue",
         }[kind]
         self.journal.record_event(
             self.run_id,
@@ -289,26 +294,36 @@ class OrderManager:
 
     async def cancel_all(self, venue: str | None = None) -> CancelResult:
         """Cancel every open order of one venue or all, journalled or not (a kill switch
-        cancels hand-placed orders too); journal orders move to their venue state."""
+        cancels hand-placed orders too); open journal orders move to their venue state.
+        A cancel the venue refuses (the order filled meanwhile) is a `cancel_refused`
+        event; a venue that does not answer is listed in `failed`."""
         result = CancelResult()
         names = [venue] if venue is not None else list(self.venues)
         for name in names:
             target = self._venue(name)
             try:
                 for open_order in await target.open_orders():
-                    answer = await target.cancel(open_order.client_order_id, open_order.market)
-                    if answer is None:
-                        continue
-                    result.cancelled.append((name, answer))
-                    order = self.journal.find_order(answer.client_order_id)
-                    if order is not None and order.venue == name:
-                        await self._settle(order, answer, {})
-            except (VenueUnavailableError, OrderRejectedError) as error:
+                    answer = await self._cancel(name, target, open_order)
+                    if answer is not None and answer.status in ("canceled", "expired"):
+                        result.cancelled.append((name, answer))
+            except VenueUnavailableError as error:
                 result.failed[name] = error.message
                 self.journal.record_event(
                     self.run_id, "cancel_failed", f"{name}: {error.message}", {}
                 )
         return result
+
+    async def _cancel(self, name: str, venue: Venue, open_order: VenueOrder) -> VenueOrder | None:
+        try:
+            answer = await venue.cancel(open_order.client_order_id, open_order.market)
+        except OrderRejectedError as error:
+            detail = f"{name} {open_order.client_order_id!r}: {error.message}"
+            self.journal.record_event(self.run_id, "cancel_refused", detail, {})
+            return None
+        order = self.journal.find_order(open_order.client_order_id)
+        if answer is not None and order is not None and order.venue == name and order.is_open:
+            await self._settle(order, answer, {})
+        return answer
 
     async def collect_funding(self, since: datetime) -> list[tuple[str, FundingPaid]]:
         """Store each venue's funding payments at or after `since` once; return the new."""
