@@ -3,6 +3,7 @@ events, the kill flag, checkpoints, units of work, and durability across a reope
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -333,3 +334,29 @@ def test_hyperliquid_orders_get_hex_client_ids(journal: Journal) -> None:
     run_id = started(journal)
     order = journal.record_order(run_id, "hyperliquid", "hyperliquid:perp:BTCUSDC", "buy", 1.0, "x")
     assert order.client_order_id == f"0x{run_id}{1:016x}"
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"venues": {"binance": {"api_key": "k"}}}, "venues.binance.api_key"),
+        ({"accounts": [{"apiKey": "k"}]}, "accounts[0].apiKey"),
+        ({"okx_passphrase": "p"}, "okx_passphrase"),
+        ({"secret": "s"}, "secret"),
+    ],
+)
+def test_start_run_refuses_config_naming_a_secret(
+    journal: Journal, config: dict[str, object], named: str
+) -> None:
+    with pytest.raises(JournalError, match=f"run config key '{re.escape(named)}' names a secret"):
+        journal.start_run("btc_basis", paper=False, config=config)
+    assert journal.latest_run() is None
+
+
+def test_checkpoint_with_instrument_names_is_kept_and_secret_key_refused(journal: Journal) -> None:
+    run_id = started(journal)
+    document = {"positions": {"binance:token:USDT": 1e6, "wallet:token:weETH": 2.5}}
+    journal.save_checkpoint(run_id, document)
+    assert journal.load_checkpoint(run_id) == document
+    with pytest.raises(JournalError, match=r"checkpoint key 'hot_wallet\.private_key'"):
+        journal.save_checkpoint(run_id, {"hot_wallet": {"private_key": "0xabc"}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -24,6 +25,26 @@ ATTEMPTS: Final = 3
 """How often an id taken by a concurrent writer (or a random collision) is drawn again."""
 
 
+_SECRET_KEY: Final = re.compile(
+    r"(^|[_\-.])(secret|password|passphrase|api_?key|private_?key)($|[_\-.])", re.IGNORECASE
+)
+
+
+def refuse_secrets(document: Any, where: str, path: str = "") -> None:
+    """Raise `JournalError` naming the first key (at any depth) that names a secret."""
+    if isinstance(document, Mapping):
+        for key, value in document.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _SECRET_KEY.search(str(key)):
+                raise JournalError(
+                    f"{where} key {here!r} names a secret; secrets stay out of the journal"
+                )
+            refuse_secrets(value, where, here)
+    elif isinstance(document, list | tuple):
+        for index, value in enumerate(document):
+            refuse_secrets(value, where, f"{path}[{index}]")
+
+
 class JournalControls(JournalBase):
     """Runs, events, the kill flag and checkpoints: what the runtime and the controls keep
     beside the orders."""
@@ -31,7 +52,11 @@ class JournalControls(JournalBase):
     # -- runs ---------------------------------------------------------------------------
 
     def start_run(self, mode: str, paper: bool, config: Mapping[str, Any]) -> str:
-        """Open a new run (status `running`) and return its id: 16 random hex digits."""
+        """Open a new run (status `running`) and return its id: 16 random hex digits.
+
+        Raises `JournalError` when `config` has a key that names a secret: keys and
+        secrets never enter the journal."""
+        refuse_secrets(config, "run config")
         for _ in range(ATTEMPTS):
             run_id = new_run_id()
             try:
@@ -153,7 +178,9 @@ class JournalControls(JournalBase):
             self._event(connection, None, "kill_cleared", "kill switch cleared", {})
 
     def save_checkpoint(self, run_id: str, document: Mapping[str, Any]) -> None:
-        """Keep `document` as the run's checkpoint, replacing the previous one."""
+        """Keep `document` as the run's checkpoint, replacing the previous one; refuses
+        a key that names a secret like `start_run`."""
+        refuse_secrets(document, "checkpoint")
         with self._begin() as connection:
             self._run(connection, run_id)
             self._replace(connection, live_checkpoints, "run_id", run_id, document=dict(document))
