@@ -251,3 +251,15 @@ def test_cancel_all_refused_cancel_is_an_event_and_the_rest_go_on(
     assert result.cancelled == [] and result.failed == {}
     [event] = journal.events(kind="cancel_refused")
     assert event.detail.endswith("binance: unknown order sent")
+
+
+def test_reconcile_of_a_live_run_leaves_paper_orders_alone(
+    journal: Journal, venue: FakeVenue
+) -> None:
+    paper_run = journal.start_run("btc_basis", paper=True, config={})
+    paper = journal.record_order(paper_run, "binance", PERP, "sell", 0.5, "hedge")
+    live = OrderManager(journal, {"binance": venue}, journal.start_run("btc_basis", False, {}))
+    run(live.reconcile())
+    assert journal.order(paper.client_order_id).state is OrderState.PENDING
+    run(OrderManager(journal, {"binance": venue}, paper_run).reconcile())
+    assert journal.order(paper.client_order_id).state is OrderState.CANCELLED

@@ -66,6 +66,8 @@ class OrderManager:
         self.journal = journal
         self.venues = dict(venues)
         self.run_id = run_id
+        self.paper = journal.run(run_id).paper
+        """Paper and live orders never mix: reconciliation visits only this kind's."""
         self.limits = limits
         self.not_found_after = not_found_after
         self.degraded: dict[str, str] = {}
@@ -221,8 +223,9 @@ class OrderManager:
         return cache[key]
 
     async def reconcile(self) -> Fills:
-        """Bring every open journal order (any run, `pending` and `unknown` included) of the
-        connected venues in line with the venue, by client id; return the fills adopted.
+        """Bring every open journal order (of any paper run when this run is paper, of any
+        live run otherwise; `pending` and `unknown` included) of the connected venues in
+        line with the venue, by client id; return the fills adopted.
 
         A `pending` order was never sent: it is cancelled, so the strategy decides again on
         fresh data. A `sent` or `unknown` order the venue does not know is cancelled once
@@ -234,7 +237,7 @@ class OrderManager:
         self.degraded = {}
         now = self.journal.now()
         for name, venue in self.venues.items():
-            orders = self.journal.open_orders(name)
+            orders = self.journal.open_orders(name, paper=self.paper)
             # one fills request per market, reaching back to its oldest open order
             cache: dict[tuple[str, str], list[VenueFill]] = {}
             try:

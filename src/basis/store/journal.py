@@ -22,7 +22,7 @@ from basis.store.journal_records import (
     check_transition,
     is_filled,
 )
-from basis.store.schema import live_fills, live_funding, live_orders
+from basis.store.schema import live_fills, live_funding, live_orders, live_runs
 
 __all__ = ["KILL_MODE", "Journal"]
 
@@ -151,8 +151,10 @@ class Journal(JournalControls):
         run_id: str | None = None,
         states: Collection[OrderState] | None = None,
         venue: str | None = None,
+        paper: bool | None = None,
     ) -> list[JournalOrder]:
-        """Orders oldest first, of one run, in some states, of one venue (all by default)."""
+        """Orders oldest first, of one run, in some states, of one venue, of paper or live
+        runs (all by default)."""
         query = sa.select(live_orders).order_by(
             live_orders.c.created_at, live_orders.c.run_id, live_orders.c.seq
         )
@@ -162,12 +164,17 @@ class Journal(JournalControls):
             query = query.where(live_orders.c.state.in_([state.value for state in states]))
         if venue is not None:
             query = query.where(live_orders.c.venue == venue)
+        if paper is not None:
+            query = query.join(live_runs).where(live_runs.c.paper == paper)
         with self._begin() as connection:
             return [_order(row) for row in connection.execute(query).mappings()]
 
-    def open_orders(self, venue: str | None = None) -> list[JournalOrder]:
-        """Every non-terminal order of every run, `pending` and `unknown` included."""
-        return self.orders(states=OPEN, venue=venue)
+    def open_orders(
+        self, venue: str | None = None, paper: bool | None = None
+    ) -> list[JournalOrder]:
+        """Every non-terminal order of every run (of paper or live runs only, when given),
+        `pending` and `unknown` included."""
+        return self.orders(states=OPEN, venue=venue, paper=paper)
 
     def order_times(self, since: datetime, venue: str | None = None) -> list[datetime]:
         """When orders (of `venue`, or all) were journalled at or after `since`."""
