@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine, Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -33,8 +32,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'journal.sqlite'}"
+def database(database_url: str) -> str:
+    """The journal's database: SQLite, and PostgreSQL when the server is given."""
+    return database_url
 
 
 @pytest.fixture
