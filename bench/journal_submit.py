@@ -56,13 +56,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=1000)
     orders = parser.parse_args().orders
-    with tempfile.TemporaryDirectory() as folder:
-        with Journal.open(f"sqlite:///{Path(folder) / 'journal.sqlite'}") as journal:
-            venue = TimedVenue()
-            manager = OrderManager(journal, {"binance": venue}, journal.start_run("b", False, {}))
-            began = time.perf_counter()
-            timings = asyncio.run(submit_all(manager, venue, orders))
-            elapsed = time.perf_counter() - began
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Journal.open(f"sqlite:///{Path(folder) / 'journal.sqlite'}") as journal,
+    ):
+        venue = TimedVenue()
+        manager = OrderManager(journal, {"binance": venue}, journal.start_run("b", False, {}))
+        began = time.perf_counter()
+        timings = asyncio.run(submit_all(manager, venue, orders))
+        elapsed = time.perf_counter() - began
     to_venue, totals = timings[:orders], timings[orders:]
     for name, values in (("decision → request sent", to_venue), ("whole submit", totals)):
         p50, p99 = percentile(values, 0.50) * 1e3, percentile(values, 0.99) * 1e3
