@@ -97,8 +97,8 @@ class OrderManager:
         `exposure` is required when the manager has limits. Raises `JournalError` inside a
         unit of work, where `pending` would not be durable before the send.
         """
-        self._venue(venue)
-        reason = self._refusal(venue, amount, reduce_only, exposure)
+        self._sendable(venue)
+        reason = self._refusal(venue, exposure)
         if reason is not None:
             self.journal.record_event(
                 self.run_id,
@@ -128,9 +128,7 @@ class OrderManager:
         price: float | None,
         reduce_only: bool,
     ) -> JournalOrder:
-        if self.journal.in_unit:
-            raise JournalError("orders cannot be sent inside a unit of work: pending must commit")
-        target = self._venue(venue)
+        target = self._sendable(venue)
         order = self.journal.record_order(
             self.run_id, venue, market, side, amount, intent, type, price, reduce_only
         )
@@ -148,9 +146,15 @@ class OrderManager:
         await self._settle(order, answer, {})
         return self.journal.order(order.client_order_id)
 
-    def _refusal(
-        self, venue: str, amount: float, reduce_only: bool, exposure: OrderExposure | None
-    ) -> str | None:
+    def _sendable(self, venue: str) -> Venue:
+        """The venue to send to; raises `JournalError` inside a unit of work (where the
+        journal's `pending` and `sent` would not be durable before the network call)."""
+        if self.journal.in_unit:
+            raise JournalError("orders cannot be sent inside a unit of work: pending must commit")
+        return self._venue(venue)
+
+    def _refusal(self, venue: str, exposure: OrderExposure | None) -> str | None:
+        """Why the kill switch or a limit refuses an order now, or None."""
         kill = self.journal.kill_request()
         if kill is not None:
             return f"kill switch on since {kill.requested_at.isoformat()}: {kill.reason}"
