@@ -263,3 +263,20 @@ def test_reconcile_of_a_live_run_leaves_paper_orders_alone(
     assert journal.order(paper.client_order_id).state is OrderState.PENDING
     run(OrderManager(journal, {"binance": venue}, paper_run).reconcile())
     assert journal.order(paper.client_order_id).state is OrderState.CANCELLED
+
+
+def test_reconcile_leaves_a_send_in_flight_to_its_submit(
+    manager: OrderManager, venue: FakeVenue, journal: Journal, clock: Clock
+) -> None:
+    async def slow_send_meets_reconcile() -> None:
+        venue.gate = asyncio.Event()
+        sending = asyncio.create_task(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+        await asyncio.sleep(0)  # the request is on the wire
+        clock.advance(timedelta(minutes=5))  # far past the not-found grace
+        await manager.reconcile()
+        [order] = journal.orders()
+        assert order.state is OrderState.SENT  # not declared lost while its send is awaited
+        venue.gate.set()
+        assert (await sending).state is OrderState.ACKNOWLEDGED
+
+    run(slow_send_meets_reconcile())

@@ -73,6 +73,7 @@ class OrderManager:
         self.degraded: dict[str, str] = {}
         """Venues whose last reconciliation failed, with the error: shown, not hidden."""
         self._reported: set[tuple[str, str]] = set()
+        self._in_flight: set[str] = set()  # client ids whose `place` is awaited now
 
     # -- sending ------------------------------------------------------------------------
 
@@ -133,8 +134,16 @@ class OrderManager:
             self.run_id, venue, market, side, amount, intent, type, price, reduce_only
         )
         order = self.journal.transition(order.client_order_id, OrderState.SENT)
+        self._in_flight.add(order.client_order_id)  # reconciliation leaves it alone
         try:
-            answer = await target.place(order.request())
+            return await self._send(target, order)
+        finally:
+            self._in_flight.discard(order.client_order_id)
+
+    async def _send(self, venue: Venue, order: JournalOrder) -> JournalOrder:
+        """Place a `sent` order and journal the answer: a refusal and no answer are states."""
+        try:
+            answer = await venue.place(order.request())
         except OrderRejectedError as error:
             return self.journal.transition(
                 order.client_order_id, OrderState.REJECTED, error=error.message
@@ -246,6 +255,8 @@ class OrderManager:
             cache: dict[tuple[str, str], list[VenueFill]] = {}
             try:
                 for order in orders:
+                    if order.client_order_id in self._in_flight:
+                        continue  # its own submit journals the answer
                     if order.state is OrderState.PENDING:
                         self.journal.transition(
                             order.client_order_id, OrderState.CANCELLED, error=NEVER_SENT
