@@ -175,6 +175,20 @@ class JournalCrashMachine(RuleBasedStateMachine):
     def reconcile(self) -> None:
         asyncio.run(self.manager.reconcile())
 
+    @rule()
+    def reconcile_with_venue_down(self) -> None:
+        self.venue.down = True
+        try:
+            assert asyncio.run(self.manager.reconcile()) == []
+            assert "binance" in self.manager.degraded
+        finally:
+            self.venue.down = False
+
+    @rule()
+    def cancel_all(self) -> None:
+        asyncio.run(self.manager.cancel_all())
+        assert self.open_at_venue() == []
+
     @rule(seconds=st.integers(min_value=0, max_value=45))
     def wait(self, seconds: int) -> None:
         self.clock.advance(timedelta(seconds=seconds))
