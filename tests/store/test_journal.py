@@ -105,6 +105,12 @@ def test_record_order_impossible_order_raises(
         journal.record_order(run_id, "binance", "binance:spot:BTC", "buy", amount, "x", kind, price)  # type: ignore[arg-type]
 
 
+def test_record_order_bad_venue_name_raises(journal: Journal) -> None:
+    run_id = started(journal)
+    with pytest.raises(ValueError, match="venue 'Binance' is not a lower-case name"):
+        journal.record_order(run_id, "Binance", "binance:spot:BTC", "buy", 1.0, "x")
+
+
 @pytest.mark.parametrize("current", list(OrderState))
 @pytest.mark.parametrize("target", list(OrderState))
 def test_transition_follows_the_table(current: OrderState, target: OrderState) -> None:

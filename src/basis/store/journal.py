@@ -4,9 +4,10 @@ results database before anything acts on it (DESIGN §6, docs/live.md)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +26,8 @@ from basis.store.journal_records import (
 from basis.store.schema import live_fills, live_funding, live_orders, live_runs
 
 __all__ = ["KILL_MODE", "Journal"]
+
+_VENUE: Final = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 class Journal(JournalControls):
@@ -55,8 +58,9 @@ class Journal(JournalControls):
         Raises `JournalError` for an unknown run and `ValueError` for an impossible order
         (amount not finite and positive, a limit order without a positive price).
         """
-        _check_order(side, amount, type, price)
-        for attempt in range(ATTEMPTS):
+        _check_order(venue, side, amount, type, price)
+        attempts = ATTEMPTS
+        while True:  # a sequence number taken by a concurrent writer is drawn again
             try:
                 with self._begin() as connection:
                     self._run(connection, run_id)
@@ -90,9 +94,9 @@ class Journal(JournalControls):
                     connection.execute(sa.insert(live_orders), row)
                     return _order(row)
             except IntegrityError:
-                if self.in_unit or attempt == ATTEMPTS - 1:
+                attempts -= 1
+                if self.in_unit or attempts == 0:
                     raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def order(self, client_order_id: str) -> JournalOrder:
         """The order with this client id; raises `JournalError` when there is none."""
@@ -368,7 +372,9 @@ class Journal(JournalControls):
                 )
 
 
-def _check_order(side: str, amount: float, type: str, price: float | None) -> None:
+def _check_order(venue: str, side: str, amount: float, type: str, price: float | None) -> None:
+    if not _VENUE.fullmatch(venue):
+        raise ValueError(f"venue {venue!r} is not a lower-case name of at most 32 characters")
     if side not in ("buy", "sell"):
         raise ValueError(f"order side {side!r} is not buy or sell")
     if not (math.isfinite(amount) and amount > 0.0):
