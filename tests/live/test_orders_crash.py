@@ -5,7 +5,6 @@ reconciliation) and restarts lose nothing and duplicate nothing."""
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import math
 import shutil
@@ -28,6 +27,7 @@ from basis.live.orders import NEVER_SENT, OrderManager
 from basis.live.venue import VenueOrder
 from basis.store.journal import Journal
 from basis.store.journal_records import OrderState
+from tests.store.stubs import SCRATCH, fresh_journal_url
 
 from .fakes import Clock, FakeVenue, Fault, SimulatedCrash
 
@@ -49,24 +49,6 @@ ANSWERS: list[Fault | None] = [
 ]
 
 
-_TEMPLATE: list[Path] = []
-# Commits sync to disk; a memory-backed folder keeps that from dominating the test's time.
-_SCRATCH = "/dev/shm" if Path("/dev/shm").is_dir() else None
-
-
-def migrated_database(folder: Path) -> str:
-    """A fresh journal database in `folder`, copied from one migrated once per session
-    (running the migrations for every example would dominate the test's time)."""
-    if not _TEMPLATE:
-        scratch = Path(tempfile.mkdtemp(prefix="journal_template_", dir=_SCRATCH))
-        atexit.register(shutil.rmtree, scratch, True)
-        template = scratch / "journal.sqlite"
-        Journal.open(f"sqlite:///{template}").close()
-        _TEMPLATE.append(template)
-    shutil.copy(_TEMPLATE[0], folder / "journal.sqlite")
-    return f"sqlite:///{folder / 'journal.sqlite'}"
-
-
 def expected_state(order: VenueOrder) -> OrderState:
     """The journal state a settled reconciliation must give an order the venue reports."""
     if order.status == "closed":
@@ -81,8 +63,8 @@ class JournalCrashMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="journal_crash_", dir=_SCRATCH))
-        self.url = migrated_database(self.folder)
+        self.folder = Path(tempfile.mkdtemp(prefix="journal_crash_", dir=SCRATCH))
+        self.url = fresh_journal_url(self.folder)
         self.clock = Clock()
         self.venue = FakeVenue("binance", prices={PERP: 60_000.0, SPOT: 60_000.0}, clock=self.clock)
         self.journal = Journal.open(self.url, clock=self.clock)
