@@ -3,6 +3,7 @@ events, the kill flag, checkpoints, units of work, and durability across a reope
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,14 @@ from basis.errors import JournalError, JournalStateError
 from basis.live.venue import FundingPaid, OrderRequest, VenueFill
 from basis.store import resolve_url
 from basis.store.journal import KILL_MODE, Journal
-from basis.store.journal_records import OPEN, TERMINAL, TRANSITIONS, OrderState, check_transition
+from basis.store.journal_records import (
+    OPEN,
+    TERMINAL,
+    TRANSITIONS,
+    OrderState,
+    check_transition,
+    order_document,
+)
 from basis.store.schema import live_fills, live_orders
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -366,3 +374,29 @@ def test_checkpoint_with_instrument_names_is_kept_and_secret_key_refused(journal
     assert journal.load_checkpoint(run_id) == document
     with pytest.raises(JournalError, match=r"checkpoint key 'hot_wallet\.private_key'"):
         journal.save_checkpoint(run_id, {"hot_wallet": {"private_key": "0xabc"}})
+
+
+def test_order_documents_carry_their_fills_as_json_values(journal: Journal) -> None:
+    run_id = started(journal)
+    client_id = sent_order(journal, run_id, amount=1.0)
+    journal.add_fill("binance", fill("t1", 0.25, 100.0, client_id))
+    other = journal.record_order(run_id, "okx", "okx:spot:ETH", "buy", 2.0, "enter")
+    [(first, fills), (second, none)] = journal.orders_with_fills(run_id)
+    document = order_document(first, fills)
+    assert json.loads(json.dumps(document)) == document
+    assert (document["symbol"], document["state"], document["filled"]) == (
+        "BTCUSDT",
+        "partially_filled",
+        0.25,
+    )
+    assert document["fills"] == [
+        {
+            "trade_id": "t1",
+            "amount": 0.25,
+            "price": 100.0,
+            "fee": 0.1,
+            "fee_asset": "USDT",
+            "time": "2025-03-01T12:00:00+00:00",
+        }
+    ]
+    assert second == other and none == []

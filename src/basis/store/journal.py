@@ -301,6 +301,17 @@ class Journal(JournalControls):
         with self._begin() as connection:
             return [(row["venue"], _fill(row)) for row in connection.execute(query).mappings()]
 
+    def orders_with_fills(
+        self, run_id: str | None = None
+    ) -> list[tuple[JournalOrder, list[VenueFill]]]:
+        """Every order (of one run) oldest first, each with its fills in time order."""
+        by_order: dict[str, list[VenueFill]] = {}
+        for _, fill in self.fills(run_id=run_id):
+            by_order.setdefault(fill.client_order_id or "", []).append(fill)
+        return [
+            (order, by_order.get(order.client_order_id, [])) for order in self.orders(run_id=run_id)
+        ]
+
     def add_funding(self, venue: str, funding: FundingPaid) -> bool:
         """Store a funding payment once per (venue, funding id); False when already there."""
         with self._begin() as connection:
