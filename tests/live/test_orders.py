@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -280,3 +281,46 @@ def test_reconcile_leaves_a_send_in_flight_to_its_submit(
         assert (await sending).state is OrderState.ACKNOWLEDGED
 
     run(slow_send_meets_reconcile())
+
+
+@pytest.mark.parametrize(
+    ("status", "traded", "state"),
+    [
+        ("open", 0.0, OrderState.ACKNOWLEDGED),
+        ("open", 0.4, OrderState.PARTIALLY_FILLED),
+        ("closed", 1.0, OrderState.FILLED),
+        ("expired", 0.4, OrderState.CANCELLED),
+        ("canceled", 0.0, OrderState.CANCELLED),
+        ("rejected", 0.0, OrderState.REJECTED),
+    ],
+)
+def test_reconcile_maps_each_venue_status_to_its_state(
+    manager: OrderManager,
+    venue: FakeVenue,
+    journal: Journal,
+    status: str,
+    traded: float,
+    state: OrderState,
+) -> None:
+    venue.fail_next("drop_answer")  # the journal learns everything from reconciliation
+    order = run(manager.submit("binance", PERP, "buy", 1.0, "enter"))
+    if traded:
+        venue.execute(order.client_order_id, traded)
+    at_venue = venue.orders[order.client_order_id]
+    venue.orders[order.client_order_id] = replace(at_venue, status=status)  # type: ignore[arg-type]
+    run(manager.reconcile())
+    final = journal.order(order.client_order_id)
+    assert (final.state, final.filled) == (state, traded)
+
+
+def test_reconcile_keeps_an_order_open_while_the_venue_lags_on_fills(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    order = run(manager.submit("binance", PERP, "buy", 1.0, "enter"))
+    venue.execute(order.client_order_id, 1.0)
+    lagging = venue.trades.pop()  # the order says closed, the trades endpoint has nothing yet
+    run(manager.reconcile())
+    assert journal.order(order.client_order_id).state is OrderState.ACKNOWLEDGED
+    venue.trades.append(lagging)
+    assert run(manager.reconcile()) == [("binance", lagging)]
+    assert journal.order(order.client_order_id).state is OrderState.FILLED
