@@ -71,6 +71,7 @@ class JournalCrashMachine(RuleBasedStateMachine):
         self.run_id = self.journal.start_run("btc_basis", paper=False, config={})
         self.manager = OrderManager(self.journal, {"binance": self.venue}, self.run_id)
         self.crashes = 0
+        self.submits = 0  # submit calls: each journals exactly one order, retries none
 
     def teardown(self) -> None:
         self.journal.close()
@@ -96,6 +97,7 @@ class JournalCrashMachine(RuleBasedStateMachine):
     def submit(self, market: str, side: Any, amount: float, answer: Fault | None) -> None:
         if answer is not None:
             self.venue.fail_next(answer)
+        self.submits += 1
         try:
             order = asyncio.run(self.manager.submit("binance", market, side, amount, "test"))
         except SimulatedCrash:
@@ -117,6 +119,7 @@ class JournalCrashMachine(RuleBasedStateMachine):
             return sent(client_order_id, state, **kwargs)
 
         self.journal.transition = dies_before_sent  # type: ignore[method-assign]
+        self.submits += 1
         try:
             asyncio.run(self.manager.submit("binance", market, "buy", amount, "test"))
         except SimulatedCrash:
@@ -222,6 +225,11 @@ class JournalCrashMachine(RuleBasedStateMachine):
             assert order is not None, request
             assert order.request() == request
             assert order.state is not OrderState.PENDING and order.error != NEVER_SENT
+
+    @invariant()
+    def one_journal_order_per_submit(self) -> None:
+        """Reconciliation and restarts never create orders: nothing is re-sent anew."""
+        assert len(self.journal.orders()) == self.submits
 
     @invariant()
     def every_venue_order_is_journalled(self) -> None:
