@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -400,3 +401,18 @@ def test_order_documents_carry_their_fills_as_json_values(journal: Journal) -> N
         }
     ]
     assert second == other and none == []
+
+
+def test_record_order_from_two_writers_numbers_every_order_once(database_url: str) -> None:
+    """Two processes journal orders into one run at once (a runner and a kill switch)."""
+    with Journal.open(database_url) as first, Journal.open(database_url) as second:
+        run_id = started(first)
+
+        def journal_orders(journal: Journal) -> None:
+            for _ in range(15):
+                journal.record_order(run_id, "binance", "binance:spot:BTC", "buy", 1.0, "x")
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(journal_orders, j) for j in (first, second)]:
+                done.result()
+        assert sorted(order.seq for order in first.orders(run_id)) == list(range(1, 31))

@@ -63,7 +63,7 @@ class Journal(JournalControls):
         while True:  # a sequence number taken by a concurrent writer is drawn again
             try:
                 with self._begin() as connection:
-                    self._run(connection, run_id)
+                    self._run(connection, run_id, lock=True)
                     last = connection.execute(
                         sa.select(sa.func.max(live_orders.c.seq)).where(
                             live_orders.c.run_id == run_id

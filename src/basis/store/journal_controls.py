@@ -21,7 +21,7 @@ KILL_MODE: Final = "kill"
 """The mode of the run a kill switch opens for its own flattening orders."""
 
 _KILL: Final = "kill"
-ATTEMPTS: Final = 3
+ATTEMPTS: Final = 10
 """How often an id taken by a concurrent writer (or a random collision) is drawn again."""
 
 
@@ -116,12 +116,13 @@ class JournalControls(JournalBase):
             row = connection.execute(query.limit(1)).mappings().first()
         return None if row is None else LiveRun(**row)
 
-    def _run(self, connection: sa.Connection, run_id: str) -> LiveRun:
-        row = (
-            connection.execute(sa.select(live_runs).where(live_runs.c.run_id == run_id))
-            .mappings()
-            .first()
-        )
+    def _run(self, connection: sa.Connection, run_id: str, *, lock: bool = False) -> LiveRun:
+        """The run `run_id`; with `lock`, its row is locked to the end of the transaction
+        (PostgreSQL; SQLite serialises writers itself), so order numbers are drawn in turn."""
+        query = sa.select(live_runs).where(live_runs.c.run_id == run_id)
+        if lock:
+            query = query.with_for_update()
+        row = connection.execute(query).mappings().first()
         if row is None:
             raise JournalError(f"no live run {run_id!r} in the journal {self.url}")
         return LiveRun(**row)
