@@ -255,23 +255,8 @@ class OrderManager:
             cache: dict[tuple[str, str], list[VenueFill]] = {}
             try:
                 for order in orders:
-                    if order.client_order_id in self._in_flight:
-                        continue  # its own submit journals the answer
-                    if order.state is OrderState.PENDING:
-                        self.journal.transition(
-                            order.client_order_id, OrderState.CANCELLED, error=NEVER_SENT
-                        )
-                        continue
-                    answer = await venue.order(order.client_order_id, order.market)
-                    if answer is not None:
-                        adopted += await self._settle(order, answer, cache)
-                    elif order.state in (OrderState.SENT, OrderState.UNKNOWN):
-                        if now - order.updated_at >= self.not_found_after:
-                            self.journal.transition(
-                                order.client_order_id, OrderState.CANCELLED, error=NOT_AT_VENUE
-                            )
-                    else:
-                        self._report(name, order.client_order_id, "order_missing", order)
+                    if order.client_order_id not in self._in_flight:  # else: its submit's
+                        adopted += await self._reconcile_order(venue, order, cache, now)
                 await self._foreign_orders(name, venue)
             except VenueUnavailableError as error:
                 self.degraded[name] = error.message
@@ -279,6 +264,26 @@ class OrderManager:
                     self.run_id, "venue_unavailable", f"{name}: {error.message}", {}
                 )
         return adopted
+
+    async def _reconcile_order(
+        self,
+        venue: Venue,
+        order: JournalOrder,
+        cache: dict[tuple[str, str], list[VenueFill]],
+        now: datetime,
+    ) -> Fills:
+        """One open journal order brought in line with its venue; the fills adopted."""
+        if order.state is OrderState.PENDING:
+            self.journal.transition(order.client_order_id, OrderState.CANCELLED, error=NEVER_SENT)
+            return []
+        answer = await venue.order(order.client_order_id, order.market)
+        if answer is not None:
+            return await self._settle(order, answer, cache)
+        if order.state not in (OrderState.SENT, OrderState.UNKNOWN):
+            self._report(order.venue, order.client_order_id, "order_missing", order)
+        elif now - order.updated_at >= self.not_found_after:
+            self.journal.transition(order.client_order_id, OrderState.CANCELLED, error=NOT_AT_VENUE)
+        return []
 
     async def _foreign_orders(self, name: str, venue: Venue) -> None:
         """Report open venue orders the journal lacks, or holds as finished (a send that
