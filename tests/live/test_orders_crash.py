@@ -23,6 +23,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from basis.live.controls import kill
 from basis.live.orders import NEVER_SENT, OrderManager
 from basis.live.venue import VenueOrder
 from basis.store.journal import Journal
@@ -169,6 +170,13 @@ class JournalCrashMachine(RuleBasedStateMachine):
         finally:
             self.venue.down = False
 
+    @rule(flatten=st.booleans())
+    def kill_switch(self, flatten: bool) -> None:
+        report = asyncio.run(kill(self.journal, {"binance": self.venue}, flatten))
+        self.submits += len(report.flattening)
+        assert self.open_at_venue() == [] and report.failed == {}
+        self.journal.clear_kill()
+
     @rule()
     def cancel_all(self) -> None:
         asyncio.run(self.manager.cancel_all())
@@ -251,7 +259,7 @@ class JournalCrashMachine(RuleBasedStateMachine):
 
 
 JournalCrashMachine.TestCase.settings = settings(
-    max_examples=40,
+    max_examples=30,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
