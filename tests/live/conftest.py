@@ -1,6 +1,5 @@
-"""Fixtures of the live tests: the store's fresh databases, and emulators on free ports."""
+"""Fixtures of the live tests: emulators on free ports (fresh databases: tests/conftest.py)."""
 
-from tests.store.conftest import database_url
 from tests.venues.conftest import scenario_catalog, start_emulator
 
-__all__ = ["database_url", "scenario_catalog", "start_emulator"]
+__all__ = ["scenario_catalog", "start_emulator"]

@@ -4,6 +4,7 @@ does. Tests drive the market with `execute` (a trade against an open order) and 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -78,6 +79,8 @@ class FakeVenue:
         self.payments: list[FundingPaid] = []
         self.faults: deque[Fault] = deque()
         self.down = False
+        self.refuse_cancels = False  # cancels answer "unknown order" (filled meanwhile)
+        self.gate: asyncio.Event | None = None  # when set, `place` waits for it (a slow send)
         self.place_calls: list[OrderRequest] = []  # every request that reached `place`
         self.fill_market_orders = fill_market_orders
         self._clock = clock or Clock()
@@ -162,6 +165,8 @@ class FakeVenue:
     async def place(self, request: OrderRequest) -> VenueOrder:
         self._answer()
         self.place_calls.append(request)
+        if self.gate is not None:
+            await self.gate.wait()
         fault = self.faults.popleft() if self.faults else None
         if fault == "reject":
             raise OrderRejectedError(f"{self.name}: insufficient margin")
@@ -202,6 +207,8 @@ class FakeVenue:
 
     async def cancel(self, client_order_id: str, market: str) -> VenueOrder | None:
         self._answer()
+        if self.refuse_cancels:
+            raise OrderRejectedError(f"{self.name}: unknown order sent")
         order = self.orders.get(client_order_id)
         if order is None:
             return None

@@ -3,7 +3,10 @@ events, the kill flag, checkpoints, units of work, and durability across a reope
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,7 +14,14 @@ import sqlalchemy as sa
 
 from basis.errors import JournalError, JournalStateError
 from basis.live.journal import KILL_MODE, Journal
-from basis.live.journal_records import OPEN, TERMINAL, TRANSITIONS, OrderState, check_transition
+from basis.live.journal_records import (
+    OPEN,
+    TERMINAL,
+    TRANSITIONS,
+    OrderState,
+    check_transition,
+    order_document,
+)
 from basis.live.venue import FundingPaid, OrderRequest, VenueFill
 from basis.store import resolve_url
 from basis.store.schema import live_fills, live_orders
@@ -102,6 +112,12 @@ def test_record_order_impossible_order_raises(
     run_id = started(journal)
     with pytest.raises(ValueError, match=match):
         journal.record_order(run_id, "binance", "binance:spot:BTC", "buy", amount, "x", kind, price)  # type: ignore[arg-type]
+
+
+def test_record_order_bad_venue_name_raises(journal: Journal) -> None:
+    run_id = started(journal)
+    with pytest.raises(ValueError, match="venue 'Binance' is not a lower-case name"):
+        journal.record_order(run_id, "Binance", "binance:spot:BTC", "buy", 1.0, "x")
 
 
 @pytest.mark.parametrize("current", list(OrderState))
@@ -333,3 +349,70 @@ def test_hyperliquid_orders_get_hex_client_ids(journal: Journal) -> None:
     run_id = started(journal)
     order = journal.record_order(run_id, "hyperliquid", "hyperliquid:perp:BTCUSDC", "buy", 1.0, "x")
     assert order.client_order_id == f"0x{run_id}{1:016x}"
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        ({"venues": {"binance": {"api_key": "k"}}}, "venues.binance.api_key"),
+        ({"accounts": [{"apiKey": "k"}]}, "accounts[0].apiKey"),
+        ({"okx_passphrase": "p"}, "okx_passphrase"),
+        ({"secret": "s"}, "secret"),
+    ],
+)
+def test_start_run_refuses_config_naming_a_secret(
+    journal: Journal, config: dict[str, object], named: str
+) -> None:
+    with pytest.raises(JournalError, match=f"run config key '{re.escape(named)}' names a secret"):
+        journal.start_run("btc_basis", paper=False, config=config)
+    assert journal.latest_run() is None
+
+
+def test_checkpoint_with_instrument_names_is_kept_and_secret_key_refused(journal: Journal) -> None:
+    run_id = started(journal)
+    document = {"positions": {"binance:token:USDT": 1e6, "wallet:token:weETH": 2.5}}
+    journal.save_checkpoint(run_id, document)
+    assert journal.load_checkpoint(run_id) == document
+    with pytest.raises(JournalError, match=r"checkpoint key 'hot_wallet\.private_key'"):
+        journal.save_checkpoint(run_id, {"hot_wallet": {"private_key": "0xabc"}})
+
+
+def test_order_documents_carry_their_fills_as_json_values(journal: Journal) -> None:
+    run_id = started(journal)
+    client_id = sent_order(journal, run_id, amount=1.0)
+    journal.add_fill("binance", fill("t1", 0.25, 100.0, client_id))
+    other = journal.record_order(run_id, "okx", "okx:spot:ETH", "buy", 2.0, "enter")
+    [(first, fills), (second, none)] = journal.orders_with_fills(run_id)
+    document = order_document(first, fills)
+    assert json.loads(json.dumps(document)) == document
+    assert (document["symbol"], document["state"], document["filled"]) == (
+        "BTCUSDT",
+        "partially_filled",
+        0.25,
+    )
+    assert document["fills"] == [
+        {
+            "trade_id": "t1",
+            "amount": 0.25,
+            "price": 100.0,
+            "fee": 0.1,
+            "fee_asset": "USDT",
+            "time": "2025-03-01T12:00:00+00:00",
+        }
+    ]
+    assert second == other and none == []
+
+
+def test_record_order_from_two_writers_numbers_every_order_once(database_url: str) -> None:
+    """Two processes journal orders into one run at once (a runner and a kill switch)."""
+    with Journal.open(database_url) as first, Journal.open(database_url) as second:
+        run_id = started(first)
+
+        def journal_orders(journal: Journal) -> None:
+            for _ in range(15):
+                journal.record_order(run_id, "binance", "binance:spot:BTC", "buy", 1.0, "x")
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for done in [pool.submit(journal_orders, j) for j in (first, second)]:
+                done.result()
+        assert sorted(order.seq for order in first.orders(run_id)) == list(range(1, 31))

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from basis.config.limits import LimitsConfig, load_limits
+from basis.config import loader
+from basis.config.limits import LimitsConfig
 from basis.errors import ConfigError, OrderRefusedError
 from basis.live.journal import Journal
 from basis.live.limits import GLOBAL, OrderExposure, Refusal, check_order
@@ -20,7 +21,8 @@ from .fakes import Clock, FakeVenue
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 PERP = "binance:perp:BTCUSDT"
 
-LIMITS = load_limits(
+LIMITS = loader.load(
+    LimitsConfig,
     None,
     (
         "accounts.binance.max_order_notional=100000",
@@ -116,7 +118,7 @@ def test_limits_from_yaml_with_global_key(tmp_path: Path) -> None:
     path.write_text(
         "global: {max_daily_loss: 5000}\naccounts:\n  okx: {max_orders_per_minute: 10}\n"
     )
-    limits = load_limits(path, ("accounts.okx.max_order_notional=2e5",))
+    limits = loader.load(LimitsConfig, path, ("accounts.okx.max_order_notional=2e5",))
     assert limits.all_accounts.max_daily_loss == 5000.0
     assert limits.of("okx").max_orders_per_minute == 10
     assert limits.of("okx").max_order_notional == 200_000.0
@@ -134,7 +136,7 @@ def test_limits_from_yaml_with_global_key(tmp_path: Path) -> None:
 )
 def test_limits_bad_values_raise_naming_the_field(override: str, match: str) -> None:
     with pytest.raises(ConfigError, match=match):
-        load_limits(None, (override,))
+        loader.load(LimitsConfig, None, (override,))
 
 
 def test_manager_refuses_over_the_limit_records_why_and_sends_nothing(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine, Iterator
+from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -33,8 +33,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'journal.sqlite'}"
+def database(database_url: str) -> str:
+    """The journal's database: SQLite, and PostgreSQL when the server is given."""
+    return database_url
 
 
 @pytest.fixture
@@ -226,3 +227,100 @@ def test_submit_inside_a_unit_raises(manager: OrderManager, journal: Journal) ->
 def test_submit_to_unconnected_venue_raises_naming_the_connected(manager: OrderManager) -> None:
     with pytest.raises(JournalError, match=r"venue 'okx' is not connected \(connected: binance\)"):
         run(manager.submit("okx", PERP, "sell", 1.0, "hedge"))
+
+
+def test_reconcile_reports_a_send_that_arrives_after_it_was_declared_lost(
+    manager: OrderManager, venue: FakeVenue, journal: Journal, clock: Clock
+) -> None:
+    venue.fail_next("timeout_before")
+    order = run(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+    clock.advance(timedelta(seconds=30))
+    run(manager.reconcile())
+    assert journal.order(order.client_order_id).state is OrderState.CANCELLED
+    run(venue.place(order.request()))  # the lost request arrives after all
+    run(manager.reconcile())
+    [event] = journal.events(kind="late_order")
+    assert order.client_order_id in event.detail
+
+
+def test_cancel_all_refused_cancel_is_an_event_and_the_rest_go_on(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    run(manager.submit("binance", PERP, "sell", 1.0, "hedge"))
+    venue.refuse_cancels = True
+    result = run(manager.cancel_all())
+    assert result.cancelled == [] and result.failed == {}
+    [event] = journal.events(kind="cancel_refused")
+    assert event.detail.endswith("binance: unknown order sent")
+
+
+def test_reconcile_of_a_live_run_leaves_paper_orders_alone(
+    journal: Journal, venue: FakeVenue
+) -> None:
+    paper_run = journal.start_run("btc_basis", paper=True, config={})
+    paper = journal.record_order(paper_run, "binance", PERP, "sell", 0.5, "hedge")
+    live = OrderManager(journal, {"binance": venue}, journal.start_run("btc_basis", False, {}))
+    run(live.reconcile())
+    assert journal.order(paper.client_order_id).state is OrderState.PENDING
+    run(OrderManager(journal, {"binance": venue}, paper_run).reconcile())
+    assert journal.order(paper.client_order_id).state is OrderState.CANCELLED
+
+
+def test_reconcile_leaves_a_send_in_flight_to_its_submit(
+    manager: OrderManager, venue: FakeVenue, journal: Journal, clock: Clock
+) -> None:
+    async def slow_send_meets_reconcile() -> None:
+        venue.gate = asyncio.Event()
+        sending = asyncio.create_task(manager.submit("binance", PERP, "sell", 0.5, "hedge"))
+        await asyncio.sleep(0)  # the request is on the wire
+        clock.advance(timedelta(minutes=5))  # far past the not-found grace
+        await manager.reconcile()
+        [order] = journal.orders()
+        assert order.state is OrderState.SENT  # not declared lost while its send is awaited
+        venue.gate.set()
+        assert (await sending).state is OrderState.ACKNOWLEDGED
+
+    run(slow_send_meets_reconcile())
+
+
+@pytest.mark.parametrize(
+    ("status", "traded", "state"),
+    [
+        ("open", 0.0, OrderState.ACKNOWLEDGED),
+        ("open", 0.4, OrderState.PARTIALLY_FILLED),
+        ("closed", 1.0, OrderState.FILLED),
+        ("expired", 0.4, OrderState.CANCELLED),
+        ("canceled", 0.0, OrderState.CANCELLED),
+        ("rejected", 0.0, OrderState.REJECTED),
+    ],
+)
+def test_reconcile_maps_each_venue_status_to_its_state(
+    manager: OrderManager,
+    venue: FakeVenue,
+    journal: Journal,
+    status: str,
+    traded: float,
+    state: OrderState,
+) -> None:
+    venue.fail_next("drop_answer")  # the journal learns everything from reconciliation
+    order = run(manager.submit("binance", PERP, "buy", 1.0, "enter"))
+    if traded:
+        venue.execute(order.client_order_id, traded)
+    at_venue = venue.orders[order.client_order_id]
+    venue.orders[order.client_order_id] = replace(at_venue, status=status)  # type: ignore[arg-type]
+    run(manager.reconcile())
+    final = journal.order(order.client_order_id)
+    assert (final.state, final.filled) == (state, traded)
+
+
+def test_reconcile_keeps_an_order_open_while_the_venue_lags_on_fills(
+    manager: OrderManager, venue: FakeVenue, journal: Journal
+) -> None:
+    order = run(manager.submit("binance", PERP, "buy", 1.0, "enter"))
+    venue.execute(order.client_order_id, 1.0)
+    lagging = venue.trades.pop()  # the order says closed, the trades endpoint has nothing yet
+    run(manager.reconcile())
+    assert journal.order(order.client_order_id).state is OrderState.ACKNOWLEDGED
+    venue.trades.append(lagging)
+    assert run(manager.reconcile()) == [("binance", lagging)]
+    assert journal.order(order.client_order_id).state is OrderState.FILLED

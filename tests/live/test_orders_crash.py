@@ -5,7 +5,6 @@ reconciliation) and restarts lose nothing and duplicate nothing."""
 from __future__ import annotations
 
 import asyncio
-import atexit
 import contextlib
 import math
 import shutil
@@ -24,10 +23,12 @@ from hypothesis.stateful import (
     rule,
 )
 
+from basis.live.controls import kill
 from basis.live.journal import Journal
 from basis.live.journal_records import OrderState
 from basis.live.orders import NEVER_SENT, OrderManager
 from basis.live.venue import VenueOrder
+from tests.live.stubs import SCRATCH, fresh_journal_url
 
 from .fakes import Clock, FakeVenue, Fault, SimulatedCrash
 
@@ -49,24 +50,6 @@ ANSWERS: list[Fault | None] = [
 ]
 
 
-_TEMPLATE: list[Path] = []
-# Commits sync to disk; a memory-backed folder keeps that from dominating the test's time.
-_SCRATCH = "/dev/shm" if Path("/dev/shm").is_dir() else None
-
-
-def migrated_database(folder: Path) -> str:
-    """A fresh journal database in `folder`, copied from one migrated once per session
-    (running the migrations for every example would dominate the test's time)."""
-    if not _TEMPLATE:
-        scratch = Path(tempfile.mkdtemp(prefix="journal_template_", dir=_SCRATCH))
-        atexit.register(shutil.rmtree, scratch, True)
-        template = scratch / "journal.sqlite"
-        Journal.open(f"sqlite:///{template}").close()
-        _TEMPLATE.append(template)
-    shutil.copy(_TEMPLATE[0], folder / "journal.sqlite")
-    return f"sqlite:///{folder / 'journal.sqlite'}"
-
-
 def expected_state(order: VenueOrder) -> OrderState:
     """The journal state a settled reconciliation must give an order the venue reports."""
     if order.status == "closed":
@@ -81,14 +64,15 @@ class JournalCrashMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.folder = Path(tempfile.mkdtemp(prefix="journal_crash_", dir=_SCRATCH))
-        self.url = migrated_database(self.folder)
+        self.folder = Path(tempfile.mkdtemp(prefix="journal_crash_", dir=SCRATCH))
+        self.url = fresh_journal_url(self.folder)
         self.clock = Clock()
         self.venue = FakeVenue("binance", prices={PERP: 60_000.0, SPOT: 60_000.0}, clock=self.clock)
         self.journal = Journal.open(self.url, clock=self.clock)
         self.run_id = self.journal.start_run("btc_basis", paper=False, config={})
         self.manager = OrderManager(self.journal, {"binance": self.venue}, self.run_id)
         self.crashes = 0
+        self.submits = 0  # submit calls: each journals exactly one order, retries none
 
     def teardown(self) -> None:
         self.journal.close()
@@ -114,6 +98,7 @@ class JournalCrashMachine(RuleBasedStateMachine):
     def submit(self, market: str, side: Any, amount: float, answer: Fault | None) -> None:
         if answer is not None:
             self.venue.fail_next(answer)
+        self.submits += 1
         try:
             order = asyncio.run(self.manager.submit("binance", market, side, amount, "test"))
         except SimulatedCrash:
@@ -135,6 +120,7 @@ class JournalCrashMachine(RuleBasedStateMachine):
             return sent(client_order_id, state, **kwargs)
 
         self.journal.transition = dies_before_sent  # type: ignore[method-assign]
+        self.submits += 1
         try:
             asyncio.run(self.manager.submit("binance", market, "buy", amount, "test"))
         except SimulatedCrash:
@@ -174,6 +160,27 @@ class JournalCrashMachine(RuleBasedStateMachine):
     @rule()
     def reconcile(self) -> None:
         asyncio.run(self.manager.reconcile())
+
+    @rule()
+    def reconcile_with_venue_down(self) -> None:
+        self.venue.down = True
+        try:
+            assert asyncio.run(self.manager.reconcile()) == []
+            assert "binance" in self.manager.degraded
+        finally:
+            self.venue.down = False
+
+    @rule(flatten=st.booleans())
+    def kill_switch(self, flatten: bool) -> None:
+        report = asyncio.run(kill(self.journal, {"binance": self.venue}, flatten))
+        self.submits += len(report.flattening)
+        assert self.open_at_venue() == [] and report.failed == {}
+        self.journal.clear_kill()
+
+    @rule()
+    def cancel_all(self) -> None:
+        asyncio.run(self.manager.cancel_all())
+        assert self.open_at_venue() == []
 
     @rule(seconds=st.integers(min_value=0, max_value=45))
     def wait(self, seconds: int) -> None:
@@ -228,6 +235,11 @@ class JournalCrashMachine(RuleBasedStateMachine):
             assert order.state is not OrderState.PENDING and order.error != NEVER_SENT
 
     @invariant()
+    def one_journal_order_per_submit(self) -> None:
+        """Reconciliation and restarts never create orders: nothing is re-sent anew."""
+        assert len(self.journal.orders()) == self.submits
+
+    @invariant()
     def every_venue_order_is_journalled(self) -> None:
         for client_id in self.venue.orders:
             assert self.journal.find_order(client_id) is not None
@@ -247,7 +259,7 @@ class JournalCrashMachine(RuleBasedStateMachine):
 
 
 JournalCrashMachine.TestCase.settings = settings(
-    max_examples=40,
+    max_examples=30,
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from basis.errors import ConfigError
-from basis.store import PointRecord, SweepSpec, SweepStore, resolve_url
+from basis.store import PointRecord, SweepSpec, SweepStore
 from basis.store.sweeps import STATUS_DONE, STATUS_FAILED
 from tests.store.test_results import make_result
 
@@ -25,26 +22,11 @@ FIRST = PointRecord("k" * 64, 0, "scenario:default", {"delta_tolerance": 0.005})
 SECOND = PointRecord("j" * 64, 1, "scenario:default", {"delta_tolerance": 0.01})
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SweepStore]:
+@pytest.fixture
+def store(database_url: str) -> Iterator[SweepStore]:
     """A sweep store on a fresh database: a SQLite file, or a schema of its own."""
-    if request.param == "sqlite":
-        with SweepStore(f"sqlite:///{tmp_path / 'results.sqlite'}") as opened:
-            yield opened
-        return
-    server = resolve_url(request.getfixturevalue("postgres_url"))
-    schema = f"test_sweeps_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server, poolclass=sa.pool.NullPool)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    isolated = server.update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        with SweepStore(isolated.render_as_string(hide_password=False)) as opened:
-            yield opened
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with SweepStore(database_url) as opened:
+        yield opened
 
 
 def test_open_creates_then_resumes_the_same_sweep(store: SweepStore) -> None:

@@ -1,17 +1,18 @@
-"""Pre-trade limits of the live runtime, per account (venue) and over all accounts together."""
+"""Pre-trade limits of the live runtime, per account (venue) and over all accounts together.
+
+Loaded like every configuration: `loader.load(LimitsConfig, configs/limits.yaml, overrides)`.
+"""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Annotated
 
 from pydantic import ConfigDict, Field, field_validator
 
 from basis.config.base import FrozenModel
-from basis.config.loader import load
 
-__all__ = ["AccountLimits", "LimitsConfig", "load_limits"]
+__all__ = ["AccountLimits", "LimitsConfig"]
 
 Amount = Annotated[float, Field(gt=0.0, allow_inf_nan=False)]
 _ACCOUNT = re.compile(r"[a-z][a-z0-9_]*")
@@ -53,9 +54,3 @@ class LimitsConfig(FrozenModel):
     def of(self, account: str) -> AccountLimits:
         """The limits of `account` (none when it has no entry)."""
         return self.accounts.get(account, AccountLimits())
-
-
-def load_limits(path: Path | None = None, overrides: tuple[str, ...] = ()) -> LimitsConfig:
-    """Limits from a YAML file and `--set global.max_daily_loss=…` overrides; raises
-    `ConfigError` naming the file and field of any problem."""
-    return load(LimitsConfig, path, overrides)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from basis.config.aave import AaveConfig
 from basis.config.dex import DexConfig
 from basis.config.gas import GasConfig
+from basis.config.limits import LimitsConfig
 from basis.config.lst import LstsConfig
 from basis.config.modes import ModeConfig
 from basis.config.scenarios import ScenarioConfig
@@ -36,6 +37,7 @@ MODEL_BY_FILE: dict[str, type[BaseModel]] = {
     "lsts.yaml": LstsConfig,
     "gas.yaml": GasConfig,
     "dex.yaml": DexConfig,
+    "limits.yaml": LimitsConfig,
 }
 
 

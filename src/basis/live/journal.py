@@ -4,9 +4,10 @@ results database before anything acts on it (DESIGN §6, docs/live.md)."""
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +23,11 @@ from basis.live.journal_records import (
     is_filled,
 )
 from basis.live.venue import FundingPaid, OrderType, Side, VenueFill
-from basis.store.schema import live_fills, live_funding, live_orders
+from basis.store.schema import live_fills, live_funding, live_orders, live_runs
 
 __all__ = ["KILL_MODE", "Journal"]
+
+_VENUE: Final = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 
 class Journal(JournalControls):
@@ -55,11 +58,12 @@ class Journal(JournalControls):
         Raises `JournalError` for an unknown run and `ValueError` for an impossible order
         (amount not finite and positive, a limit order without a positive price).
         """
-        _check_order(side, amount, type, price)
-        for attempt in range(ATTEMPTS):
+        _check_order(venue, side, amount, type, price)
+        attempts = ATTEMPTS
+        while True:  # a sequence number taken by a concurrent writer is drawn again
             try:
                 with self._begin() as connection:
-                    self._run(connection, run_id)
+                    self._run(connection, run_id, lock=True)
                     last = connection.execute(
                         sa.select(sa.func.max(live_orders.c.seq)).where(
                             live_orders.c.run_id == run_id
@@ -90,9 +94,9 @@ class Journal(JournalControls):
                     connection.execute(sa.insert(live_orders), row)
                     return _order(row)
             except IntegrityError:
-                if self.in_unit or attempt == ATTEMPTS - 1:
+                attempts -= 1
+                if self.in_unit or attempts == 0:
                     raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def order(self, client_order_id: str) -> JournalOrder:
         """The order with this client id; raises `JournalError` when there is none."""
@@ -151,8 +155,10 @@ class Journal(JournalControls):
         run_id: str | None = None,
         states: Collection[OrderState] | None = None,
         venue: str | None = None,
+        paper: bool | None = None,
     ) -> list[JournalOrder]:
-        """Orders oldest first, of one run, in some states, of one venue (all by default)."""
+        """Orders oldest first, of one run, in some states, of one venue, of paper or live
+        runs (all by default)."""
         query = sa.select(live_orders).order_by(
             live_orders.c.created_at, live_orders.c.run_id, live_orders.c.seq
         )
@@ -162,12 +168,17 @@ class Journal(JournalControls):
             query = query.where(live_orders.c.state.in_([state.value for state in states]))
         if venue is not None:
             query = query.where(live_orders.c.venue == venue)
+        if paper is not None:
+            query = query.join(live_runs).where(live_runs.c.paper == paper)
         with self._begin() as connection:
             return [_order(row) for row in connection.execute(query).mappings()]
 
-    def open_orders(self, venue: str | None = None) -> list[JournalOrder]:
-        """Every non-terminal order of every run, `pending` and `unknown` included."""
-        return self.orders(states=OPEN, venue=venue)
+    def open_orders(
+        self, venue: str | None = None, paper: bool | None = None
+    ) -> list[JournalOrder]:
+        """Every non-terminal order of every run (of paper or live runs only, when given),
+        `pending` and `unknown` included."""
+        return self.orders(states=OPEN, venue=venue, paper=paper)
 
     def order_times(self, since: datetime, venue: str | None = None) -> list[datetime]:
         """When orders (of `venue`, or all) were journalled at or after `since`."""
@@ -290,6 +301,17 @@ class Journal(JournalControls):
         with self._begin() as connection:
             return [(row["venue"], _fill(row)) for row in connection.execute(query).mappings()]
 
+    def orders_with_fills(
+        self, run_id: str | None = None
+    ) -> list[tuple[JournalOrder, list[VenueFill]]]:
+        """Every order (of one run) oldest first, each with its fills in time order."""
+        by_order: dict[str, list[VenueFill]] = {}
+        for _, fill in self.fills(run_id=run_id):
+            by_order.setdefault(fill.client_order_id or "", []).append(fill)
+        return [
+            (order, by_order.get(order.client_order_id, [])) for order in self.orders(run_id=run_id)
+        ]
+
     def add_funding(self, venue: str, funding: FundingPaid) -> bool:
         """Store a funding payment once per (venue, funding id); False when already there."""
         with self._begin() as connection:
@@ -361,7 +383,9 @@ class Journal(JournalControls):
                 )
 
 
-def _check_order(side: str, amount: float, type: str, price: float | None) -> None:
+def _check_order(venue: str, side: str, amount: float, type: str, price: float | None) -> None:
+    if not _VENUE.fullmatch(venue):
+        raise ValueError(f"venue {venue!r} is not a lower-case name of at most 32 characters")
     if side not in ("buy", "sell"):
         raise ValueError(f"order side {side!r} is not buy or sell")
     if not (math.isfinite(amount) and amount > 0.0):

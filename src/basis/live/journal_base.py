@@ -63,7 +63,8 @@ class JournalBase:
     @contextmanager
     def unit(self) -> Iterator[None]:
         """Make every journal call inside commit together; an exception rolls all back and
-        propagates. Nested units join the outer one."""
+        propagates. Nested units join the outer one. No network calls inside: on SQLite a
+        unit holds the write lock other processes (a kill switch) wait for."""
         if self._unit is not None:
             yield
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -20,8 +21,28 @@ KILL_MODE: Final = "kill"
 """The mode of the run a kill switch opens for its own flattening orders."""
 
 _KILL: Final = "kill"
-ATTEMPTS: Final = 3
+ATTEMPTS: Final = 10
 """How often an id taken by a concurrent writer (or a random collision) is drawn again."""
+
+
+_SECRET_KEY: Final = re.compile(
+    r"(^|[_\-.])(secret|password|passphrase|api_?key|private_?key)($|[_\-.])", re.IGNORECASE
+)
+
+
+def refuse_secrets(document: Any, where: str, path: str = "") -> None:
+    """Raise `JournalError` naming the first key (at any depth) that names a secret."""
+    if isinstance(document, Mapping):
+        for key, value in document.items():
+            here = f"{path}.{key}" if path else str(key)
+            if _SECRET_KEY.search(str(key)):
+                raise JournalError(
+                    f"{where} key {here!r} names a secret; secrets stay out of the journal"
+                )
+            refuse_secrets(value, where, here)
+    elif isinstance(document, list | tuple):
+        for index, value in enumerate(document):
+            refuse_secrets(value, where, f"{path}[{index}]")
 
 
 class JournalControls(JournalBase):
@@ -31,7 +52,11 @@ class JournalControls(JournalBase):
     # -- runs ---------------------------------------------------------------------------
 
     def start_run(self, mode: str, paper: bool, config: Mapping[str, Any]) -> str:
-        """Open a new run (status `running`) and return its id: 16 random hex digits."""
+        """Open a new run (status `running`) and return its id: 16 random hex digits.
+
+        Raises `JournalError` when `config` has a key that names a secret: keys and
+        secrets never enter the journal."""
+        refuse_secrets(config, "run config")
         for _ in range(ATTEMPTS):
             run_id = new_run_id()
             try:
@@ -101,12 +126,13 @@ class JournalControls(JournalBase):
             row = connection.execute(query.limit(1)).mappings().first()
         return None if row is None else LiveRun(**row)
 
-    def _run(self, connection: sa.Connection, run_id: str) -> LiveRun:
-        row = (
-            connection.execute(sa.select(live_runs).where(live_runs.c.run_id == run_id))
-            .mappings()
-            .first()
-        )
+    def _run(self, connection: sa.Connection, run_id: str, *, lock: bool = False) -> LiveRun:
+        """The run `run_id`; with `lock`, its row is locked to the end of the transaction
+        (PostgreSQL; SQLite serialises writers itself), so order numbers are drawn in turn."""
+        query = sa.select(live_runs).where(live_runs.c.run_id == run_id)
+        if lock:
+            query = query.with_for_update()
+        row = connection.execute(query).mappings().first()
         if row is None:
             raise JournalError(f"no live run {run_id!r} in the journal {self.url}")
         return LiveRun(**row)
@@ -163,7 +189,9 @@ class JournalControls(JournalBase):
             self._event(connection, None, "kill_cleared", "kill switch cleared", {})
 
     def save_checkpoint(self, run_id: str, document: Mapping[str, Any]) -> None:
-        """Keep `document` as the run's checkpoint, replacing the previous one."""
+        """Keep `document` as the run's checkpoint, replacing the previous one; refuses
+        a key that names a secret like `start_run`."""
+        refuse_secrets(document, "checkpoint")
         with self._begin() as connection:
             self._run(connection, run_id)
             self._replace(connection, live_checkpoints, "run_id", run_id, document=dict(document))

@@ -3,14 +3,14 @@ runs, events and the kill request, as immutable values."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
 from basis.errors import JournalStateError
-from basis.live.venue import OrderRequest, OrderType, Side
+from basis.live.venue import OrderRequest, OrderType, Side, VenueFill
 
 __all__ = [
     "FILL_TOLERANCE",
@@ -24,6 +24,7 @@ __all__ = [
     "OrderState",
     "check_transition",
     "is_filled",
+    "order_document",
 ]
 
 
@@ -153,3 +154,40 @@ class KillRequest:
     flatten: bool
     reason: str
     requested_at: datetime
+
+
+def order_document(order: JournalOrder, fills: Sequence[VenueFill]) -> dict[str, Any]:
+    """One order and its fills as plain JSON values (`basis live orders --json`): times
+    as ISO 8601 UTC, `symbol` the market's last part (`BTCUSDT` of `binance:perp:BTCUSDT`)."""
+    return {
+        "client_order_id": order.client_order_id,
+        "run_id": order.run_id,
+        "seq": order.seq,
+        "venue": order.venue,
+        "market": order.market,
+        "symbol": order.market.rsplit(":", 1)[-1],
+        "side": order.side,
+        "amount": order.amount,
+        "type": order.type,
+        "price": order.price,
+        "reduce_only": order.reduce_only,
+        "intent": order.intent,
+        "state": order.state.value,
+        "venue_order_id": order.venue_order_id,
+        "filled": order.filled,
+        "average": order.average,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "error": order.error,
+        "fills": [
+            {
+                "trade_id": fill.trade_id,
+                "amount": fill.amount,
+                "price": fill.price,
+                "fee": fill.fee,
+                "fee_asset": fill.fee_asset,
+                "time": fill.time.isoformat(),
+            }
+            for fill in fills
+        ],
+    }

@@ -66,11 +66,14 @@ class OrderManager:
         self.journal = journal
         self.venues = dict(venues)
         self.run_id = run_id
+        self.paper = journal.run(run_id).paper
+        """Paper and live orders never mix: reconciliation visits only this kind's."""
         self.limits = limits
         self.not_found_after = not_found_after
         self.degraded: dict[str, str] = {}
         """Venues whose last reconciliation failed, with the error: shown, not hidden."""
         self._reported: set[tuple[str, str]] = set()
+        self._in_flight: set[str] = set()  # client ids whose `place` is awaited now
 
     # -- sending ------------------------------------------------------------------------
 
@@ -95,8 +98,8 @@ class OrderManager:
         `exposure` is required when the manager has limits. Raises `JournalError` inside a
         unit of work, where `pending` would not be durable before the send.
         """
-        self._venue(venue)
-        reason = self._refusal(venue, amount, reduce_only, exposure)
+        self._sendable(venue)
+        reason = self._refusal(venue, exposure)
         if reason is not None:
             self.journal.record_event(
                 self.run_id,
@@ -126,9 +129,7 @@ class OrderManager:
         price: float | None,
         reduce_only: bool,
     ) -> JournalOrder:
-        if self.journal.in_unit:
-            raise JournalError("orders cannot be sent inside a unit of work: pending must commit")
-        target = self._venue(venue)
+        target = self._sendable(venue)
         try:
             amount = await target.precise(market, amount)
         except OrderRejectedError as error:
@@ -140,8 +141,16 @@ class OrderManager:
             self.run_id, venue, market, side, amount, intent, type, price, reduce_only
         )
         order = self.journal.transition(order.client_order_id, OrderState.SENT)
+        self._in_flight.add(order.client_order_id)  # reconciliation leaves it alone
         try:
-            answer = await target.place(order.request())
+            return await self._send(target, order)
+        finally:
+            self._in_flight.discard(order.client_order_id)
+
+    async def _send(self, venue: Venue, order: JournalOrder) -> JournalOrder:
+        """Place a `sent` order and journal the answer: a refusal and no answer are states."""
+        try:
+            answer = await venue.place(order.request())
         except OrderRejectedError as error:
             return self.journal.transition(
                 order.client_order_id, OrderState.REJECTED, error=error.message
@@ -153,9 +162,15 @@ class OrderManager:
         await self._settle(order, answer, {})
         return self.journal.order(order.client_order_id)
 
-    def _refusal(
-        self, venue: str, amount: float, reduce_only: bool, exposure: OrderExposure | None
-    ) -> str | None:
+    def _sendable(self, venue: str) -> Venue:
+        """The venue to send to; raises `JournalError` inside a unit of work (where the
+        journal's `pending` and `sent` would not be durable before the network call)."""
+        if self.journal.in_unit:
+            raise JournalError("orders cannot be sent inside a unit of work: pending must commit")
+        return self._venue(venue)
+
+    def _refusal(self, venue: str, exposure: OrderExposure | None) -> str | None:
+        """Why the kill switch or a limit refuses an order now, or None."""
         kill = self.journal.kill_request()
         if kill is not None:
             return f"kill switch on since {kill.requested_at.isoformat()}: {kill.reason}"
@@ -233,8 +248,9 @@ class OrderManager:
         return cache[key]
 
     async def reconcile(self) -> Fills:
-        """Bring every open journal order (any run, `pending` and `unknown` included) of the
-        connected venues in line with the venue, by client id; return the fills adopted.
+        """Bring every open journal order (of any paper run when this run is paper, of any
+        live run otherwise; `pending` and `unknown` included) of the connected venues in
+        line with the venue, by client id; return the fills adopted.
 
         A `pending` order was never sent: it is cancelled, so the strategy decides again on
         fresh data. A `sent` or `unknown` order the venue does not know is cancelled once
@@ -246,27 +262,13 @@ class OrderManager:
         self.degraded = {}
         now = self.journal.now()
         for name, venue in self.venues.items():
-            orders = self.journal.open_orders(name)
+            orders = self.journal.open_orders(name, paper=self.paper)
             # one fills request per market, reaching back to its oldest open order
             cache: dict[tuple[str, str], list[VenueFill]] = {}
-            orders.sort(key=lambda order: order.created_at)
             try:
                 for order in orders:
-                    if order.state is OrderState.PENDING:
-                        self.journal.transition(
-                            order.client_order_id, OrderState.CANCELLED, error=NEVER_SENT
-                        )
-                        continue
-                    answer = await venue.order(order.client_order_id, order.market)
-                    if answer is not None:
-                        adopted += await self._settle(order, answer, cache)
-                    elif order.state in (OrderState.SENT, OrderState.UNKNOWN):
-                        if now - order.updated_at >= self.not_found_after:
-                            self.journal.transition(
-                                order.client_order_id, OrderState.CANCELLED, error=NOT_AT_VENUE
-                            )
-                    else:
-                        self._report(name, order.client_order_id, "order_missing", order)
+                    if order.client_order_id not in self._in_flight:  # else: its submit's
+                        adopted += await self._reconcile_order(venue, order, cache, now)
                 await self._foreign_orders(name, venue)
             except VenueUnavailableError as error:
                 self.degraded[name] = error.message
@@ -275,10 +277,35 @@ class OrderManager:
                 )
         return adopted
 
+    async def _reconcile_order(
+        self,
+        venue: Venue,
+        order: JournalOrder,
+        cache: dict[tuple[str, str], list[VenueFill]],
+        now: datetime,
+    ) -> Fills:
+        """One open journal order brought in line with its venue; the fills adopted."""
+        if order.state is OrderState.PENDING:
+            self.journal.transition(order.client_order_id, OrderState.CANCELLED, error=NEVER_SENT)
+            return []
+        answer = await venue.order(order.client_order_id, order.market)
+        if answer is not None:
+            return await self._settle(order, answer, cache)
+        if order.state not in (OrderState.SENT, OrderState.UNKNOWN):
+            self._report(order.venue, order.client_order_id, "order_missing", order)
+        elif now - order.updated_at >= self.not_found_after:
+            self.journal.transition(order.client_order_id, OrderState.CANCELLED, error=NOT_AT_VENUE)
+        return []
+
     async def _foreign_orders(self, name: str, venue: Venue) -> None:
+        """Report open venue orders the journal lacks, or holds as finished (a send that
+        arrived after its order was declared lost)."""
         for answer in await venue.open_orders():
-            if self.journal.find_order(answer.client_order_id) is None:
+            ours = self.journal.find_order(answer.client_order_id)
+            if ours is None:
                 self._report(name, answer.venue_order_id, "foreign_order", answer)
+            elif not ours.is_open:
+                self._report(name, answer.venue_order_id, "late_order", answer)
 
     def _report(self, venue: str, key: str, kind: str, order: JournalOrder | VenueOrder) -> None:
         """Record an event once per order and manager (again after a restart)."""
@@ -288,6 +315,7 @@ class OrderManager:
         detail = {
             "foreign_order": "an order basis did not send is open on the venue",
             "order_missing": "the venue no longer knows an order it acknowledged",
+            "late_order": "an order the journal holds as finished is open on the venue",
         }[kind]
         self.journal.record_event(
             self.run_id,
@@ -301,26 +329,36 @@ class OrderManager:
 
     async def cancel_all(self, venue: str | None = None) -> CancelResult:
         """Cancel every open order of one venue or all, journalled or not (a kill switch
-        cancels hand-placed orders too); journal orders move to their venue state."""
+        cancels hand-placed orders too); open journal orders move to their venue state.
+        A cancel the venue refuses (the order filled meanwhile) is a `cancel_refused`
+        event; a venue that does not answer is listed in `failed`."""
         result = CancelResult()
         names = [venue] if venue is not None else list(self.venues)
         for name in names:
             target = self._venue(name)
             try:
                 for open_order in await target.open_orders():
-                    answer = await target.cancel(open_order.client_order_id, open_order.market)
-                    if answer is None:
-                        continue
-                    result.cancelled.append((name, answer))
-                    order = self.journal.find_order(answer.client_order_id)
-                    if order is not None and order.venue == name:
-                        await self._settle(order, answer, {})
-            except (VenueUnavailableError, OrderRejectedError) as error:
+                    answer = await self._cancel(name, target, open_order)
+                    if answer is not None and answer.status in ("canceled", "expired"):
+                        result.cancelled.append((name, answer))
+            except VenueUnavailableError as error:
                 result.failed[name] = error.message
                 self.journal.record_event(
                     self.run_id, "cancel_failed", f"{name}: {error.message}", {}
                 )
         return result
+
+    async def _cancel(self, name: str, venue: Venue, open_order: VenueOrder) -> VenueOrder | None:
+        try:
+            answer = await venue.cancel(open_order.client_order_id, open_order.market)
+        except OrderRejectedError as error:
+            detail = f"{name} {open_order.client_order_id!r}: {error.message}"
+            self.journal.record_event(self.run_id, "cancel_refused", detail, {})
+            return None
+        order = self.journal.find_order(open_order.client_order_id)
+        if answer is not None and order is not None and order.venue == name and order.is_open:
+            await self._settle(order, answer, {})
+        return answer
 
     async def collect_funding(self, since: datetime) -> list[tuple[str, FundingPaid]]:
         """Store each venue's funding payments at or after `since` once; return the new."""
