@@ -163,6 +163,17 @@ class LiveVenues:
             events += await self.execution.execute(intent, snap)
         return events
 
+    async def cancel_open(self, at: datetime) -> list[Event]:
+        """Cancel what is still open while the kill switch is on (a kill running at the same
+        moment may have missed an order this runner sent just before the flag)."""
+        if not self.journal.open_orders():
+            return []
+        result = await self.orders.cancel_all()
+        return [
+            _warning(at, f"kill switch: cancelled {order.client_order_id} on {venue}")
+            for venue, order in result.cancelled
+        ]
+
     def book_after_execution(self, book: Book) -> list[Event]:
         return self._book_unbooked(book)
 
@@ -247,6 +258,8 @@ class Runner:
             self.opening = False
         state = self.kernel.state(snap, checked)
         why_not = self._why_not(taken)
+        if isinstance(self.side, LiveVenues) and self.journal.kill_request() is not None:
+            events += await self.side.cancel_open(book.now)  # sent just before the switch
         intents = [] if why_not else self.kernel.decide(state)
         executed = await self.side.execute(intents, snap) if intents else []
         events += executed
