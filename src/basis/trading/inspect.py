@@ -7,7 +7,7 @@ from typing import Any
 
 from basis.errors import JournalError
 from basis.live.journal import Journal
-from basis.live.journal_records import JournalOrder
+from basis.live.journal_records import order_document
 
 __all__ = ["order_records", "status"]
 
@@ -30,7 +30,10 @@ def status(journal: Journal) -> dict[str, Any]:
         "status": run.status,
         "started_at": run.started_at.isoformat(),
         "state": None if saved is None else saved["status"],
-        "open_orders": [order_record(o, journal) for o in journal.open_orders()],
+        "open_orders": [
+            order_document(order, [fill for _, fill in journal.fills(order.client_order_id)])
+            for order in journal.open_orders()
+        ],
         "kill_switch": None
         if kill is None
         else {"flatten": kill.flatten, "reason": kill.reason, "at": kill.requested_at.isoformat()},
@@ -39,34 +42,4 @@ def status(journal: Journal) -> dict[str, Any]:
 
 def order_records(journal: Journal, run_id: str | None = None) -> list[dict[str, Any]]:
     """Every journalled order (of one run, or all), oldest first, with its fills."""
-    return [order_record(o, journal) for o in journal.orders(run_id)]
-
-
-def order_record(order: JournalOrder, journal: Journal) -> dict[str, Any]:
-    return {
-        "client_order_id": order.client_order_id,
-        "run_id": order.run_id,
-        "venue": order.venue,
-        "symbol": order.market,
-        "side": order.side,
-        "amount": order.amount,
-        "type": order.type,
-        "state": str(order.state),
-        "filled": order.filled,
-        "average": order.average,
-        "venue_order_id": order.venue_order_id,
-        "intent": order.intent,
-        "error": order.error,
-        "created_at": order.created_at.isoformat(),
-        "fills": [
-            {
-                "trade_id": fill.trade_id,
-                "amount": fill.amount,
-                "price": fill.price,
-                "fee": fill.fee,
-                "fee_asset": fill.fee_asset,
-                "time": fill.time.isoformat(),
-            }
-            for _, fill in journal.fills(order.client_order_id)
-        ],
-    }
+    return [order_document(order, fills) for order, fills in journal.orders_with_fills(run_id)]
