@@ -244,9 +244,12 @@ class Runner:
         book = self.kernel.book
         self.ticks += 1
         self.degraded = dict(taken.degraded)
-        if not taken.snapshots:
-            self._record([_warning(book.now, f"degraded: {self.degraded}")])
-            return TickReport(None, book.equity(), 0, (), False, f"degraded: {self.degraded}")
+        if not taken.snapshots:  # no market: nothing is decided, the state says why
+            why = f"degraded venues: {', '.join(sorted(self.degraded))}"
+            warning = _warning(book.now, f"{why} ({self.degraded})")
+            self._record([warning])
+            self.side.commit(self.journal, self.run_id, self._document())
+            return TickReport(None, book.equity(), 0, (warning,), False, why)
         snap = taken.now
         if self.opening and self.side.paper:
             self._open_paper(snap)
@@ -266,12 +269,12 @@ class Runner:
         if isinstance(self.side, LiveVenues):
             events += self.side.book_after_execution(book)
         self._record(events)
-        self.side.commit(self.journal, self.run_id, self._document(snap))
+        self.side.commit(self.journal, self.run_id, self._document())
         report = TickReport(
             snap.time, book.equity(), len(intents), tuple(events), bool(intents), why_not
         )
         if self.publish is not None:
-            self.publish("tick", self.status(snap))
+            self.publish("tick", self.status())
         return report
 
     def _open_paper(self, snap: Snapshot) -> None:
@@ -307,7 +310,7 @@ class Runner:
 
     # -- status --------------------------------------------------------------------------
 
-    def status(self, snap: Snapshot) -> dict[str, Any]:
+    def status(self) -> dict[str, Any]:
         """Equity, positions and risk now: what `basis live status` and the API show."""
         book, config = self.kernel.book, self.kernel.config
         marks = book.marks()
@@ -316,7 +319,7 @@ class Runner:
             "run_id": self.run_id,
             "mode": config.mode,
             "paper": self.side.paper,
-            "time": snap.time.isoformat(),
+            "time": book.now.isoformat(),
             "ticks": self.ticks,
             "share_class": config.share_class,
             "equity": book.equity(),
@@ -347,11 +350,11 @@ class Runner:
             "killed": self.journal.kill_request() is not None,
         }
 
-    def _document(self, snap: Snapshot) -> dict[str, Any]:
+    def _document(self) -> dict[str, Any]:
         return {
             "book": to_document(self.kernel.book),
             "runner": {"ticks": self.ticks, "initial_equity": self.initial_equity},
-            "status": _finite(self.status(snap)),
+            "status": _finite(self.status()),
         }
 
 
