@@ -14,7 +14,7 @@ import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from basis.book import Book, Kind, risk
@@ -25,10 +25,11 @@ from basis.engine.kernel import Checked, Kernel
 from basis.engine.venue_events import SimulatedVenues
 from basis.live import booking
 from basis.live.execution import LiveExecution, PaperExecution
-from basis.live.feed import Feed, Taken
+from basis.live.feed import Feed, ReplayFeed, Taken
 from basis.live.journal import Journal
 from basis.live.orders import OrderManager
 from basis.live.venue import FundingPaid, Venue, VenueError, VenueFill
+from basis.mechanics.perps import settlements_between
 from basis.model.market import RewardPayout, Snapshot
 from basis.model.orders import ACCOUNT
 from basis.model.result import Event, EventKind
@@ -37,6 +38,8 @@ from basis.strategies import Intent
 __all__ = ["LiveVenues", "PaperVenues", "Runner", "RunnerOptions", "TickReport"]
 
 Publish = Callable[[str, Mapping[str, Any]], None]
+FOLLOW_UP = 1.0  # seconds to the next tick while an order is open
+SETTLEMENT_DELAY = 1.0  # seconds after a funding settlement before the tick that books it
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,6 @@ class PaperVenues:
         limits: LimitsConfig | None = None,
         rewards: Sequence[RewardPayout] = (),
     ) -> None:
-        self.kernel = kernel
         self.simulated = SimulatedExecution(kernel.book)
         self.events: list[Event] = []
         self.warnings: list[str] = []
@@ -213,18 +215,67 @@ class Runner:
     initial_equity: float = math.nan
     opening: bool = True
     degraded: dict[str, str] = field(default_factory=dict)
+    _seen: tuple[float, datetime] | None = field(default=None, init=False)  # (wall, venue)
+    _venue_rate: float = field(default=0.0, init=False)  # venue seconds per wall second
 
     # -- lifecycle -----------------------------------------------------------------------
 
-    async def run(self, stop: asyncio.Event, max_ticks: int | None = None) -> None:
-        """Tick every `options.tick` seconds until `stop` is set (SIGTERM) or `max_ticks`;
-        the tick in progress always finishes and is persisted."""
-        while not stop.is_set() and (max_ticks is None or self.ticks < max_ticks):
-            await self.tick()
+    async def run(
+        self,
+        stop: asyncio.Event,
+        max_ticks: int | None = None,
+        on_tick: Callable[[Runner, TickReport], None] | None = None,
+    ) -> None:
+        """Tick until `stop` is set (SIGTERM), `max_ticks` or the end of a replay; the tick in
+        progress always finishes and is persisted. Waits `next_wait()` between ticks."""
+        while not stop.is_set():
+            if max_ticks is not None and self.ticks >= max_ticks:
+                return
+            if isinstance(self.feed, ReplayFeed) and self.feed.done:
+                return
             try:
-                await asyncio.wait_for(stop.wait(), timeout=self.options.tick)
+                await asyncio.wait_for(stop.wait(), timeout=self.next_wait())
+                return
             except TimeoutError:
-                continue
+                pass
+            report = await self.tick()
+            if on_tick is not None:
+                on_tick(self, report)
+
+    def next_wait(self) -> float:
+        """Seconds to the next tick: `options.tick`, sooner when an order is still open (its
+        fills are booked promptly) or a funding settlement is due (booked as it lands).
+
+        The venue's clock may run faster than the wall (the emulator): its rate is measured
+        from the last two snapshots."""
+        wait = self.options.tick
+        if self.journal.open_orders():
+            wait = min(wait, FOLLOW_UP)
+        due = None if isinstance(self.feed, ReplayFeed) else self._next_settlement()
+        if due is not None and self._venue_rate > 0.0:
+            ahead = (due - self.kernel.book.now).total_seconds() / self._venue_rate
+            wait = min(wait, max(ahead, 0.0) + SETTLEMENT_DELAY)
+        return wait
+
+    def _next_settlement(self) -> datetime | None:
+        book = self.kernel.book
+        times = []
+        for holding in book.holdings():
+            if holding.instrument.kind is Kind.PERP:
+                schedule = book.market.venue(holding.instrument.venue).funding
+                due = settlements_between(book.now, book.now + timedelta(days=1), schedule)
+                times += due[:1]
+        return min(times, default=None)
+
+    def _clock(self, taken: Taken) -> None:
+        """Track how fast the venues' clock runs against the wall (1 for a real venue)."""
+        at = taken.now.time
+        if self._seen is not None:
+            wall, venue = self._seen
+            elapsed = taken.taken_at - wall
+            if elapsed > 0.0:
+                self._venue_rate = max((at - venue).total_seconds(), 0.0) / elapsed
+        self._seen = (taken.taken_at, at)
 
     # -- one tick ------------------------------------------------------------------------
 
@@ -244,6 +295,8 @@ class Runner:
         book = self.kernel.book
         self.ticks += 1
         self.degraded = dict(taken.degraded)
+        if taken.snapshots:
+            self._clock(taken)
         if not taken.snapshots:  # no market: nothing is decided, the state says why
             why = f"degraded venues: {', '.join(sorted(self.degraded))}"
             warning = _warning(book.now, f"{why} ({self.degraded})")

@@ -143,30 +143,12 @@ async def start(
             )
             if on_tick is not None:
                 on_tick(runner, first)
-            await _loop(runner, stop, request, feed, on_tick)
+            await runner.run(stop, request.max_ticks, on_tick)
             journal.stop_run(runner.run_id)
             return runner
         finally:
             for venue in venues.values():
                 await venue.close()
-
-
-async def _loop(
-    runner: Runner, stop: asyncio.Event, request: LiveRequest, feed: Feed, on_tick: OnTick | None
-) -> None:
-    while not stop.is_set():
-        if request.max_ticks is not None and runner.ticks >= request.max_ticks:
-            return
-        if isinstance(feed, ReplayFeed) and feed.done:
-            return
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=request.tick)
-            return
-        except TimeoutError:
-            pass
-        report = await runner.tick()
-        if on_tick is not None:
-            on_tick(runner, report)
 
 
 def _check_request(request: LiveRequest, config: ModeConfig, needs: Needs) -> None:
