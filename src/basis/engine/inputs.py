@@ -22,7 +22,7 @@ from basis.data.catalog import Catalog, SeriesInfo
 from basis.data.panel import Panel, common_window, covered_window, load_panel
 from basis.data.resolve import ResolutionPolicy
 from basis.engine.market import FundingFeed, MarketData, RewardPayout, factor_names_for
-from basis.errors import DataError, DataMissingError
+from basis.errors import DataCorruptError, DataError, DataMissingError
 
 __all__ = ["Inputs", "Needs", "load_inputs", "perp_instrument"]
 
@@ -119,6 +119,8 @@ def load_inputs(
             for name in series:
                 _require(name, available, dataset)
             loaded = load_panel(catalog, dataset, series, start, end, policy)
+        except DataCorruptError:
+            raise  # a damaged catalog is never a venue without data
         except DataError as error:
             warnings.append(
                 f"venue {venue} has no usable {perp.symbol} data for {_span(start, end)}: "
@@ -210,6 +212,8 @@ def _optional_panel(
         return None
     try:
         return load_panel(catalog, dataset, [name], start, end, policy)
+    except DataCorruptError:
+        raise
     except DataError:
         return None
 
