@@ -18,7 +18,14 @@ from typing import Final
 
 from basis.errors import IoError
 
-__all__ = ["ensure_folder", "io_error", "io_errors", "write_atomic", "write_text"]
+__all__ = [
+    "ensure_folder",
+    "io_error",
+    "io_errors",
+    "require_writable",
+    "write_atomic",
+    "write_text",
+]
 
 # What the user can do about the common causes, appended to the message.
 _ADVICE: Final[dict[int, str]] = {
@@ -80,6 +87,25 @@ def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
 def write_text(path: Path, text: str) -> Path:
     """Write `text` (UTF-8) to `path` atomically; return `path`."""
     return write_atomic(path, lambda target: target.write_text(text, encoding="utf-8"))
+
+
+def require_writable(path: Path, shown: Path | str | None = None) -> None:
+    """Raise `IoError` now when `path` could not be written by `write_atomic`: a folder
+    stands there, a file stands where one of its folders should be, or the nearest
+    existing folder is read-only. Creates nothing, so a command can check its outputs
+    before its work. `shown` is the path the message names (default: `path`)."""
+    with io_errors(shown if shown is not None else path, "write"):
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        folder = path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        if not os.access(folder, os.W_OK):
+            readonly = os.statvfs(folder).f_flag & os.ST_RDONLY
+            number = errno.EROFS if readonly else errno.EACCES
+            raise PermissionError(number, os.strerror(number))
 
 
 def ensure_folder(path: Path, what: str) -> Path:

@@ -17,6 +17,7 @@ from basis.data.catalog import REAL, Catalog, scenario_dataset
 from basis.engine.backtest import Backtest, run_backtest
 from basis.engine.result import RunResult
 from basis.errors import ConfigError
+from basis.files import require_writable
 from basis.store import ResultStore, json_safe, run_json
 from basis.strategies import MODES, describe
 
@@ -32,18 +33,22 @@ def execute(
     """
     settings = get_settings()
     opened = open_catalog(catalog)
-    if quiet:
-        result = run_backtest(request, opened, settings.configs_path)
-    else:
-        result = _run_with_bar(request, opened, settings.configs_path)
+    reports = settings.home / "reports"
+    if html:  # fail before the run, not after it
+        require_writable(report or reports / "report.html", shown=report or reports)
     with ResultStore() as store:
+        store.require_writable()
+        if quiet:
+            result = run_backtest(request, opened, settings.configs_path)
+        else:
+            result = _run_with_bar(request, opened, settings.configs_path)
         store.save(result)
     if not html:
         return result, None
     # plotly and the figure code load only when a report is written.
     from basis.analytics.report import write_report
 
-    path = report or settings.home / "reports" / f"{result.mode}-{result.run_id[:12]}.html"
+    path = report or reports / f"{result.mode}-{result.run_id[:12]}.html"
     write_report(result, path)
     return result, path
 

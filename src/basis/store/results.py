@@ -10,13 +10,12 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from basis.config import get_settings
 from basis.engine.result import RunResult
-from basis.errors import ConfigError, RunNotFoundError
+from basis.errors import ConfigError, IoError, RunNotFoundError
 from basis.store import migrate, rows
+from basis.store.database import create_engine, require_creatable, require_writable, resolve_url
 from basis.store.schema import events, runs, series
 
 __all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "resolve_url"]
@@ -24,7 +23,6 @@ __all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "resolve_url"]
 MIN_PREFIX: Final = 6
 """The fewest characters of a run id that `load` and `delete` accept as a prefix."""
 
-DEFAULT_FILE: Final = "results.sqlite"
 _SHOWN_MATCHES: Final = 10
 
 
@@ -49,30 +47,6 @@ class RunRow:
     share_class: str
 
 
-def resolve_url(url: str | None = None) -> URL:
-    """The database URL: `url`, else `BASIS_DB_URL`, else SQLite at `<BASIS_HOME>/results.sqlite`
-    (its folder is created). `postgresql://` and `postgres://` use the psycopg 3 driver.
-
-    Raises `ConfigError` for a URL SQLAlchemy cannot parse.
-    """
-    if url is None:
-        settings = get_settings()
-        if not settings.db_url:
-            settings.home.mkdir(parents=True, exist_ok=True)
-            return URL.create("sqlite", database=str(settings.home / DEFAULT_FILE))
-        url = settings.db_url
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(
-            f"database URL {url.split('@')[-1]!r} is not a URL like "
-            "sqlite:///path/results.sqlite or postgresql://user@host:5432/db"
-        ) from None
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
 class ResultStore:
     """Finished runs in a database, upgraded to the newest schema when opened.
 
@@ -87,16 +61,19 @@ class ResultStore:
         target = resolve_url(url)
         self.url: str = target._replace(password=None).render_as_string(hide_password=False)
         """The database URL without its password, for display."""
+        self._target = target
         self._clock = clock if clock is not None else _utc_now
-        self._engine = sa.create_engine(target)
+        require_creatable(target)
+        self._engine = create_engine(target)
         if self._engine.dialect.name == "sqlite":
             sa.event.listen(self._engine, "connect", _enable_foreign_keys)
         try:
             migrate.upgrade(self._engine, self.url)
         except OperationalError as error:
             self._engine.dispose()
-            reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-            raise ConfigError(f"cannot open results database {self.url}: {reason}") from None
+            raise ConfigError(
+                f"cannot open results database {self.url}: {_reason(error)}"
+            ) from None
         except BaseException:
             self._engine.dispose()
             raise
@@ -118,6 +95,11 @@ class ResultStore:
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
+
+    def require_writable(self) -> None:
+        """Raise `IoError` now when a run could not be saved (a read-only SQLite file or
+        folder), so a command fails before its work rather than after it."""
+        require_writable(self._target)
 
     def save(self, result: RunResult) -> str:
         """Store `result` with its arrays and events in one transaction; return its run id.
@@ -143,6 +125,10 @@ class ResultStore:
             if self._stored(result.run_id):  # saved by someone else since the check
                 raise duplicate from None
             raise
+        except OperationalError as error:  # read-only or full: the transaction rolled back
+            raise IoError(
+                f"cannot save run {result.run_id} to {self.url}: {_reason(error)}", path=self.url
+            ) from None
         return result.run_id
 
     def _stored(self, run_id: str) -> bool:
@@ -240,6 +226,11 @@ def _run_row(row: sa.RowMapping) -> RunRow:
         final_equity=_number(row["final_equity"]),
         share_class=row["share_class"],
     )
+
+
+def _reason(error: DBAPIError) -> str:
+    """The first line of the driver's message, without SQL or parameters."""
+    return str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
 
 
 def _number(value: Any) -> float | None:
