@@ -96,3 +96,46 @@ def test_modes_lists_every_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0
     for mode in MODES:
         assert mode in result.stdout
+
+
+def test_real_data_missing_fails_naming_the_fallback_option(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "funding_arbitrage", "--data", "real")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error [DATA_MISSING] dataset 'real' is not in")
+    assert "--fallback scenario:default" in result.stderr
+
+
+def test_fallback_run_says_so_in_json_and_in_the_stored_run(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("--mode", "funding_arbitrage", "--data", "real", "--fallback", "scenario:default")
+    result = run(monkeypatch, "backtest", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["dataset"] == "scenario:default"
+    assert document["fallback"]["requested"] == "real"
+    assert document["fallback"]["used"] == "scenario:default"
+    assert document["warnings"][0].startswith("ran on scenario:default, not on real as asked")
+    stored = json.loads(run(monkeypatch, "results", "show", document["run_id"], "--json").stdout)
+    assert stored["dataset"] == "scenario:default"
+    assert stored["fallback"] == document["fallback"]
+    shown = run(monkeypatch, "results", "show", document["run_id"][:6]).stdout
+    assert "scenario:default (fallback: real was asked for)" in shown
+
+
+def test_summary_shows_the_effective_hedge_allocation(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "btc_basis")
+    assert result.exit_code == 0, result.stderr
+    assert "binance 40%, bybit 30%, okx 30%" in result.stdout
+
+
+def test_fallback_that_is_not_a_scenario_is_refused(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "btc_basis", "--fallback", "real")
+    assert result.exit_code == 2
+    assert "--fallback 'real': expected `scenario:NAME`" in result.stderr

@@ -205,3 +205,29 @@ def test_console_script_malformed_import_exit_two_without_traceback(tmp_path: Pa
         "line 1; expected at least one row"
     )
     assert not (tmp_path / "home" / "catalog").exists()
+
+
+@pytest.mark.parametrize(
+    ("dataset", "expected"),
+    [
+        ("", "expected letters, digits"),
+        ("../x", "not a path"),
+        ("a/b", "not a path"),
+        (".hidden", "not starting with '.'"),
+        ("x..y", "not a path"),
+        ("scenario:default", "`scenario:*` datasets hold generated data only"),
+    ],
+)
+def test_import_dataset_name_empty_path_like_or_scenario_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dataset: str, expected: str
+) -> None:
+    source = small_folder(tmp_path / "src")
+    catalog = tmp_path / "catalog"
+    result = run(
+        monkeypatch, "data", "import", str(source), "--catalog", str(catalog), "--dataset", dataset
+    )
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"error [CONFIG_INVALID] dataset name {dataset!r}: ")
+    assert expected in line
+    assert not catalog.exists()

@@ -93,6 +93,23 @@ def backtest(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object only; no report unless --report.")
     ] = False,
+    fallback: Annotated[
+        str | None,
+        typer.Option(
+            "--fallback",
+            metavar="scenario:NAME",
+            help="Run on this scenario when --data lacks a series the mode needs (said in the "
+            "warnings, the JSON and the stored run). Without it such a run fails.",
+        ),
+    ] = None,
+    require_venues: Annotated[
+        bool,
+        typer.Option(
+            "--require-venues",
+            help="Fail when a perp venue of the hedge allocation has no data, instead of "
+            "dropping it with a warning and spreading its share over the others.",
+        ),
+    ] = False,
 ) -> None:
     """Backtest a mode; print the summary and where the report is (or JSON with --json).
 
@@ -104,7 +121,17 @@ def backtest(
     if data != REAL and not data.startswith("scenario:"):
         raise ConfigError(f"--data {data!r}: expected `real` or `scenario:NAME`")
     first, last = utc_date(start, "start"), utc_date(end, "end")
-    request = Backtest(mode, data, first, last, capital, tuple(overrides or ()), flows)
+    request = Backtest(
+        mode,
+        data,
+        first,
+        last,
+        capital,
+        tuple(overrides or ()),
+        flows,
+        fallback=fallback,
+        require_venues=require_venues,
+    )
     result, path = execute(
         request, catalog, report, quiet=as_json, html=report is not None or not as_json
     )

@@ -146,7 +146,8 @@ def _window(result: RunResult, amount: Formatter) -> list[tuple[str, str]]:
     return [
         ("mode", result.mode),
         ("share class", unit),
-        ("dataset", result.dataset),
+        ("dataset", result.dataset + _fallback_note(result.config.get("fallback"))),
+        *_allocation_cells(result.config.get("allocation")),
         ("start", _time(result.start)),
         ("end", _time(result.end)),
         ("hours", f"{len(result.times):,}"),
@@ -154,6 +155,18 @@ def _window(result: RunResult, amount: Formatter) -> list[tuple[str, str]]:
         ("final equity", f"{amount(result.final_equity if len(result.equity) else None)} {unit}"),
         ("net flows", f"{amount(result.net_flows)} {unit}"),
     ]
+
+
+def _fallback_note(fallback: Mapping[str, str] | None) -> str:
+    return "" if not fallback else f" (fallback: {fallback['requested']} was asked for)"
+
+
+def _allocation_cells(allocation: Mapping[str, float] | None) -> list[tuple[str, str]]:
+    """The hedge weights the run used, after venues without data were dropped."""
+    if allocation is None:
+        return []
+    shown = ", ".join(f"{venue} {weight:.0%}" for venue, weight in allocation.items())
+    return [("hedge allocation", shown or "none")]
 
 
 def _metric_cells(metrics: Mapping[str, Any], amount: Formatter) -> list[tuple[str, str]]:

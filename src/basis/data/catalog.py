@@ -22,17 +22,18 @@ import fcntl
 import io
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import polars as pl
 
 from basis.data.objects import Collected, ObjectStore, reimport
 from basis.data.schema import ROW, SCHEMAS, conform
-from basis.errors import DataCorruptError, DataError, DataMissingError, IoError
+from basis.errors import ConfigError, DataCorruptError, DataError, DataMissingError, IoError
 from basis.files import ensure_folder, io_errors, write_atomic
 
 MANIFEST = "manifest.json"
@@ -40,9 +41,34 @@ FORMAT_VERSION = 1
 REAL = "real"
 
 
+SCENARIO_PREFIX: Final = "scenario:"
+_DATASET_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_dataset_name(name: str, *, imported: bool = False) -> str:
+    """`name` if it can name a dataset: letters, digits, `_`, `.`, `-` (64 at most, no
+    leading dot), optionally after `scenario:`. With `imported` (real files), `scenario:`
+    names are refused: generated and real series must never share a dataset.
+
+    Raises `ConfigError` saying what is wrong; returns `name`.
+    """
+    bare = name.removeprefix(SCENARIO_PREFIX)
+    if not _DATASET_NAME.fullmatch(bare) or ".." in bare:
+        raise ConfigError(
+            f"dataset name {name!r}: expected letters, digits, '_', '.' or '-' (at most 64, "
+            "not starting with '.'), e.g. `real` or `vendor_b`; not a path"
+        )
+    if imported and name.startswith(SCENARIO_PREFIX):
+        raise ConfigError(
+            f"dataset name {name!r}: `scenario:*` datasets hold generated data only "
+            "(`basis data generate`); import real files under another name, e.g. `real`"
+        )
+    return name
+
+
 def scenario_dataset(name: str) -> str:
     """The dataset name a generated scenario is stored under."""
-    return f"scenario:{name}"
+    return f"{SCENARIO_PREFIX}{name}"
 
 
 @dataclass(frozen=True)
@@ -203,6 +229,7 @@ class Catalog:
         With `replace_dataset`, the dataset afterwards holds exactly what is given.
         Every frame is checked against its kind's schema before anything is written.
         """
+        check_dataset_name(dataset)
         staged = [(item, conform(item.kind, item.frame, item.source)) for item in frames]
         names = [item.series for item, _ in staged]
         if len(set(names)) != len(names):

@@ -5,14 +5,17 @@ it; `run_backtest` is both. The split lets benchmarks time the engine alone and 
 sweeps reuse one load.
 
 This is what `basis backtest`, the sweeps and the API call; it owns the choices a user
-does not spell out: the default window, the venue fallback, the scenario fallback for
-venues without real data.
+does not spell out: the default window and the venue fallback. It never runs on another
+dataset than the one asked for unless the request names a `fallback`, and then the run
+says so (a warning and the `fallback` record).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +35,11 @@ from basis.errors import ConfigError, DataMissingError
 from basis.strategies import build
 
 __all__ = [
+    "EVERY_VENUE_MODES",
     "FALLBACK_SCENARIO",
     "Backtest",
     "Prepared",
+    "effective_allocation",
     "execute",
     "load_flows",
     "load_mode",
@@ -43,6 +48,8 @@ __all__ = [
 ]
 
 FALLBACK_SCENARIO = "default"
+EVERY_VENUE_MODES = frozenset({"funding_arbitrage"})
+"""Modes that cannot run without every perp venue they name (a long and a short leg)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Backtest:
     capital: float | None = None
     overrides: Sequence[str] = ()
     flows: Path | None = None
+    fallback: str | None = None  # `scenario:NAME` to run on when `dataset` lacks a series
+    require_venues: bool = False  # a perp venue without data is an error, not a warning
 
 
 def load_mode(
@@ -109,16 +118,24 @@ def prepare(
 
     Raises ConfigError / DataError naming what is wrong.
     """
+    if request.fallback is not None and not (
+        request.fallback.startswith("scenario:") and request.fallback.removeprefix("scenario:")
+    ):
+        raise ConfigError(f"--fallback {request.fallback!r}: expected `scenario:NAME`")
     market = load_market(configs)
     config = load_mode(configs, request.mode, request.overrides, request.capital)
     flows = load_flows(request.flows)
-    inputs = _inputs(request, build(config, market).needs(), catalog, configs, market, policy)
+    strategy = build(config, market)
+    needs = strategy.needs()
+    inputs, fallback = _inputs(request, needs, catalog, configs, market, policy)
     record: dict[str, Any] = {
         "mode": config.model_dump(mode="json"),
         "dataset": inputs.data.dataset,
+        "fallback": fallback,
         "overrides": list(request.overrides),
         "flows": [flow.model_dump(mode="json") for flow in flows],
         "venues": list(inputs.venues),
+        "allocation": effective_allocation(config, needs, inputs.venues),
     }
     return Prepared(config, market, inputs, flows, record)
 
@@ -148,6 +165,20 @@ def run_backtest(
     return execute(prepare(request, catalog, configs, policy), progress)
 
 
+def effective_allocation(
+    config: ModeConfig, needs: Needs, venues: Sequence[str]
+) -> dict[str, float] | None:
+    """The hedge weights the run uses: `hedge_allocation` renormalised over the venues with
+    data (as the strategy does). None for modes that do not hedge by that allocation."""
+    if not needs.perp_venues or tuple(needs.perp_venues) != tuple(config.hedge_allocation):
+        return None
+    kept = {venue: weight for venue, weight in config.hedge_allocation.items() if venue in venues}
+    total = math.fsum(kept.values())
+    return (
+        {venue: weight / total for venue, weight in kept.items() if weight > 0.0} if total else {}
+    )
+
+
 def _inputs(
     request: Backtest,
     needs: Needs,
@@ -155,28 +186,57 @@ def _inputs(
     configs: Path,
     market: MarketConfig,
     policy: ResolutionPolicy | None,
-) -> Inputs:
-    arbitrage = request.mode == "funding_arbitrage" and request.dataset == REAL
-    try:
-        inputs = load_inputs(
-            catalog, request.dataset, needs, market, request.start, request.end, policy
-        )
-    except DataMissingError as error:
-        if not arbitrage:
-            raise
-        reason = str(error)
-    else:
-        missing = sorted(set(needs.perp_venues) - set(inputs.venues))
-        if not (arbitrage and missing):
-            return inputs
-        reason = f"no {needs.perp_base} perp data for {', '.join(missing)}"
-    # funding_arbitrage needs perp DEX venues the real data does not have: run on scenario.
-    dataset = scenario_dataset(FALLBACK_SCENARIO)
-    if dataset not in catalog.datasets():
-        write_scenario(catalog, load_scenario(FALLBACK_SCENARIO, configs), market)
-    inputs = load_inputs(catalog, dataset, needs, market, request.start, request.end, policy)
-    warning = (
-        f"funding_arbitrage ran on {dataset}, not on real data: the real dataset lacks a "
-        f"venue it needs ({reason})"
+) -> tuple[Inputs, dict[str, str] | None]:
+    """The inputs from `request.dataset`, else (when asked) from `request.fallback`.
+
+    Returns the inputs and the fallback record (`requested`, `used`, `reason`), None when
+    the requested dataset was used. Raises `DataMissingError` naming what is missing, and
+    how to ask for a fallback, when the dataset lacks a series or a required venue.
+    """
+    required = (
+        needs.perp_venues if (request.require_venues or request.mode in EVERY_VENUE_MODES) else ()
     )
-    return Inputs(inputs.data, inputs.venues, inputs.start, inputs.end, (warning, *inputs.warnings))
+    try:
+        return _load(request, request.dataset, needs, required, catalog, market, policy), None
+    except DataMissingError as error:
+        if request.fallback is None or request.fallback == request.dataset:
+            if request.fallback is None and request.dataset == REAL:
+                raise DataMissingError(
+                    f"{error.message}; to run on synthetic data instead, ask for it: "
+                    f"--fallback {scenario_dataset(FALLBACK_SCENARIO)}"
+                ) from None
+            raise
+        reason = error.message
+    fallback = request.fallback
+    if fallback.startswith("scenario:") and fallback not in catalog.datasets():
+        name = fallback.removeprefix("scenario:")
+        write_scenario(catalog, load_scenario(name, configs), market)
+    inputs = _load(request, fallback, needs, required, catalog, market, policy)
+    warning = f"ran on {fallback}, not on {request.dataset} as asked (--fallback): {reason}"
+    record = {"requested": request.dataset, "used": fallback, "reason": reason}
+    return (
+        dataclasses.replace(inputs, warnings=(warning, *inputs.warnings)),
+        record,
+    )
+
+
+def _load(
+    request: Backtest,
+    dataset: str,
+    needs: Needs,
+    required: Sequence[str],
+    catalog: Catalog,
+    market: MarketConfig,
+    policy: ResolutionPolicy | None,
+) -> Inputs:
+    """`load_inputs` from `dataset`; DataMissingError when a `required` venue was dropped."""
+    inputs = load_inputs(catalog, dataset, needs, market, request.start, request.end, policy)
+    missing = [venue for venue in required if venue not in inputs.venues]
+    if missing:
+        why = "; ".join(f"{venue}: {inputs.dropped.get(venue, 'no data')}" for venue in missing)
+        asked = "--require-venues" if request.mode not in EVERY_VENUE_MODES else request.mode
+        raise DataMissingError(
+            f"dataset {dataset!r} has no usable {needs.perp_base} perp data for "
+            f"{', '.join(missing)}, which {asked} requires ({why})"
+        )
+    return inputs

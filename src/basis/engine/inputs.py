@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +54,7 @@ class Inputs:
     start: dt.datetime
     end: dt.datetime
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    dropped: Mapping[str, str] = field(default_factory=dict)  # venue → why it has no data
 
 
 def perp_instrument(market: MarketConfig, venue: str, base: str) -> Instrument:
@@ -111,6 +112,7 @@ def load_inputs(
     warnings = list(panel.notes)
 
     venues, perps, funding_panels = [], [], []
+    dropped: dict[str, str] = {}
     for venue in needs.perp_venues:
         assert needs.perp_base is not None
         perp = perp_instrument(market, venue, needs.perp_base)
@@ -122,6 +124,7 @@ def load_inputs(
         except DataCorruptError:
             raise  # a damaged catalog is never a venue without data
         except DataError as error:
+            dropped[venue] = error.message
             warnings.append(
                 f"venue {venue} has no usable {perp.symbol} data for {_span(start, end)}: "
                 f"allocation 0, its share goes to the other venues ({error})"
@@ -179,7 +182,7 @@ def load_inputs(
         else np.asarray(optional[f"{BENCHMARK}.apy"], dtype=float),
         rewards=_rewards(catalog, dataset, available, needs, market, start, end, warnings),
     )
-    return Inputs(data, tuple(venues), start, end, tuple(warnings))
+    return Inputs(data, tuple(venues), start, end, tuple(warnings), dropped)
 
 
 def _require(name: str, available: dict[str, SeriesInfo], dataset: str) -> str:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from basis.config.market import load_market
-from basis.data.catalog import REAL, Catalog, scenario_dataset
+from basis.data.catalog import REAL, Catalog
 from basis.data.scenario import load_scenario, write_scenario
-from basis.engine.backtest import FALLBACK_SCENARIO, Backtest, run_backtest
+from basis.engine.backtest import Backtest, run_backtest
 from basis.engine.result import RunResult
 from basis.errors import ConfigError, DataMissingError
 
@@ -59,9 +59,10 @@ def prepare_datasets(
 ) -> list[str]:
     """Generate every scenario dataset the catalog lacks; return the ones generated.
 
-    `funding_arbitrage` on real data falls back to the default scenario for venues the real
-    data lacks, so that scenario is generated too. Raises DataMissingError when `real` is
-    wanted and not imported (`basis data import`), ConfigError for an unknown scenario.
+    Raises DataMissingError when `real` is wanted and not imported (`basis data import`),
+    ConfigError for an unknown scenario. A mode the real data cannot serve (e.g.
+    `funding_arbitrage` without perp DEX data) fails per point, naming what is missing:
+    research never runs on another dataset than the one asked for.
     """
     wanted = list(dict.fromkeys(datasets))
     present = set(catalog.datasets())
@@ -70,8 +71,6 @@ def prepare_datasets(
             f"dataset 'real' is not in the catalog {catalog.root}; import it first with "
             "`basis data import PATH`"
         )
-    if REAL in wanted and mode == "funding_arbitrage":
-        wanted.append(scenario_dataset(FALLBACK_SCENARIO))
     generated: list[str] = []
     market = None
     for dataset in dict.fromkeys(wanted):
