@@ -17,7 +17,7 @@ from basis.analytics.report import attribution_table, render_report, write_repor
 from basis.analytics.report_figures import Sampler, drawdown, trailing_apy, unit_value
 from basis.book.ledger import CATEGORIES, COLUMN, Category
 from basis.engine.result import Event, EventKind, RunResult, RunSummary
-from basis.errors import InvalidOperationError
+from basis.errors import InvalidOperationError, IoError
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 INITIAL = 1_000_000.0
@@ -256,7 +256,7 @@ def test_write_report_failed_rename_keeps_old_file_and_no_temporary(
         raise OSError("disk gone")
 
     monkeypatch.setattr(files.os, "replace", broken)
-    with pytest.raises(OSError, match="disk gone"):
+    with pytest.raises(IoError, match=r"cannot write .*report.html: disk gone"):
         write_report(hourly_run(days=2), target)
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     assert target.read_text() == "old"

@@ -110,6 +110,14 @@ def backtest(
             "dropping it with a warning and spreading its share over the others.",
         ),
     ] = False,
+    allow_unpaid: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unpaid",
+            help="Accept withdrawals that are still unpaid when the window ends (an error "
+            "otherwise).",
+        ),
+    ] = False,
 ) -> None:
     """Backtest a mode; print the summary and where the report is (or JSON with --json).
 
@@ -131,6 +139,7 @@ def backtest(
         flows,
         fallback=fallback,
         require_venues=require_venues,
+        allow_unpaid=allow_unpaid,
     )
     result, path = execute(
         request, catalog, report, quiet=as_json, html=report is not None or not as_json

@@ -65,6 +65,7 @@ class Backtest:
     flows: Path | None = None
     fallback: str | None = None  # `scenario:NAME` to run on when `dataset` lacks a series
     require_venues: bool = False  # a perp venue without data is an error, not a warning
+    allow_unpaid: bool = False  # accept a run that ends owing withdrawals
 
 
 def load_mode(
@@ -76,9 +77,11 @@ def load_mode(
         known = sorted(p.stem for p in (configs / "modes").glob("*.yaml"))
         raise ConfigError(f"unknown mode {mode!r}; known: {known}")
     extra = list(overrides)
+    labels = {}
     if capital is not None:
-        extra.append(f"initial_capital={capital}")
-    return loader.load(ModeConfig, path, extra)
+        extra.append(f"initial_capital={capital!r}")
+        labels["initial_capital"] = f"--capital {capital:g}"
+    return loader.load(ModeConfig, path, extra, labels=labels)
 
 
 def load_flows(path: Path | None) -> tuple[Flow, ...]:
@@ -101,6 +104,8 @@ class Prepared:
     inputs: Inputs
     flows: tuple[Flow, ...]
     record: Mapping[str, Any]  # the run's configuration record; `execute` copies it
+    allow_unpaid: bool = False
+    flows_file: Path | None = None
 
     @property
     def steps(self) -> int:
@@ -118,6 +123,13 @@ def prepare(
 
     Raises ConfigError / DataError naming what is wrong.
     """
+    if request.start is not None and request.end is not None and request.end <= request.start:
+        raise ConfigError(
+            f"--start {request.start:%Y-%m-%d %H:%M} is "
+            f"{'equal to' if request.end == request.start else 'after'} --end "
+            f"{request.end:%Y-%m-%d %H:%M} (UTC): the window would be empty; --end is "
+            "exclusive and must come after --start"
+        )
     if request.fallback is not None and not (
         request.fallback.startswith("scenario:") and request.fallback.removeprefix("scenario:")
     ):
@@ -137,14 +149,18 @@ def prepare(
         "venues": list(inputs.venues),
         "allocation": effective_allocation(config, needs, inputs.venues),
     }
-    return Prepared(config, market, inputs, flows, record)
+    return Prepared(config, market, inputs, flows, record, request.allow_unpaid, request.flows)
 
 
 def execute(prepared: Prepared, progress: Progress | None = None) -> RunResult:
-    """Run a fresh strategy over the prepared inputs and return the summarised result."""
+    """Run a fresh strategy over the prepared inputs and return the summarised result.
+
+    Raises ConfigError when the withdrawals leave money unpaid at the end of the window
+    and `allow_unpaid` was not given: the run would end owing its investors.
+    """
     strategy = build(prepared.config, prepared.market)
     record = copy.deepcopy(dict(prepared.record))  # the result owns its copy
-    return run(
+    result = run(
         strategy,
         prepared.inputs,
         prepared.market,
@@ -152,6 +168,23 @@ def execute(prepared: Prepared, progress: Progress | None = None) -> RunResult:
         config_record=record,
         progress=progress,
     )
+    unpaid = result.summary.metrics.get("unpaid") if result.summary else None
+    if unpaid and not prepared.allow_unpaid:
+        withdrawals = [flow for flow in prepared.flows if flow.amount < 0]
+        last = max(withdrawals, key=lambda flow: flow.time) if withdrawals else None
+        what = (
+            f" (the last, {-last.amount:,.2f} at {last.time:%Y-%m-%d %H:%M}, waits for an "
+            "unwind, a transfer or a withdrawal queue)"
+            if last is not None
+            else ""
+        )
+        where = f"--flows {prepared.flows_file}" if prepared.flows_file else "the flows"
+        raise ConfigError(
+            f"{where}: {unpaid:,.2f} {result.share_class} of withdrawals is still unpaid when "
+            f"the window ends at {result.end:%Y-%m-%d %H:%M} UTC{what}; end the window later, "
+            "withdraw earlier, or pass --allow-unpaid to accept a run that ends owing it"
+        )
+    return result
 
 
 def run_backtest(

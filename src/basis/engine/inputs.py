@@ -30,6 +30,8 @@ SPOT_VENUES = ("binance", "bybit", "okx")
 GAS = "ethereum:gas:mainnet"
 BENCHMARK = "ethena:benchmark:sUSDe"
 TOKEN_PRICE_MAX_AGE = dt.timedelta(hours=24)
+MIN_ANNUALISED_WINDOW = dt.timedelta(days=30)
+"""Below this window a run warns that its annualised figures are not meaningful."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,12 @@ def load_inputs(
         )
     panel = load_panel(catalog, dataset, core, start, end, policy)
     warnings = list(panel.notes)
+    if end - start < MIN_ANNUALISED_WINDOW:
+        warnings.append(
+            f"the window is {(end - start) / dt.timedelta(hours=1):,.0f} hour(s): APR, APY, "
+            "volatility, Sharpe, Sortino and Calmar annualise it and mean little below "
+            f"{MIN_ANNUALISED_WINDOW.days} days; read the total return"
+        )
 
     venues, perps, funding_panels = [], [], []
     dropped: dict[str, str] = {}
