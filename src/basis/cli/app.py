@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from importlib import metadata
 from pathlib import Path
 from typing import Annotated
@@ -64,6 +65,11 @@ CatalogOption = Annotated[
         "--catalog", help="Catalog folder; default: BASIS_CATALOG or <BASIS_HOME>/catalog."
     ),
 ]
+
+
+def percent(value: float | None) -> str:
+    """A rate as every command prints it: `4.13 %`; `—` when missing or not finite."""
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.2f} %"
 
 
 def open_catalog(path: Path | None) -> Catalog:

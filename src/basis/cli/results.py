@@ -17,7 +17,7 @@ import typer
 from rich.table import Table
 
 from basis.book.ledger import Category
-from basis.cli.app import app, out
+from basis.cli.app import app, out, percent
 from basis.engine.result import RunResult
 from basis.store import ResultStore, RunRow, json_safe, run_json
 
@@ -235,7 +235,7 @@ def _amount_formatter(share_class: str) -> Formatter:
 
 
 def _rate(value: float | None) -> str:
-    return NONE if value is None or not math.isfinite(value) else f"{100 * value:.2f} %"
+    return percent(value)
 
 
 def _ratio(value: Any) -> str:
