@@ -231,3 +231,15 @@ def test_import_dataset_name_empty_path_like_or_scenario_refused(
     assert line.startswith(f"error [CONFIG_INVALID] dataset name {dataset!r}: ")
     assert expected in line
     assert not catalog.exists()
+
+
+def test_show_at_80_columns_keeps_every_date_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = imported_catalog(tmp_path, monkeypatch)
+    args = ("data", "show", "binance:spot:BTCUSDT", "--catalog", str(catalog))
+    narrow = run(monkeypatch, *args, columns=80)
+    assert narrow.exit_code == 0
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    assert "2024-01-01 00:00" in narrow.stdout and "2024-01-01 01:00" in narrow.stdout
+    assert "…" not in narrow.stdout  # folded, never cut
