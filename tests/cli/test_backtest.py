@@ -220,3 +220,17 @@ def test_withdrawal_left_unpaid_is_an_error_unless_allowed(
     allowed = run(monkeypatch, "backtest", *args, "--allow-unpaid")
     assert allowed.exit_code == 0, allowed.stderr
     assert json.loads(allowed.stdout)["metrics"]["unpaid"] > 0.0
+
+
+def test_results_show_lists_only_the_parameters_the_mode_reads(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads(
+        run(monkeypatch, "backtest", "--mode", "pure_lending_usdt", "--json").stdout
+    )
+    shown = run(monkeypatch, "results", "show", document["run_id"][:6]).stdout
+    assert "mode.reserve_ratio" in shown and "mode.initial_capital" in shown
+    for ignored in ("stake_allocation", "hedge_allocation", "ltv_band", "funding_arbitrage"):
+        assert f"mode.{ignored}" not in shown
+    stored = run(monkeypatch, "results", "show", document["run_id"], "--json").stdout
+    assert json.loads(stored)["run_id"] == document["run_id"]

@@ -20,6 +20,7 @@ from basis.book.ledger import Category
 from basis.cli.app import app, out, percent
 from basis.engine.result import RunResult
 from basis.store import ResultStore, RunRow, json_safe, run_json
+from basis.strategies import PARAMETERS
 
 results_app = typer.Typer(help="List, show and compare stored runs.", no_args_is_help=True)
 app.add_typer(results_app, name="results")
@@ -60,8 +61,18 @@ def show(
     if as_json:
         _echo(run_json(result))
         return
-    out.print(_pairs("configuration", [(key, _value(v)) for key, v in _flatten(result.config)]))
+    config = _used_parameters(result.config)
+    out.print(_pairs("configuration", [(key, _value(v)) for key, v in _flatten(config)]))
     print_summary(result)
+
+
+def _used_parameters(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's record with only the mode parameters its mode reads (`--json` keeps all)."""
+    mode = record.get("mode")
+    if not isinstance(mode, Mapping) or mode.get("mode") not in PARAMETERS:
+        return dict(record)
+    used = PARAMETERS[str(mode["mode"])]
+    return {**record, "mode": {key: value for key, value in mode.items() if key in used}}
 
 
 def print_summary(result: RunResult) -> None:
