@@ -14,7 +14,13 @@ from plotly.offline import get_plotlyjs
 
 from basis import files
 from basis.analytics.report import attribution_table, render_report, write_report
-from basis.analytics.report_figures import Sampler, drawdown, trailing_apy, unit_value
+from basis.analytics.report_figures import (
+    Sampler,
+    drawdown,
+    trailing_apy,
+    unit_value,
+    venue_line,
+)
 from basis.book.ledger import CATEGORIES, COLUMN, Category
 from basis.engine.result import Event, EventKind, RunResult, RunSummary
 from basis.errors import InvalidOperationError, IoError
@@ -330,3 +336,28 @@ def test_write_report_headless_chromium_renders_plotly_offline(tmp_path: Path) -
     ]
     dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
     assert 'class="main-svg"' in dom
+
+
+def test_write_report_ltv_axis_has_two_decimals(written: str) -> None:
+    aave = written[written.index('"figure-aave"') :]
+    aave = aave[: aave.index("</script>")]
+    assert '"title":{"text":"LTV"},"tickformat":".2%"' in aave
+
+
+def test_write_report_legends_sit_below_the_plot_clear_of_the_toolbar(written: str) -> None:
+    layouts = re.findall(r'"legend":\{[^}]*\}', written)
+    assert layouts
+    assert all('"yanchor":"top"' in layout and '"y":-0.12' in layout for layout in layouts)
+
+
+def test_venue_lines_each_have_their_own_dash_and_width() -> None:
+    lines = [venue_line(index) for index in range(3)]
+    assert [line["dash"] for line in lines] == ["solid", "dash", "dot"]
+    assert [line["width"] for line in lines] == [3.5, 2.5, 1.5]
+
+
+def test_write_report_names_the_categories_that_booked_nothing(written: str) -> None:
+    # hourly_run books funding, supply and borrow interest, price, trading fees, gas and a
+    # liquidation; the other categories stayed at zero.
+    expected = "staking_yield, rewards, basis, slippage, transfer_fees"
+    assert f'<p class="note">Nothing booked in: {expected}.</p>' in written

@@ -195,8 +195,11 @@ def _attribution(result: RunResult, sampler: figures.Sampler) -> str:
     body = "".join(_money_row(name, value, base) for name, value in rows)
     body += _money_row("Total P&L", totals.total, base, "total")
     body += _money_row("Equity change − net flows", totals.check, base, "check")
-    skipped = len(totals.categories) - len(rows)
-    note = f'<p class="note">{skipped} categories booked nothing.</p>' if skipped else ""
+    shown = {name for name, _ in rows}
+    skipped = [name for name, _ in totals.categories if name not in shown]
+    note = (
+        f'<p class="note">Nothing booked in: {escape(", ".join(skipped))}.</p>' if skipped else ""
+    )
     table = (
         f'<table class="attribution"><thead><tr><th>Category</th>'
         f'<th class="num">{escape(result.share_class)}</th>'
