@@ -177,3 +177,21 @@ def test_catalog_manifest_unchanged_by_refused_commands(
     monkeypatch.setenv("BASIS_DB_URL", "foo://x")
     assert run(monkeypatch, "backtest", "--mode", "btc_basis").exit_code == 2
     assert (scenario_home / "catalog" / MANIFEST).read_bytes() == manifest
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("stress", "--mode", "btc_basis", "--scenario", "default", "--paths", "2"),
+        ("sweep", "--mode", "btc_basis", "--grid", "grid.yaml"),
+    ],
+)
+def test_research_output_folder_unwritable_refused_before_any_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: tuple[str, ...]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "grid.yaml").write_text("parameters:\n  delta_tolerance: [0.01]\n")
+    (tmp_path / "a_file").write_text("x")
+    out = tmp_path / "a_file" / "out"
+    line = one_error_line(run(monkeypatch, *command, "--out", str(out)), "IO_ERROR")
+    assert f"cannot write {out}: Not a directory (ENOTDIR)" in line

@@ -19,6 +19,7 @@ from rich.table import Table
 from basis.cli.app import CatalogOption, app, err, out, percent, utc_date
 from basis.config import get_settings
 from basis.errors import ConfigError
+from basis.files import require_writable
 
 if TYPE_CHECKING:  # dask and plotly load only when the command runs
     from basis.research.sweep_job import SweepOutputs
@@ -77,10 +78,14 @@ def check_cluster(scheduler: str | None, workers: int | None) -> None:
 
 
 def resolve_paths(catalog: Path | None, out_dir: Path | None) -> tuple[Path, Path, Path]:
-    """Absolute (catalog, configs, output folder): workers may run in another directory."""
+    """Absolute (catalog, configs, output folder): workers may run in another directory.
+
+    Raises `IoError` now, before any point runs, when the output folder cannot be written.
+    """
     settings = get_settings()
     root = catalog if catalog is not None else settings.catalog_path
     folder = out_dir if out_dir is not None else settings.home / "sweeps"
+    require_writable(folder / "report.html", shown=folder)
     return root.resolve(), settings.configs_path.resolve(), folder.resolve()
 
 
