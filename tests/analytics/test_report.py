@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import re
 import shutil
 import subprocess
@@ -154,10 +156,12 @@ def test_write_report_full_run_has_every_section_and_no_empty_notes(written: str
 
 
 def test_write_report_any_run_embeds_plotly_once_and_loads_nothing_remote(written: str) -> None:
-    assert written.count(get_plotlyjs()) == 1
+    (packed,) = re.findall(r'<script id="plotly-js-gzip"[^>]*>([^<]*)</script>', written)
+    assert gzip.decompress(base64.b64decode(packed)).decode() == get_plotlyjs()
     assert not re.search(r"<script[^>]+src=", written)
     assert "<link" not in written
-    assert "mathjax" not in written.lower().replace(get_plotlyjs().lower(), "")
+    assert "mathjax" not in written.replace(packed, "").lower()
+    assert written.count('<script type="application/json" data-figure=') == 7
 
 
 def test_attribution_table_any_run_total_is_sum_of_categories_and_matches_equity() -> None:
@@ -335,7 +339,10 @@ def test_write_report_headless_chromium_renders_plotly_offline(tmp_path: Path) -
         path.as_uri(),
     ]
     dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
-    assert 'class="main-svg"' in dom
+    # plotly.js was inflated in the page and drew all seven figures (each has its svgs).
+    drawn = re.findall(r'<div id="(figure-[a-z-]+)" class="plotly-graph-div[^"]*"', dom)
+    assert len(drawn) == 7
+    assert dom.count('class="main-svg"') >= 2 * 7
 
 
 def test_write_report_ltv_axis_has_two_decimals(written: str) -> None:

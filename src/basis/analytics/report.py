@@ -11,9 +11,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from plotly.offline import get_plotlyjs
-
 from basis.analytics import report_figures as figures
+from basis.analytics.plotly_page import plotly_scripts
 from basis.book.ledger import CATEGORIES, COLUMN, Category
 from basis.engine.result import Event, EventKind, RiskState, RunResult, RunSummary
 from basis.errors import InvalidOperationError
@@ -93,7 +92,7 @@ def render_report(result: RunResult) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{_CSS}</style>\n"
-        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        f"{plotly_scripts()}"
         f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 

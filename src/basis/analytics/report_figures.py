@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from basis.analytics.plotly_page import figure_div
 from basis.book.ledger import CATEGORIES, COLUMN, Category
 from basis.engine.result import Floats, Ints, RunResult
 
@@ -148,18 +149,9 @@ def _style(fig: go.Figure, height: int) -> None:
 
 
 def embed(fig: go.Figure, div_id: str, height: int) -> str:
-    """The figure as a `<div>` `height` pixels tall that draws with the page's inlined
-    plotly.js: no script of its own, no MathJax, nothing fetched from the network."""
-    return str(
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            div_id=div_id,
-            default_height=f"{height}px",
-            config={"displaylogo": False, "responsive": True},
-        )
-    )
+    """The figure as a `<div>` `height` pixels tall that draws with the page's packed
+    plotly.js (`plotly_page`): no script of its own, no MathJax, nothing fetched."""
+    return figure_div(fig, div_id, height)
 
 
 def _div(fig: go.Figure, div_id: str, height: int) -> str:

@@ -122,7 +122,7 @@ def backtest(
     """Backtest a mode; print the summary and where the report is (or JSON with --json).
 
     With --json the run is stored but no HTML report is written unless --report is given:
-    the JSON carries no report path, and the 5 MB report costs ~0.3 s (docs/benchmarks.md).
+    the JSON carries no report path, and the 3 MB report costs ~0.2-0.6 s (docs/benchmarks.md).
     """
     if mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}; known: {sorted(MODES)}")
