@@ -195,3 +195,32 @@ def test_research_output_folder_unwritable_refused_before_any_run(
     out = tmp_path / "a_file" / "out"
     line = one_error_line(run(monkeypatch, *command, "--out", str(out)), "IO_ERROR")
     assert f"cannot write {out}: Not a directory (ENOTDIR)" in line
+
+
+def test_full_disk_for_a_new_database_leaves_no_half_made_file(
+    scenario_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASIS_CATALOG", str(scenario_home / "catalog"))
+    with tmpfs(tmp_path / "tiny", "48k") as home:
+        monkeypatch.setenv("BASIS_HOME", str(home))
+        refused = run(monkeypatch, "backtest", "--mode", "btc_basis", "--json")
+        line = one_error_line(refused, "IO_ERROR")
+        assert f"cannot open results database sqlite:///{home}/results.sqlite" in line
+        assert "database or disk is full" in line
+        assert files_under(home) == []
+
+
+def test_full_disk_when_saving_keeps_the_database_as_it_was(
+    scenario_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASIS_CATALOG", str(scenario_home / "catalog"))
+    with tmpfs(tmp_path / "small", "1m") as home:
+        monkeypatch.setenv("BASIS_HOME", str(home))
+        assert run(monkeypatch, "results", "list").exit_code == 0  # creates the database
+        fill(home / "filler")
+        refused = run(monkeypatch, "backtest", "--mode", "btc_basis", "--json")
+        line = one_error_line(refused, "IO_ERROR")
+        assert "cannot save run" in line and "database or disk is full" in line
+        (home / "filler").unlink()
+        listed = run(monkeypatch, "results", "list", "--json")
+        assert listed.exit_code == 0 and listed.stdout.strip() == "[]"

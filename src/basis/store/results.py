@@ -15,7 +15,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from basis.engine.result import RunResult
 from basis.errors import ConfigError, IoError, RunNotFoundError
 from basis.store import migrate, rows
-from basis.store.database import create_engine, require_creatable, require_writable, resolve_url
+from basis.store.database import (
+    create_engine,
+    require_creatable,
+    require_writable,
+    resolve_url,
+    sqlite_file,
+)
 from basis.store.schema import events, runs, series
 
 __all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "resolve_url"]
@@ -63,19 +69,21 @@ class ResultStore:
         """The database URL without its password, for display."""
         self._target = target
         self._clock = clock if clock is not None else _utc_now
+        new_file = sqlite_file(target)
+        new_file = new_file if new_file is not None and not new_file.exists() else None
         require_creatable(target)
         self._engine = create_engine(target)
         if self._engine.dialect.name == "sqlite":
             sa.event.listen(self._engine, "connect", _enable_foreign_keys)
         try:
             migrate.upgrade(self._engine, self.url)
-        except OperationalError as error:
+        except BaseException as error:
             self._engine.dispose()
-            raise ConfigError(
-                f"cannot open results database {self.url}: {_reason(error)}"
-            ) from None
-        except BaseException:
-            self._engine.dispose()
+            if new_file is not None:  # a database this call began is not left half-made
+                for leftover in (new_file, new_file.with_name(f"{new_file.name}-journal")):
+                    leftover.unlink(missing_ok=True)
+            if isinstance(error, OperationalError):
+                raise _opening_error(self.url, error) from None
             raise
 
     def __enter__(self) -> Self:
@@ -226,6 +234,18 @@ def _run_row(row: sa.RowMapping) -> RunRow:
         final_equity=_number(row["final_equity"]),
         share_class=row["share_class"],
     )
+
+
+def _opening_error(url: str, error: OperationalError) -> ConfigError | IoError:
+    """A full disk or a read-only file is the machine's problem (`IoError`); anything else
+    about the database (an unknown schema, a refused login) is configuration."""
+    reason = _reason(error)
+    if any(sign in reason for sign in _STORAGE_SIGNS):
+        return IoError(f"cannot open results database {url}: {reason}", path=url)
+    return ConfigError(f"cannot open results database {url}: {reason}")
+
+
+_STORAGE_SIGNS: Final = ("disk is full", "readonly database", "unable to open database file")
 
 
 def _reason(error: DBAPIError) -> str:
