@@ -3,6 +3,7 @@ failed writes leave no orphans; `collect_garbage` removes what nothing refers to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -193,3 +194,19 @@ def test_collect_garbage_empty_catalog_creates_nothing(tmp_path: Path) -> None:
     catalog = Catalog(tmp_path / "none")
     assert catalog.collect_garbage().objects == ()
     assert not catalog.root.exists()
+
+
+def test_read_params_intact_object_that_is_not_a_json_object_raises_data_corrupt(
+    tmp_path: Path,
+) -> None:
+    """A hand-edited manifest can point a document at an intact object of the wrong kind."""
+    catalog = imported(tmp_path)
+    for content, problem in ((b"[1, 2]", "is not a JSON object"), (b"{nope", "is not JSON")):
+        digest = hashlib.sha256(content).hexdigest()
+        catalog.objects.path(digest, "json").write_bytes(content)
+        manifest_path = catalog.root / MANIFEST
+        manifest = json.loads(manifest_path.read_text())
+        manifest["datasets"]["real"]["params"]["binance:margin"]["object"] = digest
+        manifest_path.write_text(json.dumps(manifest))
+        with pytest.raises(DataCorruptError, match=problem):
+            catalog.read_params("real", "binance:margin")
