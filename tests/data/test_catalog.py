@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from basis.data.catalog import MANIFEST, Catalog, SeriesFrame
 from basis.data.ingest import import_folder
-from basis.errors import DataCorruptError, IoError
+from basis.errors import DataCorruptError, DataError, IoError
 from tests.data.builders import frame, hours
 from tests.data.source_files import small_folder
 
@@ -210,3 +210,15 @@ def test_read_params_intact_object_that_is_not_a_json_object_raises_data_corrupt
         manifest_path.write_text(json.dumps(manifest))
         with pytest.raises(DataCorruptError, match=problem):
             catalog.read_params("real", "binance:margin")
+
+
+def test_series_manifest_entry_malformed_raises_data_error_naming_the_manifest(
+    tmp_path: Path,
+) -> None:
+    catalog = imported(tmp_path)
+    manifest_path = catalog.root / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["datasets"]["real"]["series"][SPOT]["rows"]
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match=r"manifest.json: catalog manifest is corrupt: entry"):
+        catalog.series("real")

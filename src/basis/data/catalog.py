@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import polars as pl
 
@@ -97,6 +97,9 @@ class ParamsInfo:
     object: str
 
 
+Entry = TypeVar("Entry", SeriesInfo, ParamsInfo)
+
+
 @dataclass(frozen=True)
 class SeriesFrame:
     """A series to write: its description and its canonical frame."""
@@ -153,7 +156,7 @@ class Catalog:
         result: list[SeriesInfo] = []
         for name in names:
             entries = manifest["datasets"].get(name, {}).get("series", {})
-            result.extend(SeriesInfo(**entries[key]) for key in sorted(entries))
+            result.extend(_record(SeriesInfo, entries[key], self.root) for key in sorted(entries))
         return result
 
     def info(self, dataset: str, series: str) -> SeriesInfo:
@@ -170,7 +173,7 @@ class Catalog:
                 f"no series {series!r} in dataset {dataset!r}; available: "
                 f"{sorted(entries['series'])}"
             )
-        return SeriesInfo(**entry)
+        return _record(SeriesInfo, entry, self.root)
 
     def read(self, dataset: str, series: str) -> pl.DataFrame:
         """The stored frame, rows in source order (duplicates and all).
@@ -196,7 +199,7 @@ class Catalog:
         result: list[ParamsInfo] = []
         for name in names:
             entries = manifest["datasets"].get(name, {}).get("params", {})
-            result.extend(ParamsInfo(**entries[key]) for key in sorted(entries))
+            result.extend(_record(ParamsInfo, entries[key], self.root) for key in sorted(entries))
         return result
 
     def read_params(self, dataset: str, name: str) -> dict[str, Any]:
@@ -325,6 +328,17 @@ def _corrupt(dataset: str, subject: str, object_: str, problem: str) -> DataCorr
         subject=subject,
         object_=object_,
     )
+
+
+def _record(kind: type[Entry], entry: Any, root: Path) -> Entry:
+    """A manifest entry as `kind`; DataError naming the manifest when it is malformed."""
+    try:
+        return kind(**entry)
+    except TypeError:
+        raise DataError(
+            f"{root / MANIFEST}: catalog manifest is corrupt: entry {entry!r} is not a "
+            f"{kind.__name__}; re-import or regenerate the dataset"
+        ) from None
 
 
 def _live(manifest: dict[str, Any]) -> set[str]:
