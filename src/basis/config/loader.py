@@ -13,6 +13,7 @@ from typing import Any, Final, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from basis.config.aave import AaveConfig
 from basis.config.dex import DexConfig
@@ -108,7 +109,7 @@ def problems_of(
     problems = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        expected = _EXPECTED.get(item["type"], item["msg"].removeprefix("Value error, "))
+        expected = expectation(item)
         origin = _origin(field, origins or {})
         value = None if not item["loc"] else item.get("input")
         if not item["loc"] and origins:
@@ -121,6 +122,11 @@ _EXPECTED: Final = {
     "extra_forbidden": "unknown key: not a field of this configuration",
     "finite_number": "must be finite (not inf, NaN or beyond ±1.8e308)",
 }
+
+
+def expectation(item: ErrorDetails) -> str:
+    """What a pydantic error item expected, in basis's words ("must be finite", …)."""
+    return _EXPECTED.get(item["type"], item["msg"].removeprefix("Value error, "))
 
 
 def _origin(field: str, origins: Mapping[str, str]) -> str | None:
