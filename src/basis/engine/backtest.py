@@ -15,7 +15,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +31,7 @@ from basis.engine.inputs import Inputs, Needs, load_inputs
 from basis.engine.loop import Progress, run
 from basis.engine.result import RunResult
 from basis.errors import ConfigError, DataMissingError
-from basis.strategies import build
+from basis.strategies import Strategy, build
 
 __all__ = [
     "EVERY_VENUE_MODES",
@@ -147,7 +146,7 @@ def prepare(
         "overrides": list(request.overrides),
         "flows": [flow.model_dump(mode="json") for flow in flows],
         "venues": list(inputs.venues),
-        "allocation": effective_allocation(config, needs, inputs.venues),
+        "allocation": effective_allocation(strategy, inputs.venues),
     }
     return Prepared(config, market, inputs, flows, record, request.allow_unpaid, request.flows)
 
@@ -198,18 +197,14 @@ def run_backtest(
     return execute(prepare(request, catalog, configs, policy), progress)
 
 
-def effective_allocation(
-    config: ModeConfig, needs: Needs, venues: Sequence[str]
-) -> dict[str, float] | None:
-    """The hedge weights the run uses: `hedge_allocation` renormalised over the venues with
-    data (as the strategy does). None for modes that do not hedge by that allocation."""
-    if not needs.perp_venues or tuple(needs.perp_venues) != tuple(config.hedge_allocation):
+def effective_allocation(strategy: Strategy, venues: Sequence[str]) -> dict[str, float] | None:
+    """The hedge weights a run of `strategy` uses: `hedge_allocation` renormalised over the
+    venues with data, as the loop sets them. None for modes that do not hedge by it."""
+    perp_venues = strategy.needs().perp_venues
+    if not perp_venues or tuple(perp_venues) != tuple(strategy.config.hedge_allocation):
         return None
-    kept = {venue: weight for venue, weight in config.hedge_allocation.items() if venue in venues}
-    total = math.fsum(kept.values())
-    return (
-        {venue: weight / total for venue, weight in kept.items() if weight > 0.0} if total else {}
-    )
+    strategy.use_venues(venues)
+    return dict(strategy.weights)
 
 
 def _inputs(
