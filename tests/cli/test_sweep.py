@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from basis.data.catalog import Catalog
+from basis.data.ingest import import_folder
 from basis.research import cluster
 from basis.research.cluster import open_client
 from basis.store import ResultStore, SweepStore
 from tests.cli.runner import run
+from tests.data.source_files import small_folder
 from tests.research.sweep_stubs import END, MODE, SHORT_YEARS, make_catalog, write_file
 
 GRID = "parameters:\n  target_ltv: [0.85, 0.88]\n  stake_allocation: [0.4, 0.5]\n"
@@ -186,3 +190,25 @@ def test_sweep_help_shows_bracketed_text() -> None:
 
     shown = CliRunner().invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"}).output
     assert "{parameters: {key: [values]}}" in shown
+
+
+def test_sweep_on_real_data_lacking_series_fails_unless_a_fallback_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch, scheduler: str, catalog: Path, tmp_path: Path
+) -> None:
+    own = tmp_path / "catalog"
+    shutil.copytree(catalog, own)
+    import_folder(small_folder(tmp_path / "src"), Catalog(own))  # `real`: no ETH, no LST
+    grid = write_file(tmp_path, "grid.yaml", "parameters:\n  target_ltv: [0.85]\n")
+    args = ("--data", "real", "--out", str(tmp_path), "--name")
+    code, _, err = sweep(monkeypatch, scheduler, own, grid, *args, "plain")
+    assert code == 1
+    assert "every point of sweep plain failed" in err and "--fallback scenario:default" in err
+    code, out, err = sweep(
+        monkeypatch, scheduler, own, grid, *args, "fell", "--fallback", "scenario:default"
+    )
+    assert code == 0, err
+    assert cell(out, "ran now") == "1 (1 done, 0 failed)"
+    with ResultStore() as store:
+        (row,) = [r for r in store.list(mode=MODE) if r.dataset == "scenario:default"]
+        stored = store.load(row.run_id)
+    assert stored.config["fallback"]["requested"] == "real"

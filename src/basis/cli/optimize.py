@@ -14,6 +14,7 @@ from basis.cli.sweep import (
     CapitalOption,
     DataOption,
     EndOption,
+    FallbackOption,
     NameOption,
     OutOption,
     SchedulerOption,
@@ -67,6 +68,7 @@ def optimize(
     name: NameOption = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Sampler seed.")] = 0,
     out_dir: OutOption = None,
+    fallback: FallbackOption = None,
 ) -> None:
     """Optimise OBJECTIVE over a parameter space; store every run; report the best feasible
     trial. The same seed and batch size give the same trials. Exits 1 without a feasible
@@ -97,6 +99,7 @@ def optimize(
         capital=capital,
         seed=seed,
         name=name,
+        fallback=fallback,
     )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with points_progress(f"optimize {mode}") as progress:

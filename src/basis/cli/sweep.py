@@ -28,6 +28,7 @@ __all__ = [
     "CapitalOption",
     "DataOption",
     "EndOption",
+    "FallbackOption",
     "NameOption",
     "OutOption",
     "SchedulerOption",
@@ -61,6 +62,15 @@ WorkersOption = Annotated[
 NameOption = Annotated[
     str | None,
     typer.Option("--name", help="Name in the results store; the same name resumes."),
+]
+FallbackOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fallback",
+        metavar="scenario:NAME",
+        help="Run points on this scenario when --data lacks a series the mode needs "
+        "(each run says so). Without it such points fail.",
+    ),
 ]
 OutOption = Annotated[
     Path | None,
@@ -161,6 +171,7 @@ def sweep(
             "--max-points", min=1, help="Refuse grids with more points than this (default 500)."
         ),
     ] = 500,
+    fallback: FallbackOption = None,
 ) -> None:
     """Backtest MODE at every point of a grid on dask; store the runs, write a table and report.
 
@@ -186,6 +197,7 @@ def sweep(
         x=x,
         y=y,
         max_points=max_points,
+        fallback=fallback,
     )
     with points_progress(f"sweep {mode}") as progress:
         outputs = run_sweep_job(request, folder, scheduler, workers, progress, notice)

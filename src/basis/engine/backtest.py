@@ -38,6 +38,7 @@ __all__ = [
     "FALLBACK_SCENARIO",
     "Backtest",
     "Prepared",
+    "check_fallback",
     "effective_allocation",
     "execute",
     "load_flows",
@@ -129,10 +130,7 @@ def prepare(
             f"{request.end:%Y-%m-%d %H:%M} (UTC): the window would be empty; --end is "
             "exclusive and must come after --start"
         )
-    if request.fallback is not None and not (
-        request.fallback.startswith("scenario:") and request.fallback.removeprefix("scenario:")
-    ):
-        raise ConfigError(f"--fallback {request.fallback!r}: expected `scenario:NAME`")
+    check_fallback(request.fallback)
     market = load_market(configs)
     config = load_mode(configs, request.mode, request.overrides, request.capital)
     flows = load_flows(request.flows)
@@ -195,6 +193,15 @@ def run_backtest(
 ) -> RunResult:
     """Run `request` (`prepare`, then `execute`); raises ConfigError / DataError as they do."""
     return execute(prepare(request, catalog, configs, policy), progress)
+
+
+def check_fallback(fallback: str | None) -> None:
+    """Raise ConfigError unless `fallback` is None or `scenario:NAME`: only generated data
+    may stand in for a dataset, and only when asked for."""
+    if fallback is not None and not (
+        fallback.startswith("scenario:") and fallback.removeprefix("scenario:")
+    ):
+        raise ConfigError(f"--fallback {fallback!r}: expected `scenario:NAME`")
 
 
 def effective_allocation(strategy: Strategy, venues: Sequence[str]) -> dict[str, float] | None:

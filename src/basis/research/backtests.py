@@ -36,9 +36,18 @@ class BacktestTask:
     overrides: tuple[str, ...]
     catalog: Path
     configs: Path
+    fallback: str | None = None  # `scenario:NAME`, only when the user asked for it
 
     def request(self) -> Backtest:
-        return Backtest(self.mode, self.dataset, self.start, self.end, self.capital, self.overrides)
+        return Backtest(
+            self.mode,
+            self.dataset,
+            self.start,
+            self.end,
+            self.capital,
+            self.overrides,
+            fallback=self.fallback,
+        )
 
 
 def run_task(task: BacktestTask) -> RunResult:
@@ -55,16 +64,20 @@ def check_dataset(dataset: str) -> None:
 
 
 def prepare_datasets(
-    catalog: Catalog, configs: Path, datasets: Iterable[str], mode: str
+    catalog: Catalog,
+    configs: Path,
+    datasets: Iterable[str],
+    mode: str,
+    fallback: str | None = None,
 ) -> list[str]:
     """Generate every scenario dataset the catalog lacks; return the ones generated.
 
     Raises DataMissingError when `real` is wanted and not imported (`basis data import`),
     ConfigError for an unknown scenario. A mode the real data cannot serve (e.g.
-    `funding_arbitrage` without perp DEX data) fails per point, naming what is missing:
-    research never runs on another dataset than the one asked for.
+    `funding_arbitrage` without perp DEX data) fails per point, naming what is missing,
+    unless a `fallback` scenario was asked for (then it is generated too).
     """
-    wanted = list(dict.fromkeys(datasets))
+    wanted = list(dict.fromkeys([*datasets, *([fallback] if fallback else [])]))
     present = set(catalog.datasets())
     if REAL in wanted and REAL not in present:
         raise DataMissingError(

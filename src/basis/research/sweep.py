@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import distributed
 
+from basis.engine.backtest import check_fallback
 from basis.engine.result import RunResult
 from basis.errors import ConfigError
 from basis.research.backtests import BacktestTask, check_dataset, run_task
@@ -71,6 +72,7 @@ class SweepRequest:
     x: str | None = None
     y: str | None = None
     max_points: int = MAX_POINTS
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class SweepPlan:
             point.overrides,
             request.catalog,
             request.configs,
+            request.fallback,
         )
 
 
@@ -129,6 +132,7 @@ def plan_sweep(request: SweepRequest) -> SweepPlan:
         )
     dataset = request.dataset or "scenario:default"
     check_dataset(dataset)
+    check_fallback(request.fallback)
     datasets = tuple(scenario_datasets(grid)) if grid.scenarios else (dataset,)
     check_size(grid, datasets, request)
     points = expand(grid, datasets)
@@ -136,7 +140,7 @@ def plan_sweep(request: SweepRequest) -> SweepPlan:
     x, y = _axes(grid, request.x, request.y)
     document = {
         **grid.document(),
-        **window_document(request.start, request.end, request.capital),
+        **window_document(request.start, request.end, request.capital, request.fallback),
     }
     label = ",".join(datasets)
     if len(label) > DATASET_LABEL_LENGTH:  # the scenarios are in the document anyway
@@ -206,14 +210,19 @@ def check_name(name: str | None) -> str | None:
 
 
 def window_document(
-    start: dt.datetime | None, end: dt.datetime | None, capital: float | None
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    capital: float | None,
+    fallback: str | None = None,
 ) -> dict[str, Any]:
-    """The run settings that are part of a sweep's identity besides its grid."""
-    return {
+    """The run settings that are part of a sweep's identity besides its grid (a fallback
+    only when asked for, so the names of earlier sweeps stay what they were)."""
+    document: dict[str, Any] = {
         "start": None if start is None else start.isoformat(),
         "end": None if end is None else end.isoformat(),
         "capital": capital,
     }
+    return document | ({"fallback": fallback} if fallback else {})
 
 
 def default_name(mode: str, dataset: str, document: dict[str, Any]) -> str:
