@@ -71,6 +71,31 @@ class DataMissingError(DataError):
     code = "DATA_MISSING"
 
 
+class DataCorruptError(DataError):
+    """A catalog object is missing, or its bytes or shape disagree with the manifest.
+
+    `subject` names the dataset and series (or parameter document), `object_` the hash.
+    """
+
+    code = "DATA_CORRUPT"
+
+    def __init__(self, message: str, *, subject: str, object_: str) -> None:
+        super().__init__(message)
+        self.subject = subject
+        self.object_ = object_
+
+
+class IoError(BasisError):
+    """The operating system refused a read or write (full disk, read-only, permissions, a
+    file where a folder should be). `path` is what basis tried to use."""
+
+    code = "IO_ERROR"
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class MechanicsError(BasisError):
     """An operation the venue itself would refuse (overdraw, over-borrow, bad size)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import re
 import shutil
 import subprocess
@@ -14,9 +16,15 @@ from plotly.offline import get_plotlyjs
 
 from basis import files
 from basis.analytics.report import attribution_table, render_report, write_report
-from basis.analytics.report_figures import Sampler, drawdown, trailing_apy, unit_value
+from basis.analytics.report_figures import (
+    Sampler,
+    drawdown,
+    trailing_apy,
+    unit_value,
+    venue_line,
+)
 from basis.book.ledger import CATEGORIES, COLUMN, Category
-from basis.errors import InvalidOperationError
+from basis.errors import InvalidOperationError, IoError
 from basis.model.result import Event, EventKind, RunResult, RunSummary
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
@@ -148,10 +156,12 @@ def test_write_report_full_run_has_every_section_and_no_empty_notes(written: str
 
 
 def test_write_report_any_run_embeds_plotly_once_and_loads_nothing_remote(written: str) -> None:
-    assert written.count(get_plotlyjs()) == 1
+    (packed,) = re.findall(r'<script id="plotly-js-gzip"[^>]*>([^<]*)</script>', written)
+    assert gzip.decompress(base64.b64decode(packed)).decode() == get_plotlyjs()
     assert not re.search(r"<script[^>]+src=", written)
     assert "<link" not in written
-    assert "mathjax" not in written.lower().replace(get_plotlyjs().lower(), "")
+    assert "mathjax" not in written.replace(packed, "").lower()
+    assert written.count('<script type="application/json" data-figure=') == 7
 
 
 def test_attribution_table_any_run_total_is_sum_of_categories_and_matches_equity() -> None:
@@ -256,7 +266,7 @@ def test_write_report_failed_rename_keeps_old_file_and_no_temporary(
         raise OSError("disk gone")
 
     monkeypatch.setattr(files.os, "replace", broken)
-    with pytest.raises(OSError, match="disk gone"):
+    with pytest.raises(IoError, match=r"cannot write .*report.html: disk gone"):
         write_report(hourly_run(days=2), target)
     assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
     assert target.read_text() == "old"
@@ -329,4 +339,32 @@ def test_write_report_headless_chromium_renders_plotly_offline(tmp_path: Path) -
         path.as_uri(),
     ]
     dom = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True).stdout
-    assert 'class="main-svg"' in dom
+    # plotly.js was inflated in the page and drew all seven figures (each has its svgs).
+    drawn = re.findall(r'<div id="(figure-[a-z-]+)" class="plotly-graph-div[^"]*"', dom)
+    assert len(drawn) == 7
+    assert dom.count('class="main-svg"') >= 2 * 7
+
+
+def test_write_report_ltv_axis_has_two_decimals(written: str) -> None:
+    aave = written[written.index('"figure-aave"') :]
+    aave = aave[: aave.index("</script>")]
+    assert '"title":{"text":"LTV"},"tickformat":".2%"' in aave
+
+
+def test_write_report_legends_sit_below_the_plot_clear_of_the_toolbar(written: str) -> None:
+    layouts = re.findall(r'"legend":\{[^}]*\}', written)
+    assert layouts
+    assert all('"yanchor":"top"' in layout and '"y":-0.12' in layout for layout in layouts)
+
+
+def test_venue_lines_each_have_their_own_dash_and_width() -> None:
+    lines = [venue_line(index) for index in range(3)]
+    assert [line["dash"] for line in lines] == ["solid", "dash", "dot"]
+    assert [line["width"] for line in lines] == [3.5, 2.5, 1.5]
+
+
+def test_write_report_names_the_categories_that_booked_nothing(written: str) -> None:
+    # hourly_run books funding, supply and borrow interest, price, trading fees, gas and a
+    # liquidation; the other categories stayed at zero.
+    expected = "staking_yield, rewards, basis, slippage, transfer_fees"
+    assert f'<p class="note">Nothing booked in: {expected}.</p>' in written

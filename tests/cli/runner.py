@@ -19,10 +19,10 @@ class Result:
     stderr: str
 
 
-def run(monkeypatch: pytest.MonkeyPatch, *args: str) -> Result:
+def run(monkeypatch: pytest.MonkeyPatch, *args: str, columns: int = 200) -> Result:
     """Invoke `basis ARGS...` as the console script would, with wide rich output."""
     monkeypatch.setattr(sys, "argv", ["basis", *args])
-    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setenv("COLUMNS", str(columns))
     out, err = io.StringIO(), io.StringIO()
     code = 0
     with redirect_stdout(out), redirect_stderr(err):

@@ -1,4 +1,4 @@
-"""`utc_date`: the one parser of the --start and --end options of every command."""
+"""`utc_date`, the one parser of --start and --end; `basis --version`."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
+import basis
 from basis.cli.app import utc_date
 from basis.errors import ConfigError
+from tests.cli.runner import run
 
 
 def test_utc_date_naive_date_is_midnight_utc() -> None:
@@ -28,3 +30,9 @@ def test_utc_date_absent_option_is_none() -> None:
 def test_utc_date_not_iso_raises_config_error_naming_the_option() -> None:
     with pytest.raises(ConfigError, match=r"--end 'June 1': expected a date or time"):
         utc_date("June 1", "end")
+
+
+def test_version_prints_the_installed_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    result = run(monkeypatch, "--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"basis {basis.__version__}\n"

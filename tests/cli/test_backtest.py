@@ -28,6 +28,8 @@ METRICS = [
     "turnover",
     "fees_paid",
     "gas_paid",
+    "undeployed",
+    "unpaid",
 ]
 
 
@@ -96,3 +98,139 @@ def test_modes_lists_every_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     assert result.exit_code == 0
     for mode in MODES:
         assert mode in result.stdout
+
+
+def test_real_data_missing_fails_naming_the_fallback_option(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "funding_arbitrage", "--data", "real")
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error [DATA_MISSING] dataset 'real' is not in")
+    assert "--fallback scenario:default" in result.stderr
+
+
+def test_fallback_run_says_so_in_json_and_in_the_stored_run(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("--mode", "funding_arbitrage", "--data", "real", "--fallback", "scenario:default")
+    result = run(monkeypatch, "backtest", *args, "--json")
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["dataset"] == "scenario:default"
+    assert document["fallback"]["requested"] == "real"
+    assert document["fallback"]["used"] == "scenario:default"
+    assert document["warnings"][0].startswith("ran on scenario:default, not on real as asked")
+    stored = json.loads(run(monkeypatch, "results", "show", document["run_id"], "--json").stdout)
+    assert stored["dataset"] == "scenario:default"
+    assert stored["fallback"] == document["fallback"]
+    shown = run(monkeypatch, "results", "show", document["run_id"][:6]).stdout
+    assert "scenario:default (fallback: real was asked for)" in shown
+
+
+def test_summary_shows_the_effective_hedge_allocation(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "btc_basis")
+    assert result.exit_code == 0, result.stderr
+    assert "binance 40%, bybit 30%, okx 30%" in result.stdout
+
+
+def test_fallback_that_is_not_a_scenario_is_refused(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "btc_basis", "--fallback", "real")
+    assert result.exit_code == 2
+    assert "--fallback 'real': expected `scenario:NAME`" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--capital", "inf"), "--capital inf: initial_capital: got 'inf'; must be finite"),
+        (("--capital", "nan"), "--capital nan: initial_capital: got 'nan'; must be finite"),
+        (("--capital", "1e400"), "--capital inf: initial_capital: got 'inf'; must be finite"),
+        (("--set", "rebalance_threshold=1e400"), "--set rebalance_threshold=1e400: "),
+        (("--set", "hedge_allocation.okx=.nan"), "--set hedge_allocation.okx=.nan: "),
+    ],
+)
+def test_non_finite_numbers_are_config_errors(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], expected: str
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "btc_basis", *args)
+    assert result.exit_code == 2
+    assert f"error [CONFIG_INVALID] {expected}" in result.stderr
+    assert "must be finite" in result.stderr and "less than" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "relation"),
+    [("2024-01-05", "2024-01-05", "equal to"), ("2024-01-06", "2024-01-05", "after")],
+)
+def test_start_at_or_after_end_says_exactly_that(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch, start: str, end: str, relation: str
+) -> None:
+    args = ("--mode", "btc_basis", "--start", start, "--end", end)
+    result = run(monkeypatch, "backtest", *args)
+    assert result.exit_code == 2
+    assert (
+        f"error [CONFIG_INVALID] --start {start} 00:00 is {relation} --end {end} 00:00 (UTC): "
+        "the window would be empty" in result.stderr
+    )
+
+
+def test_capital_the_venues_cannot_take_is_flagged_undeployed(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("--mode", "usdt_market_neutral", "--capital", "1e10", "--json")
+    document = json.loads(run(monkeypatch, "backtest", *args).stdout)
+    assert document["metrics"]["undeployed"] == pytest.approx(1.0, abs=1e-6)
+    (warning,) = [w for w in document["warnings"] if w.startswith("capital not deployed")]
+    assert "100.0% of equity" in warning and "order(s) were rejected, first:" in warning
+    normal = json.loads(
+        run(monkeypatch, "backtest", "--mode", "usdt_market_neutral", "--json").stdout
+    )
+    assert normal["metrics"]["undeployed"] < 1e-3  # dust left by rounding, not capital
+    assert not [w for w in normal["warnings"] if w.startswith("capital not deployed")]
+
+
+def test_short_window_warns_that_annualised_figures_mean_little(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    args = ("--mode", "btc_basis", "--start", "2024-01-02T00:00", "--end", "2024-01-02T01:00")
+    document = json.loads(run(monkeypatch, "backtest", *args, "--json").stdout)
+    assert any(
+        w.startswith("the window is 1 hour(s): APR, APY, volatility, Sharpe, Sortino and Calmar")
+        for w in document["warnings"]
+    )
+
+
+def test_withdrawal_left_unpaid_is_an_error_unless_allowed(
+    catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scenario ends 2024-01-19 06:00; a withdrawal an hour before cannot be paid out:
+    # the perp venues' cash must first travel to the wallet.
+    flows = tmp_path / "flows.yaml"
+    flows.write_text("flows:\n  - {time: 2024-01-19T05:00Z, amount: -500000}\n")
+    args = ("--mode", "btc_basis", "--flows", str(flows), "--json")
+    refused = run(monkeypatch, "backtest", *args)
+    assert refused.exit_code == 2
+    assert f"error [CONFIG_INVALID] --flows {flows}: " in refused.stderr
+    assert "of withdrawals is still unpaid when the window ends" in refused.stderr
+    assert "--allow-unpaid" in refused.stderr
+    allowed = run(monkeypatch, "backtest", *args, "--allow-unpaid")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["metrics"]["unpaid"] > 0.0
+
+
+def test_results_show_lists_only_the_parameters_the_mode_reads(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = json.loads(
+        run(monkeypatch, "backtest", "--mode", "pure_lending_usdt", "--json").stdout
+    )
+    shown = run(monkeypatch, "results", "show", document["run_id"][:6]).stdout
+    assert "mode.reserve_ratio" in shown and "mode.initial_capital" in shown
+    for ignored in ("stake_allocation", "hedge_allocation", "ltv_band", "funding_arbitrage"):
+        assert f"mode.{ignored}" not in shown
+    stored = run(monkeypatch, "results", "show", document["run_id"], "--json").stdout
+    assert json.loads(stored)["run_id"] == document["run_id"]

@@ -205,3 +205,41 @@ def test_console_script_malformed_import_exit_two_without_traceback(tmp_path: Pa
         "line 1; expected at least one row"
     )
     assert not (tmp_path / "home" / "catalog").exists()
+
+
+@pytest.mark.parametrize(
+    ("dataset", "expected"),
+    [
+        ("", "expected letters, digits"),
+        ("../x", "not a path"),
+        ("a/b", "not a path"),
+        (".hidden", "not starting with '.'"),
+        ("x..y", "not a path"),
+        ("scenario:default", "`scenario:*` datasets hold generated data only"),
+    ],
+)
+def test_import_dataset_name_empty_path_like_or_scenario_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dataset: str, expected: str
+) -> None:
+    source = small_folder(tmp_path / "src")
+    catalog = tmp_path / "catalog"
+    result = run(
+        monkeypatch, "data", "import", str(source), "--catalog", str(catalog), "--dataset", dataset
+    )
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"error [CONFIG_INVALID] dataset name {dataset!r}: ")
+    assert expected in line
+    assert not catalog.exists()
+
+
+def test_show_at_80_columns_keeps_every_date_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    catalog = imported_catalog(tmp_path, monkeypatch)
+    args = ("data", "show", "binance:spot:BTCUSDT", "--catalog", str(catalog))
+    narrow = run(monkeypatch, *args, columns=80)
+    assert narrow.exit_code == 0
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 80
+    assert "2024-01-01 00:00" in narrow.stdout and "2024-01-01 01:00" in narrow.stdout
+    assert "…" not in narrow.stdout  # folded, never cut

@@ -15,6 +15,9 @@ from tests.store.test_results import Clock, make_result
 RUN_JSON_KEYS = [
     "mode",
     "share_class",
+    "dataset",
+    "fallback",
+    "allocation",
     "start",
     "end",
     "initial_equity",

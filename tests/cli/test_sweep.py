@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from basis.data.catalog import Catalog
+from basis.data.ingest import import_folder
 from basis.research import cluster
 from basis.research.cluster import open_client
 from basis.store import ResultStore, SweepStore
 from tests.cli.runner import run
+from tests.data.source_files import small_folder
 from tests.research.sweep_stubs import END, MODE, SHORT_YEARS, make_catalog, write_file
 
 GRID = "parameters:\n  target_ltv: [0.85, 0.88]\n  stake_allocation: [0.4, 0.5]\n"
@@ -74,7 +78,9 @@ def test_sweep_stores_every_point_and_writes_table_and_report(
     assert 'id="sweep-apy"' in html
     assert not re.search(r"<script[^>]*\bsrc=", html)  # offline: plotly.js is inline
     best = table.sort("apy", descending=True).row(0, named=True)
-    assert f"{best['apy']:.2%} at target_ltv={best['target_ltv']}" in out
+    assert f"{100 * best['apy']:.2f} % at target_ltv={best['target_ltv']}" in out
+    # stderr is not a terminal here: plain progress lines, the last one complete.
+    assert re.search(rf"sweep {MODE}: 4/4 points \(4 done, 0 failed\), \d+ s elapsed\n$", err)
     with ResultStore() as store:
         stored = {row.run_id: row for row in store.list(mode=MODE)}
     assert set(stored) == set(table["run_id"].to_list())
@@ -165,3 +171,44 @@ def test_workers_with_a_scheduler_is_refused(
     code, _, err = sweep(monkeypatch, scheduler, catalog, grid, "--workers", "2")
     assert code == 2
     assert "--workers sizes the local cluster; with --scheduler" in err
+
+
+def test_sweep_grid_over_the_limit_is_refused_with_count_and_estimate(
+    monkeypatch: pytest.MonkeyPatch, scheduler: str, catalog: Path, tmp_path: Path
+) -> None:
+    grid = write_file(tmp_path, "grid.yaml", GRID)  # 2 × 2 = 4 points
+    code, _, err = sweep(monkeypatch, scheduler, catalog, grid, "--max-points", "3")
+    assert code == 2
+    assert f"error [CONFIG_INVALID] {grid}: the grid has 4 points, more than the limit of 3" in err
+    assert "worker-hours; shrink the grid or raise the limit with --max-points 4" in err
+
+
+def test_sweep_help_shows_bracketed_text() -> None:
+    from typer.testing import CliRunner
+
+    from basis.cli.app import app
+
+    shown = CliRunner().invoke(app, ["sweep", "--help"], env={"COLUMNS": "200"}).output
+    assert "{parameters: {key: [values]}}" in shown
+
+
+def test_sweep_on_real_data_lacking_series_fails_unless_a_fallback_is_asked_for(
+    monkeypatch: pytest.MonkeyPatch, scheduler: str, catalog: Path, tmp_path: Path
+) -> None:
+    own = tmp_path / "catalog"
+    shutil.copytree(catalog, own)
+    import_folder(small_folder(tmp_path / "src"), Catalog(own))  # `real`: no ETH, no LST
+    grid = write_file(tmp_path, "grid.yaml", "parameters:\n  target_ltv: [0.85]\n")
+    args = ("--data", "real", "--out", str(tmp_path), "--name")
+    code, _, err = sweep(monkeypatch, scheduler, own, grid, *args, "plain")
+    assert code == 1
+    assert "every point of sweep plain failed" in err and "--fallback scenario:default" in err
+    code, out, err = sweep(
+        monkeypatch, scheduler, own, grid, *args, "fell", "--fallback", "scenario:default"
+    )
+    assert code == 0, err
+    assert cell(out, "ran now") == "1 (1 done, 0 failed)"
+    with ResultStore() as store:
+        (row,) = [r for r in store.list(mode=MODE) if r.dataset == "scenario:default"]
+        stored = store.load(row.run_id)
+    assert stored.config["fallback"]["requested"] == "real"

@@ -102,3 +102,69 @@ def test_market_loads_every_venue_with_its_funding_schedule() -> None:
     assert market.aave.risk_for("USDT", "ETH").liquidation_threshold == 0.78  # not in e-mode
     with pytest.raises(ConfigError, match="unknown venue 'kraken'"):
         market.venue("kraken")
+
+
+MODE = "mode: eth_basis\nshare_class: USDT\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("rebalance_threshold: .inf\n", "inf"),
+        ("rebalance_threshold: .nan\n", "nan"),
+        ("rebalance_threshold: 1e400\n", "'1e400'"),  # YAML reads it as text; it parses to inf
+        ("initial_capital: -.inf\n", "-inf"),
+        ("hedge_allocation: {binance: .inf}\n", "inf"),
+    ],
+)
+def test_load_non_finite_number_in_a_file_must_be_finite(
+    tmp_path: Path, text: str, shown: str
+) -> None:
+    file = write(tmp_path / "m.yaml", MODE + text)
+    with pytest.raises(ConfigError) as caught:
+        load(ModeConfig, file)
+    message = caught.value.message
+    assert message.startswith(f"{file}: ")
+    assert f"got {shown}; must be finite (not inf, NaN or beyond ±1.8e308)" in message
+    assert "less than" not in message and "greater than" not in message
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e400", ".inf", "-1e999"])
+def test_load_non_finite_set_names_the_set_argument(tmp_path: Path, value: str) -> None:
+    file = write(tmp_path / "m.yaml", MODE)
+    with pytest.raises(ConfigError) as caught:
+        load(ModeConfig, file, [f"rebalance_threshold={value}"])
+    assert caught.value.message.startswith(
+        f"--set rebalance_threshold={value}: rebalance_threshold: got "
+    )
+    assert caught.value.message.endswith("must be finite (not inf, NaN or beyond ±1.8e308)")
+
+
+def test_load_set_error_names_the_set_argument_not_the_file(tmp_path: Path) -> None:
+    file = write(tmp_path / "m.yaml", MODE)
+    with pytest.raises(ConfigError) as caught:
+        load(ModeConfig, file, ["delta_tolerance=-1"])
+    assert caught.value.message.startswith("--set delta_tolerance=-1: delta_tolerance: got -1;")
+    assert str(file) not in caught.value.message
+
+
+def test_load_nested_set_names_the_key_and_dumps_no_configuration(tmp_path: Path) -> None:
+    file = write(tmp_path / "m.yaml", MODE)
+    with pytest.raises(ConfigUnknownKeyError) as caught:
+        load(ModeConfig, file, ["funding_arbitrage.spread=1"])
+    assert caught.value.message == (
+        "--set funding_arbitrage.spread=1: funding_arbitrage.spread: got 1; unknown key: not "
+        "a field of this configuration"
+    )
+    with pytest.raises(ConfigError) as rule:
+        load(ModeConfig, file, ["hedge_allocation.okx=0.5"])
+    message = rule.value.message
+    assert message.startswith(f"{file} with --set hedge_allocation.okx=0.5: hedge_allocation ")
+    assert message.endswith("sum to 1, got {'okx': 0.5}")  # the rule's words, no config dump
+    assert "share_class" not in message
+
+
+def test_load_label_names_the_option_that_set_a_key(tmp_path: Path) -> None:
+    file = write(tmp_path / "m.yaml", MODE)
+    with pytest.raises(ConfigError, match=r"^\[CONFIG_INVALID\] --capital inf: initial_capital"):
+        load(ModeConfig, file, ["initial_capital=inf"], labels={"initial_capital": "--capital inf"})

@@ -1,4 +1,4 @@
-"""Environment profiles: dev defaults, prod fails fast without its secrets."""
+"""Environment profiles and secrets; where the configs come from."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from basis.config import get_settings
+from basis.config.settings import packaged_configs
 from basis.errors import ConfigError, MissingSecretError
 
 
@@ -35,3 +36,32 @@ def test_settings_unknown_profile_is_config_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("BASIS_ENV", "production")
     with pytest.raises(ConfigError, match="BASIS_ENV='production'"):
         get_settings()
+
+
+def test_configs_path_packaged_defaults_outside_a_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BASIS_CONFIGS", raising=False)
+    monkeypatch.delenv("BASIS_CONFIG_DIR", raising=False)
+    assert get_settings().configs_path == packaged_configs()
+    assert (packaged_configs() / "modes" / "btc_basis.yaml").is_file()
+
+
+def test_configs_path_working_folder_only_when_it_holds_modes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BASIS_CONFIGS", raising=False)
+    monkeypatch.delenv("BASIS_CONFIG_DIR", raising=False)
+    (tmp_path / "configs").mkdir()
+    assert get_settings().configs_path == packaged_configs()  # someone else's configs/
+    (tmp_path / "configs" / "modes").mkdir()
+    assert get_settings().configs_path == tmp_path / "configs"
+
+
+def test_configs_path_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BASIS_CONFIG_DIR", str(tmp_path / "old"))
+    assert get_settings().configs_path == tmp_path / "old"
+    monkeypatch.setenv("BASIS_CONFIGS", str(tmp_path / "new"))
+    assert get_settings().configs_path == tmp_path / "new"

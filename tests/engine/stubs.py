@@ -74,9 +74,12 @@ def backtest(
     end: datetime | None = None,
     overrides: Sequence[str] = (),
     flows: Path | None = None,
+    fallback: str | None = None,
 ) -> RunResult:
     """`run_backtest` of one request on the repository's configs."""
-    request = Backtest(mode, dataset, start, end, overrides=tuple(overrides), flows=flows)
+    request = Backtest(
+        mode, dataset, start, end, overrides=tuple(overrides), flows=flows, fallback=fallback
+    )
     return run_backtest(request, catalog, CONFIGS)
 
 

@@ -14,11 +14,13 @@ import pytest
 from basis.data.catalog import REAL, Catalog
 from basis.data.ingest import import_folder
 from basis.data.panel import load_panel
+from basis.errors import DataMissingError
 from basis.model.market import MarketData
 from basis.model.result import EventKind, RunResult
 from basis.strategies import MODES
 
 from .stubs import (
+    DEFAULT,
     backtest,
     independent_funding,
     inputs_for,
@@ -58,7 +60,8 @@ def real_runs(real_catalog: Catalog) -> Runs:
 
     def get(mode: str) -> RunResult:
         if mode not in cache:
-            cache[mode] = backtest(real_catalog, mode, REAL)
+            fallback = DEFAULT if mode == "funding_arbitrage" else None
+            cache[mode] = backtest(real_catalog, mode, REAL, fallback=fallback)
         return cache[mode]
 
     return get
@@ -188,12 +191,22 @@ def test_usdt_market_neutral_stays_healthy_and_hedged(real_runs: Runs) -> None:
     assert np.mean(result.series["net_delta"] <= 0.015) >= 0.99
 
 
-def test_funding_arbitrage_falls_back_to_scenario_data_and_says_so(real_runs: Runs) -> None:
+def test_funding_arbitrage_falls_back_to_scenario_data_only_when_asked(
+    real_runs: Runs, real_catalog: Catalog
+) -> None:
     # The real set has no perp DEX (hyperliquid, pacifica): the mode cannot run on it.
+    with pytest.raises(DataMissingError) as caught:
+        backtest(real_catalog, "funding_arbitrage", REAL)
+    message = caught.value.message
+    assert "dataset 'real' has no usable ETH perp data for hyperliquid" in message
+    assert "hyperliquid:perp:ETHUSDC" in message
+    assert message.endswith("--fallback scenario:default")
     result = real_runs("funding_arbitrage")
     assert result.dataset == "scenario:default"
-    (warning,) = [w for w in result.warnings if "not on real data" in w]
-    assert warning.startswith("funding_arbitrage ran on scenario:default, not on real data")
+    assert result.config["fallback"]["requested"] == "real"
+    assert result.config["fallback"]["used"] == "scenario:default"
+    warning = result.warnings[0]
+    assert warning.startswith("ran on scenario:default, not on real as asked (--fallback)")
     assert "hyperliquid" in warning
     assert result.config["venues"] == ["binance", "hyperliquid"]
 

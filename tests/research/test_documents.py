@@ -60,7 +60,8 @@ def test_figure_div_in_a_page_draws_offline_at_its_height() -> None:
     html = page("t", [section("Chart", div)])
     assert 'id="chart-one"' in div and "height:360px" in div.replace(" ", "")
     assert "<script" in html and not re.search(r"<script[^>]+src=", html)
-    assert html.count("<script") == 2  # plotly.js once in the head, the figure's call
+    # plotly.js packed once and its loader in the head, the figure's JSON in the body
+    assert html.count("<script") == 3
 
 
 def test_write_table_writes_parquet_and_csv_beside_each_other(tmp_path: Path) -> None:

@@ -192,3 +192,10 @@ def test_point_key_ignores_parameter_order_but_not_values_or_dataset() -> None:
     assert key != point_key("scenario:default", {"a": 1, "b": 3})
     assert key != point_key("scenario:eth_crash", {"a": 1, "b": 2})
     assert len(key) == 64
+
+
+@pytest.mark.parametrize("value", [".inf", "-.inf", ".nan"])
+def test_non_finite_grid_value_must_be_finite(tmp_path: Path, value: str) -> None:
+    path = write_file(tmp_path, "grid.yaml", f"parameters:\n  delta_tolerance: [0.01, {value}]\n")
+    with pytest.raises(ConfigError, match=r"parameters\.delta_tolerance: value .* must be finite"):
+        read_grid(path, CONFIGS)

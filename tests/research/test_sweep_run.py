@@ -15,6 +15,7 @@ import pytest
 from basis.data.catalog import Catalog
 from basis.engine.backtest import Backtest, run_backtest
 from basis.errors import ConfigError
+from basis.research.backtests import prepare_datasets
 from basis.research.cluster import open_client
 from basis.research.grid import read_grid
 from basis.research.sweep import SweepPlan, SweepRequest, plan_sweep, run_sweep
@@ -258,3 +259,25 @@ def test_data_and_a_scenario_axis_together_are_refused(tmp_path: Path) -> None:
 def test_names_that_cannot_name_files_are_refused(tmp_path: Path, name: str) -> None:
     with pytest.raises(ConfigError, match=r"--name .*: use 1 to 100 letters"):
         plan_for(tmp_path, tmp_path, "parameters:\n  target_ltv: [0.85]\n", name=name)
+
+
+def test_fallback_travels_to_every_task_and_into_the_sweep_identity(tmp_path: Path) -> None:
+    grid = "parameters:\n  target_ltv: [0.85]\n"
+    plain = plan_for(tmp_path, tmp_path / "catalog", grid, dataset="real")
+    asked = plan_for(
+        tmp_path, tmp_path / "catalog", grid, dataset="real", fallback="scenario:default"
+    )
+    assert plain.task(plain.points[0]).request().fallback is None
+    assert asked.task(asked.points[0]).request().fallback == "scenario:default"
+    assert "fallback" not in plain.spec.grid  # earlier sweeps keep their names
+    assert asked.spec.grid["fallback"] == "scenario:default"
+    assert plain.name != asked.name
+    with pytest.raises(ConfigError, match="--fallback 'real': expected `scenario:NAME`"):
+        plan_for(tmp_path, tmp_path / "catalog", grid, fallback="real")
+
+
+def test_prepare_datasets_generates_the_fallback_scenario_asked_for(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog")
+    generated = prepare_datasets(catalog, CONFIGS, [], MODE, fallback="scenario:eth_crash")
+    assert generated == ["scenario:eth_crash"]
+    assert catalog.datasets() == ["scenario:eth_crash"]

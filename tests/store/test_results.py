@@ -376,6 +376,9 @@ def test_run_json_has_the_backtest_keys_in_order() -> None:
     assert list(document) == [
         "mode",
         "share_class",
+        "dataset",
+        "fallback",
+        "allocation",
         "start",
         "end",
         "initial_equity",

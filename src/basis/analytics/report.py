@@ -11,9 +11,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from plotly.offline import get_plotlyjs
-
 from basis.analytics import report_figures as figures
+from basis.analytics.plotly_page import plotly_scripts
 from basis.book.ledger import CATEGORIES, COLUMN, Category
 from basis.errors import InvalidOperationError
 from basis.files import write_text
@@ -93,7 +92,7 @@ def render_report(result: RunResult) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{title}</title>\n<style>{_CSS}</style>\n"
-        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        f"{plotly_scripts()}"
         f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -195,8 +194,11 @@ def _attribution(result: RunResult, sampler: figures.Sampler) -> str:
     body = "".join(_money_row(name, value, base) for name, value in rows)
     body += _money_row("Total P&L", totals.total, base, "total")
     body += _money_row("Equity change − net flows", totals.check, base, "check")
-    skipped = len(totals.categories) - len(rows)
-    note = f'<p class="note">{skipped} categories booked nothing.</p>' if skipped else ""
+    shown = {name for name, _ in rows}
+    skipped = [name for name, _ in totals.categories if name not in shown]
+    note = (
+        f'<p class="note">Nothing booked in: {escape(", ".join(skipped))}.</p>' if skipped else ""
+    )
     table = (
         f'<table class="attribution"><thead><tr><th>Category</th>'
         f'<th class="num">{escape(result.share_class)}</th>'

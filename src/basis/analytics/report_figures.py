@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Final, TypeGuard
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from basis.analytics.plotly_page import figure_div
 from basis.book.ledger import CATEGORIES, COLUMN, Category
 from basis.model.result import Floats, Ints, RunResult
 
@@ -122,14 +123,24 @@ def prefixed_series(result: RunResult, prefix: str) -> list[tuple[str, Floats]]:
     ]
 
 
+VENUE_DASHES: Final = ("solid", "dash", "dot", "dashdot", "longdash")
+
+
+def venue_line(index: int) -> dict[str, object]:
+    """The line of the `index`-th venue: venues often share a value (the same margin
+    target), so each has its own dash and the first ones are wider, and none hides another."""
+    return {"dash": VENUE_DASHES[index % len(VENUE_DASHES)], "width": max(3.5 - index, 1.5)}
+
+
 def _style(fig: go.Figure, height: int) -> None:
     fig.update_layout(
         template="none",
         height=height,
-        margin={"l": 70, "r": 20, "t": 10, "b": 30},
+        margin={"l": 70, "r": 20, "t": 30, "b": 30},
         font={"family": FONT, "size": 12, "color": "#1d2430"},
         hovermode="x unified",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 0.0},
+        # Below the plot: on top, a long legend ran under plotly's toolbar (top right).
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0.0},
         paper_bgcolor="#ffffff",
         plot_bgcolor="#ffffff",
     )
@@ -138,18 +149,9 @@ def _style(fig: go.Figure, height: int) -> None:
 
 
 def embed(fig: go.Figure, div_id: str, height: int) -> str:
-    """The figure as a `<div>` `height` pixels tall that draws with the page's inlined
-    plotly.js: no script of its own, no MathJax, nothing fetched from the network."""
-    return str(
-        fig.to_html(
-            full_html=False,
-            include_plotlyjs=False,
-            include_mathjax=False,
-            div_id=div_id,
-            default_height=f"{height}px",
-            config={"displaylogo": False, "responsive": True},
-        )
-    )
+    """The figure as a `<div>` `height` pixels tall that draws with the page's packed
+    plotly.js (`plotly_page`): no script of its own, no MathJax, nothing fetched."""
+    return figure_div(fig, div_id, height)
 
 
 def _div(fig: go.Figure, div_id: str, height: int) -> str:
@@ -222,7 +224,8 @@ def aave_figure(result: RunResult, sampler: Sampler) -> str | None:
     if _has_values(ltv):
         fig.add_trace(_line(sampler, sampler.high(ltv), "LTV"), row=2, col=1)
     fig.update_yaxes(title_text="Health factor", row=1, col=1)
-    fig.update_yaxes(title_text="LTV", tickformat=".0%", row=2, col=1)
+    # Two decimals: a loop's LTV moves within a percent, and ".0%" printed "91%" on every tick.
+    fig.update_yaxes(title_text="LTV", tickformat=".2%", row=2, col=1)
     return _div(fig, "figure-aave", 480)
 
 
@@ -231,8 +234,13 @@ def margin_figure(result: RunResult, sampler: Sampler) -> str | None:
     venues = prefixed_series(result, "margin_ratio")
     if not venues:
         return None
-    fig = go.Figure([_line(sampler, sampler.low(values), venue) for venue, values in venues])
-    fig.update_yaxes(title_text="Margin ratio", tickformat=".0%")
+    fig = go.Figure(
+        [
+            _line(sampler, sampler.low(values), venue, line=venue_line(index))
+            for index, (venue, values) in enumerate(venues)
+        ]
+    )
+    fig.update_yaxes(title_text="Margin ratio", tickformat=".1%")
     return _div(fig, "figure-margin", 360)
 
 
@@ -253,8 +261,13 @@ def funding_figure(result: RunResult, sampler: Sampler) -> str | None:
         return None
     fig = go.Figure(
         [
-            _line(sampler, sampler.last(np.cumsum(np.nan_to_num(values, nan=0.0))), venue)
-            for venue, values in venues
+            _line(
+                sampler,
+                sampler.last(np.cumsum(np.nan_to_num(values, nan=0.0))),
+                venue,
+                line=venue_line(index),
+            )
+            for index, (venue, values) in enumerate(venues)
         ]
     )
     fig.update_yaxes(title_text=result.share_class)

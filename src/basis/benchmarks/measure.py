@@ -28,8 +28,8 @@ __all__ = ["Figures", "main", "measure", "peak_rss_mb"]
 class Figures:
     """What one benchmark of a mode found. Seconds are the best of the repeats.
 
-    `dataset` is the dataset the run used: `funding_arbitrage` asked for `real` runs on a
-    scenario (the real data lacks the perp DEX venues it needs).
+    `dataset` is the dataset the run used: the suite asks `funding_arbitrage` on `real` to
+    fall back to a scenario (the real data lacks the perp DEX venues it needs).
     """
 
     mode: str
@@ -107,8 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--catalog", type=Path, required=True)
     parser.add_argument("--configs", type=Path, required=True)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--fallback", default=None)
     args = parser.parse_args(argv)
-    request = Backtest(args.mode, args.dataset)
+    request = Backtest(args.mode, args.dataset, fallback=args.fallback)
     try:
         figures = measure(request, Catalog(args.catalog), args.configs, args.repeat)
     except BasisError as error:

@@ -23,7 +23,8 @@ from basis.benchmarks.datasets import (
 )
 from basis.benchmarks.measure import Figures
 from basis.config.market import load_market
-from basis.data.catalog import REAL, Catalog
+from basis.data.catalog import REAL, Catalog, scenario_dataset
+from basis.engine.backtest import EVERY_VENUE_MODES, FALLBACK_SCENARIO
 from basis.errors import BasisError, ConfigError
 from basis.strategies import MODES
 
@@ -38,6 +39,7 @@ STEP_RATE_TARGETS: dict[str, float] = {
 """Engine steps/s the performance issue (5) asks for, per mode."""
 
 Progress = Callable[[str], None]
+FALLBACK = scenario_dataset(FALLBACK_SCENARIO)
 
 
 @dataclass(frozen=True)
@@ -84,18 +86,19 @@ def run_suite(
                 f"real dataset left out: catalog {catalog.root} has none and BASIS_REAL_DATA "
                 "is not set (point it at shared/data/real, or `basis data import` it)"
             )
-    if REAL in resolved and "funding_arbitrage" in modes:
+    if REAL in resolved and EVERY_VENUE_MODES & set(modes):
         ensure_fallback(catalog, configs, market)
     jobs = [(dataset, mode) for dataset in resolved for mode in dict.fromkeys(modes)]
     by_dataset: dict[str, list[Figures]] = {dataset: [] for dataset in resolved}
     for done, (dataset, mode) in enumerate(jobs, start=1):
         if progress is not None:
             progress(f"[{done}/{len(jobs)}] {mode} on {dataset}")
-        measured = _measure_in_child(mode, dataset, catalog.root, configs, repeat)
+        fallback = FALLBACK if dataset == REAL and mode in EVERY_VENUE_MODES else None
+        measured = _measure_in_child(mode, dataset, catalog.root, configs, repeat, fallback)
         if measured.dataset != dataset:
             notes.append(
                 f"{mode} asked for {dataset} ran on {measured.dataset}: the dataset lacks "
-                "series it needs (the engine's documented fallback)"
+                "series it needs (the suite asks for --fallback)"
             )
         by_dataset[dataset].append(measured)
     return Suite({key: tuple(group) for key, group in by_dataset.items()}, tuple(notes))
@@ -113,7 +116,7 @@ def _check(modes: Sequence[str], datasets: Sequence[str], repeat: int) -> None:
 
 
 def _measure_in_child(
-    mode: str, dataset: str, catalog: Path, configs: Path, repeat: int
+    mode: str, dataset: str, catalog: Path, configs: Path, repeat: int, fallback: str | None
 ) -> Figures:
     command = [
         sys.executable,
@@ -121,6 +124,7 @@ def _measure_in_child(
         "basis.benchmarks.measure",
         *("--mode", mode, "--dataset", dataset, "--repeat", str(repeat)),
         *("--catalog", str(catalog.resolve()), "--configs", str(configs.resolve())),
+        *(("--fallback", fallback) if fallback else ()),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     lines = done.stdout.strip().splitlines()

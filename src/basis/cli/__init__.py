@@ -11,6 +11,7 @@ from basis.cli import (  # noqa: F401  (registers commands)
     bench,
     config_commands,
     data_check,
+    data_gc,
     data_generate,
     data_import,
     live,

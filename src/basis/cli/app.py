@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
+from importlib import metadata
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+import basis
 from basis.config import get_settings
 from basis.data.catalog import Catalog
 from basis.errors import ConfigError
@@ -30,12 +33,43 @@ out = Console()
 err = Console(stderr=True)
 
 
+def version() -> str:
+    """The installed distribution's version (the package's own when run from a checkout)."""
+    try:
+        return metadata.version("basis")
+    except metadata.PackageNotFoundError:
+        return basis.__version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"basis {version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Backtest, stress-test and run market-neutral crypto yield strategies."""
+
+
 CatalogOption = Annotated[
     Path | None,
     typer.Option(
         "--catalog", help="Catalog folder; default: BASIS_CATALOG or <BASIS_HOME>/catalog."
     ),
 ]
+
+
+def percent(value: float | None) -> str:
+    """A rate as every command prints it: `4.13 %`; `—` when missing or not finite."""
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.2f} %"
 
 
 def open_catalog(path: Path | None) -> Catalog:

@@ -52,12 +52,12 @@ def generate(
         ),
         title_justify="left",
     )
-    table.add_column("series", no_wrap=True)
+    table.add_column("series", overflow="fold")
     for column in ("kind", "interval", "quote"):
-        table.add_column(column)
-    table.add_column("rows", justify="right")
-    table.add_column("first (UTC)")
-    table.add_column("last (UTC)")
+        table.add_column(column, overflow="fold")
+    table.add_column("rows", justify="right", overflow="fold")
+    table.add_column("first (UTC)", no_wrap=True, min_width=16)  # dates are never cut
+    table.add_column("last (UTC)", no_wrap=True, min_width=16)
     for info in written:
         table.add_row(
             info.series,

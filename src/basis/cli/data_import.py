@@ -9,6 +9,7 @@ from typing import Annotated
 
 import polars as pl
 import typer
+from rich.console import JustifyMethod
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -83,7 +84,7 @@ def _summary(info: SeriesInfo) -> Table:
     title = Text(f"{info.dataset} / {info.series}")
     table = Table(title=title, title_justify="left", show_header=False)
     table.add_column("field")
-    table.add_column("value")
+    table.add_column("value", overflow="fold")
     for field, value in (
         ("kind", info.kind),
         ("source", info.source),
@@ -100,7 +101,9 @@ def _statistics(frame: pl.DataFrame) -> Table:
     """Min, mean and max of each value column (`source_row` is bookkeeping, left out)."""
     table = Table(title="columns", title_justify="left")
     for column in ("column", "type", "min", "mean", "max"):
-        table.add_column(column, justify="left" if column in ("column", "type") else "right")
+        table.add_column(
+            column, justify="left" if column in ("column", "type") else "right", overflow="fold"
+        )
     for name in frame.columns:
         if name == ROW:
             continue
@@ -117,8 +120,17 @@ def _statistics(frame: pl.DataFrame) -> Table:
 def _rows(frame: pl.DataFrame, title: str) -> Table:
     table = Table(title=title, title_justify="left")
     for name in frame.columns:
-        header = f"{name} (UTC)" if frame[name].dtype.is_temporal() else name
-        table.add_column(header, justify="left" if frame[name].dtype == pl.String else "right")
+        temporal = frame[name].dtype.is_temporal()
+        header = f"{name} (UTC)" if temporal else name
+        justify: JustifyMethod = "left" if frame[name].dtype == pl.String else "right"
+        # A date is never cut: it keeps its 16 characters, other columns fold instead.
+        table.add_column(
+            header,
+            justify=justify,
+            overflow="fold",
+            no_wrap=temporal,
+            min_width=16 if temporal else None,
+        )
     for row in frame.iter_rows():
         table.add_row(*_cells(*row))
     return table

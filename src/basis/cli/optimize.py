@@ -9,11 +9,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, out, utc_date
+from basis.cli.app import CatalogOption, app, err, out, percent, utc_date
 from basis.cli.sweep import (
     CapitalOption,
     DataOption,
     EndOption,
+    FallbackOption,
     NameOption,
     OutOption,
     SchedulerOption,
@@ -67,6 +68,7 @@ def optimize(
     name: NameOption = None,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Sampler seed.")] = 0,
     out_dir: OutOption = None,
+    fallback: FallbackOption = None,
 ) -> None:
     """Optimise OBJECTIVE over a parameter space; store every run; report the best feasible
     trial. The same seed and batch size give the same trials. Exits 1 without a feasible
@@ -97,6 +99,7 @@ def optimize(
         capital=capital,
         seed=seed,
         name=name,
+        fallback=fallback,
     )
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with points_progress(f"optimize {mode}") as progress:
@@ -125,12 +128,12 @@ def _print_summary(outputs: StudyOutputs) -> None:
     best = outcome.best
     if best is not None:
         table.add_row("best trial", f"#{best.number} (run {str(best.run_id)[:12]})")
-        table.add_row(request.objective, f"{best.value:.6g}")
+        table.add_row(request.objective, _show(best.value, request.objective))
         for key, value in best.params.items():
             table.add_row(f"  {key}", str(value))
         for metric in ("apy", "max_drawdown", "min_health_factor", "liquidations"):
             if metric != request.objective:
-                table.add_row(metric, _show(best.numbers.get(metric)))
+                table.add_row(metric, _show(best.numbers.get(metric), metric))
     else:
         table.add_row("best trial", "— (no feasible trial)")
     out.print(table)
@@ -138,7 +141,13 @@ def _print_summary(outputs: StudyOutputs) -> None:
         out.print(f"wrote: {path}", highlight=False, soft_wrap=True)
 
 
-def _show(value: object) -> str:
+RATES = frozenset({"apy", "apr", "max_drawdown"})
+"""Shown with `percent`, as `basis sweep` and `basis results` show them."""
+
+
+def _show(value: object, metric: str) -> str:
     if value is None:
         return "—"
+    if isinstance(value, float) and metric in RATES:
+        return percent(value)
     return f"{value:.6g}" if isinstance(value, float) else str(value)

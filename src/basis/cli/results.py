@@ -17,15 +17,16 @@ import typer
 from rich.table import Table
 
 from basis.book.ledger import Category
-from basis.cli.app import app, out
+from basis.cli.app import app, out, percent
 from basis.model.result import RunResult
 from basis.store import ResultStore, RunRow, json_safe, run_json
+from basis.strategies import PARAMETERS
 
 results_app = typer.Typer(help="List, show and compare stored runs.", no_args_is_help=True)
 app.add_typer(results_app, name="results")
 
 NONE: Final = "—"
-RATES: Final = frozenset({"total_return", "apr", "apy", "volatility", "max_drawdown"})
+RATES: Final = frozenset({"total_return", "apr", "apy", "volatility", "max_drawdown", "undeployed"})
 MULTIPLES: Final = frozenset({"turnover"})
 DECIMALS: Final = {"USDT": 2, "USDC": 2, "USD": 2, "ETH": 4, "BTC": 6}
 
@@ -60,8 +61,18 @@ def show(
     if as_json:
         _echo(run_json(result))
         return
-    out.print(_pairs("configuration", [(key, _value(v)) for key, v in _flatten(result.config)]))
+    config = _used_parameters(result.config)
+    out.print(_pairs("configuration", [(key, _value(v)) for key, v in _flatten(config)]))
     print_summary(result)
+
+
+def _used_parameters(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's record with only the mode parameters its mode reads (`--json` keeps all)."""
+    mode = record.get("mode")
+    if not isinstance(mode, Mapping) or mode.get("mode") not in PARAMETERS:
+        return dict(record)
+    used = PARAMETERS[str(mode["mode"])]
+    return {**record, "mode": {key: value for key, value in mode.items() if key in used}}
 
 
 def print_summary(result: RunResult) -> None:
@@ -146,7 +157,8 @@ def _window(result: RunResult, amount: Formatter) -> list[tuple[str, str]]:
     return [
         ("mode", result.mode),
         ("share class", unit),
-        ("dataset", result.dataset),
+        ("dataset", result.dataset + _fallback_note(result.config.get("fallback"))),
+        *_allocation_cells(result.config.get("allocation")),
         ("start", _time(result.start)),
         ("end", _time(result.end)),
         ("hours", f"{len(result.times):,}"),
@@ -154,6 +166,18 @@ def _window(result: RunResult, amount: Formatter) -> list[tuple[str, str]]:
         ("final equity", f"{amount(result.final_equity if len(result.equity) else None)} {unit}"),
         ("net flows", f"{amount(result.net_flows)} {unit}"),
     ]
+
+
+def _fallback_note(fallback: Mapping[str, str] | None) -> str:
+    return "" if not fallback else f" (fallback: {fallback['requested']} was asked for)"
+
+
+def _allocation_cells(allocation: Mapping[str, float] | None) -> list[tuple[str, str]]:
+    """The hedge weights the run used, after venues without data were dropped."""
+    if allocation is None:
+        return []
+    shown = ", ".join(f"{venue} {weight:.0%}" for venue, weight in allocation.items())
+    return [("hedge allocation", shown or "none")]
 
 
 def _metric_cells(metrics: Mapping[str, Any], amount: Formatter) -> list[tuple[str, str]]:
@@ -207,7 +231,7 @@ def _flatten(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any
 def _metric_formatter(name: str, amount: Formatter) -> Formatter:
     if name in RATES or name.endswith(("_return", "_apr", "_apy")):
         return _rate
-    if name.endswith("_paid"):
+    if name.endswith("_paid") or name == "unpaid":
         return amount
     if name.endswith("_hours"):
         return _count
@@ -222,7 +246,7 @@ def _amount_formatter(share_class: str) -> Formatter:
 
 
 def _rate(value: float | None) -> str:
-    return NONE if value is None or not math.isfinite(value) else f"{100 * value:.2f} %"
+    return percent(value)
 
 
 def _ratio(value: Any) -> str:

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from basis.cli.app import app, err, out
 from basis.config import get_settings
+from basis.files import require_writable
 
 if TYPE_CHECKING:  # dask, Optuna and plotly load only when the command runs
     from basis.research.cluster import Outcome
@@ -76,6 +77,7 @@ def stress(
         mode, scenario, paths, seed, years, capital, tuple(overrides or ()), name, out_dir
     )
     plan = plan_stress(request, settings.configs_path, settings.home)
+    require_writable(plan.out / f"{plan.name}.html", shown=plan.out)  # before the paths run
     with (
         open_client(scheduler, workers) as client,
         Progress(

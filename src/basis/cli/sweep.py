@@ -5,6 +5,7 @@ Also holds the options and helpers `basis optimize` shares (data, window, cluste
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,9 +16,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, out, utc_date
+from basis.cli.app import CatalogOption, app, err, out, percent, utc_date
 from basis.config import get_settings
 from basis.errors import ConfigError
+from basis.files import require_writable
 
 if TYPE_CHECKING:  # dask and plotly load only when the command runs
     from basis.research.sweep_job import SweepOutputs
@@ -26,6 +28,7 @@ __all__ = [
     "CapitalOption",
     "DataOption",
     "EndOption",
+    "FallbackOption",
     "NameOption",
     "OutOption",
     "SchedulerOption",
@@ -60,6 +63,15 @@ NameOption = Annotated[
     str | None,
     typer.Option("--name", help="Name in the results store; the same name resumes."),
 ]
+FallbackOption = Annotated[
+    str | None,
+    typer.Option(
+        "--fallback",
+        metavar="scenario:NAME",
+        help="Run points on this scenario when --data lacks a series the mode needs "
+        "(each run says so). Without it such points fail.",
+    ),
+]
 OutOption = Annotated[
     Path | None,
     typer.Option("--out", help="Output folder; default <BASIS_HOME>/sweeps/."),
@@ -76,16 +88,24 @@ def check_cluster(scheduler: str | None, workers: int | None) -> None:
 
 
 def resolve_paths(catalog: Path | None, out_dir: Path | None) -> tuple[Path, Path, Path]:
-    """Absolute (catalog, configs, output folder): workers may run in another directory."""
+    """Absolute (catalog, configs, output folder): workers may run in another directory.
+
+    Raises `IoError` now, before any point runs, when the output folder cannot be written.
+    """
     settings = get_settings()
     root = catalog if catalog is not None else settings.catalog_path
     folder = out_dir if out_dir is not None else settings.home / "sweeps"
+    require_writable(folder / "report.html", shown=folder)
     return root.resolve(), settings.configs_path.resolve(), folder.resolve()
 
 
 @contextmanager
 def points_progress(label: str) -> Iterator[Callable[[int, int, int], None]]:
-    """A progress bar on stderr counting finished, done and failed points."""
+    """Progress on stderr counting finished, done and failed points: a bar on a terminal,
+    else one plain line per finished point (logs and CI keep no control codes)."""
+    if not err.is_terminal:
+        yield _progress_lines(label)
+        return
     with Progress(
         TextColumn(f"[bold]{escape(label)}[/bold]"),
         BarColumn(),
@@ -104,6 +124,26 @@ def points_progress(label: str) -> Iterator[Callable[[int, int, int], None]]:
         yield update
 
 
+def _progress_lines(label: str) -> Callable[[int, int, int], None]:
+    """`label: 3/12 points (3 done, 0 failed), 4 s elapsed`, once per change."""
+    started = time.monotonic()
+    shown: list[tuple[int, int, int]] = []
+
+    def update(done: int, failed: int, total: int) -> None:
+        if total == 0 or (shown and shown[-1] == (done, failed, total)):
+            return
+        shown.append((done, failed, total))
+        elapsed = time.monotonic() - started
+        err.print(
+            f"{escape(label)}: {done + failed}/{total} points ({done} done, {failed} failed), "
+            f"{elapsed:,.0f} s elapsed",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return update
+
+
 def notice(message: str) -> None:
     err.print(escape(message), highlight=False, soft_wrap=True)
 
@@ -111,7 +151,9 @@ def notice(message: str) -> None:
 @app.command("sweep")
 def sweep(
     mode: Annotated[str, typer.Option("--mode", help="Strategy mode; see `basis modes`.")],
-    grid: Annotated[Path, typer.Option("--grid", help="Grid YAML: {parameters: {key: [values]}}.")],
+    grid: Annotated[
+        Path, typer.Option("--grid", help=r"Grid YAML: {parameters: {key: \[values]}}.")
+    ],
     data: DataOption = None,
     catalog: CatalogOption = None,
     start: StartOption = None,
@@ -123,6 +165,13 @@ def sweep(
     x: Annotated[str | None, typer.Option("--x", help="Report x axis (a grid key).")] = None,
     y: Annotated[str | None, typer.Option("--y", help="Report y axis (a grid key).")] = None,
     out_dir: OutOption = None,
+    max_points: Annotated[
+        int,
+        typer.Option(
+            "--max-points", min=1, help="Refuse grids with more points than this (default 500)."
+        ),
+    ] = 500,
+    fallback: FallbackOption = None,
 ) -> None:
     """Backtest MODE at every point of a grid on dask; store the runs, write a table and report.
 
@@ -147,6 +196,8 @@ def sweep(
         name=name,
         x=x,
         y=y,
+        max_points=max_points,
+        fallback=fallback,
     )
     with points_progress(f"sweep {mode}") as progress:
         outputs = run_sweep_job(request, folder, scheduler, workers, progress, notice)
@@ -182,4 +233,4 @@ def _best(outputs: SweepOutputs) -> str:
     if best is None:
         return "—"
     point = outputs.plan.points[int(best["position"])]
-    return f"{float(best['apy']):.2%} at {point.label()} (run {str(best['run_id'])[:12]})"
+    return f"{percent(float(best['apy']))} at {point.label()} (run {str(best['run_id'])[:12]})"

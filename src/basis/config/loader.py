@@ -6,13 +6,14 @@ expected; nothing is half-loaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from basis.config.aave import AaveConfig
 from basis.config.dex import DexConfig
@@ -51,6 +52,8 @@ class ConfigProblem:
     expected: str
 
     def __str__(self) -> str:
+        if self.field == "(top level)" and self.value is None:
+            return f"{self.file}: {self.expected}"
         return f"{self.file}: {self.field}: got {self.value!r}; {self.expected}"
 
 
@@ -95,24 +98,58 @@ def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str,
     return result
 
 
-def problems_of(error: ValidationError, file: str) -> list[ConfigProblem]:
-    """Translate pydantic's errors into our one-line problems."""
+def problems_of(
+    error: ValidationError, file: str, origins: Mapping[str, str] | None = None
+) -> list[ConfigProblem]:
+    """Translate pydantic's errors into our one-line problems.
+
+    `origins` maps a dotted key to the option that set it (`--set key=value`,
+    `--capital 5`): a problem under that key names the option instead of `file`. A
+    problem of the whole model (a rule across fields) names no value: it would be the
+    whole configuration.
+    """
     problems = []
     for item in error.errors():
         field = ".".join(str(part) for part in item["loc"]) or "(top level)"
-        expected = item["msg"]
-        if item["type"] == "extra_forbidden":
-            expected = "unknown key: not a field of this configuration"
-        problems.append(ConfigProblem(file, field, item.get("input"), expected))
+        expected = expectation(item)
+        origin = _origin(field, origins or {})
+        value = None if not item["loc"] else item.get("input")
+        if not item["loc"] and origins:
+            origin = f"{file} with {', '.join(dict.fromkeys(origins.values()))}"
+        problems.append(ConfigProblem(origin or file, field, value, expected))
     return problems
 
 
-def build(model: type[Model], data: dict[str, Any], file: str) -> Model:
+_EXPECTED: Final = {
+    "extra_forbidden": "unknown key: not a field of this configuration",
+    "finite_number": "must be finite (not inf, NaN or beyond ±1.8e308)",
+}
+
+
+def expectation(item: ErrorDetails) -> str:
+    """What a pydantic error item expected, in basis's words ("must be finite", …)."""
+    return _EXPECTED.get(item["type"], item["msg"].removeprefix("Value error, "))
+
+
+def _origin(field: str, origins: Mapping[str, str]) -> str | None:
+    """The option that set `field` or one of its parents, None when the file did."""
+    parts = field.split(".")
+    for end in range(len(parts), 0, -1):
+        found = origins.get(".".join(parts[:end]))
+        if found is not None:
+            return found
+    deeper = [origin for key, origin in origins.items() if key.startswith(f"{field}.")]
+    return deeper[0] if deeper else None
+
+
+def build(
+    model: type[Model], data: dict[str, Any], file: str, origins: Mapping[str, str] | None = None
+) -> Model:
     """Validate `data` as `model`; raise one `ConfigError` listing every problem."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = problems_of(error, file)
+        problems = problems_of(error, file, origins)
         kind = (
             ConfigUnknownKeyError
             if all(p.expected.startswith("unknown key") for p in problems)
@@ -126,14 +163,22 @@ def load(
     path: Path | None = None,
     overrides: Sequence[str] = (),
     defaults: dict[str, Any] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Model:
-    """Resolve defaults ← file ← overrides and validate the result as `model`."""
+    """Resolve defaults ← file ← overrides and validate the result as `model`.
+
+    A problem with an overridden key names the override (`--set key=value`), or the
+    label given for its key (`{"initial_capital": "--capital 5"}`), not the file.
+    """
     data = _deep_copy(defaults or {})
     if path is not None:
         data = _merge(data, read_yaml(path))
     data = apply_overrides(data, overrides)
+    origins = {
+        override.partition("=")[0].strip(): f"--set {override}" for override in overrides
+    } | dict(labels or {})
     where = str(path) if path is not None else "--set"
-    return build(model, data, where)
+    return build(model, data, where, origins)
 
 
 def model_for(path: Path) -> type[BaseModel] | None:

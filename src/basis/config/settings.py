@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -29,7 +30,8 @@ class Settings(BaseSettings):
     env: Profile = "dev"
     home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("basis")))
     catalog: Path | None = None
-    config_dir: Path | None = None
+    configs: Path | None = None
+    config_dir: Path | None = None  # the older name of BASIS_CONFIGS, still read
     db_url: str | None = None
     secret_key: SecretStr | None = None
     real_data: Path | None = None
@@ -41,10 +43,21 @@ class Settings(BaseSettings):
 
     @property
     def configs_path(self) -> Path:
-        """`BASIS_CONFIG_DIR`, else the `configs/` folder of this checkout."""
-        if self.config_dir is not None:
-            return self.config_dir
-        return Path(__file__).resolve().parents[3] / "configs"
+        """The configuration folder: `BASIS_CONFIGS` (or `BASIS_CONFIG_DIR`), else a
+        `configs/` folder with `modes/` in the working directory (the user's own), else
+        the defaults shipped inside the package."""
+        chosen = self.configs if self.configs is not None else self.config_dir
+        if chosen is not None:
+            return chosen
+        local = Path.cwd() / "configs"
+        if (local / "modes").is_dir():
+            return local
+        return packaged_configs()
+
+
+def packaged_configs() -> Path:
+    """The default configs installed with basis (package data `basis/configs`)."""
+    return Path(str(resources.files("basis").joinpath("configs")))
 
 
 def get_settings() -> Settings:

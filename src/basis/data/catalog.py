@@ -7,37 +7,68 @@ Layout under the catalog root:
     objects/<sha256>.json       parameter documents (margin files, risk parameters, …)
 
 A write stages every object first and then replaces `manifest.json` in one `os.replace`,
-so a failed or interrupted write leaves the previous catalog untouched, and writing the
-same content twice produces the same bytes (imports are idempotent).
+so a failed or interrupted write leaves the previous catalog untouched (and removes the
+objects it staged), and writing the same content twice produces the same bytes (imports
+are idempotent). Every read checks the object against its hash and a series against its
+recorded shape (columns, rows, time range): a damaged catalog raises `DataCorruptError`,
+it never changes a result.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import fcntl
-import hashlib
 import io
 import json
+import os
+import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, TypeVar
 
 import polars as pl
 
-from basis.data.schema import conform
-from basis.errors import DataError, DataMissingError
-from basis.files import write_atomic
+from basis.data.objects import Collected, ObjectStore, reimport
+from basis.data.schema import ROW, SCHEMAS, conform
+from basis.errors import ConfigError, DataCorruptError, DataError, DataMissingError, IoError
+from basis.files import ensure_folder, io_errors, write_atomic
 
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 REAL = "real"
 
 
+SCENARIO_PREFIX: Final = "scenario:"
+_DATASET_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def check_dataset_name(name: str, *, imported: bool = False) -> str:
+    """`name` if it can name a dataset: letters, digits, `_`, `.`, `-` (64 at most, no
+    leading dot), optionally after `scenario:`. With `imported` (real files), `scenario:`
+    names are refused: generated and real series must never share a dataset.
+
+    Raises `ConfigError` saying what is wrong; returns `name`.
+    """
+    bare = name.removeprefix(SCENARIO_PREFIX)
+    if not _DATASET_NAME.fullmatch(bare) or ".." in bare:
+        raise ConfigError(
+            f"dataset name {name!r}: expected letters, digits, '_', '.' or '-' (at most 64, "
+            "not starting with '.'), e.g. `real` or `vendor_b`; not a path"
+        )
+    if imported and name.startswith(SCENARIO_PREFIX):
+        raise ConfigError(
+            f"dataset name {name!r}: `scenario:*` datasets hold generated data only "
+            "(`basis data generate`); import real files under another name, e.g. `real`"
+        )
+    return name
+
+
 def scenario_dataset(name: str) -> str:
     """The dataset name a generated scenario is stored under."""
-    return f"scenario:{name}"
+    return f"{SCENARIO_PREFIX}{name}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +95,9 @@ class ParamsInfo:
     name: str  # e.g. "binance:margin", "aave_v3:risk_parameters"
     source: str
     object: str
+
+
+Entry = TypeVar("Entry", SeriesInfo, ParamsInfo)
 
 
 @dataclass(frozen=True)
@@ -108,6 +142,7 @@ class Catalog:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.objects = ObjectStore(self.root / "objects")
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -121,7 +156,7 @@ class Catalog:
         result: list[SeriesInfo] = []
         for name in names:
             entries = manifest["datasets"].get(name, {}).get("series", {})
-            result.extend(SeriesInfo(**entries[key]) for key in sorted(entries))
+            result.extend(_record(SeriesInfo, entries[key], self.root) for key in sorted(entries))
         return result
 
     def info(self, dataset: str, series: str) -> SeriesInfo:
@@ -138,12 +173,25 @@ class Catalog:
                 f"no series {series!r} in dataset {dataset!r}; available: "
                 f"{sorted(entries['series'])}"
             )
-        return SeriesInfo(**entry)
+        return _record(SeriesInfo, entry, self.root)
 
     def read(self, dataset: str, series: str) -> pl.DataFrame:
-        """The stored frame, rows in source order (duplicates and all)."""
+        """The stored frame, rows in source order (duplicates and all).
+
+        Raises `DataCorruptError` when its object is missing, does not match its hash, or
+        its columns, rows or time range differ from what the manifest recorded.
+        """
         info = self.info(dataset, series)
-        return pl.read_parquet(self._object_path(info.object, "parquet"))
+        subject = f"dataset {dataset!r} series {series!r}"
+        content = self.objects.get(info.object, "parquet", subject, reimport(dataset))
+        try:
+            frame = pl.read_parquet(io.BytesIO(content))
+        except (pl.exceptions.PolarsError, OSError, ValueError) as error:
+            raise _corrupt(dataset, subject, info.object, f"is not Parquet ({error})") from None
+        problem = _shape_problem(frame, info)
+        if problem is not None:
+            raise _corrupt(dataset, subject, info.object, problem)
+        return frame
 
     def params(self, dataset: str | None = None) -> list[ParamsInfo]:
         manifest = self._manifest()
@@ -151,15 +199,22 @@ class Catalog:
         result: list[ParamsInfo] = []
         for name in names:
             entries = manifest["datasets"].get(name, {}).get("params", {})
-            result.extend(ParamsInfo(**entries[key]) for key in sorted(entries))
+            result.extend(_record(ParamsInfo, entries[key], self.root) for key in sorted(entries))
         return result
 
     def read_params(self, dataset: str, name: str) -> dict[str, Any]:
         for info in self.params(dataset):
             if info.name == name:
-                content: dict[str, Any] = json.loads(
-                    self._object_path(info.object, "json").read_text()
-                )
+                subject = f"dataset {dataset!r} parameter document {name!r}"
+                raw = self.objects.get(info.object, "json", subject, reimport(dataset))
+                try:
+                    content = json.loads(raw)
+                except (UnicodeDecodeError, json.JSONDecodeError) as error:
+                    raise _corrupt(
+                        dataset, subject, info.object, f"is not JSON ({error})"
+                    ) from None
+                if not isinstance(content, dict):
+                    raise _corrupt(dataset, subject, info.object, "is not a JSON object")
                 return content
         raise DataMissingError(f"no parameter document {name!r} in dataset {dataset!r}")
 
@@ -177,82 +232,136 @@ class Catalog:
         With `replace_dataset`, the dataset afterwards holds exactly what is given.
         Every frame is checked against its kind's schema before anything is written.
         """
+        check_dataset_name(dataset)
         staged = [(item, conform(item.kind, item.frame, item.source)) for item in frames]
         names = [item.series for item, _ in staged]
         if len(set(names)) != len(names):
             raise DataError(f"write to {dataset!r} names a series twice: {sorted(names)}")
         with self._lock():
             manifest = self._manifest()
-            entry = manifest["datasets"].setdefault(dataset, {"series": {}, "params": {}})
-            if replace_dataset:
-                entry["series"], entry["params"] = {}, {}
-            infos = []
-            for item, frame in staged:
-                digest = self._put(_parquet_bytes(frame), "parquet")
-                info = item.described(dataset, frame, digest)
-                entry["series"][item.series] = asdict(info)
-                infos.append(info)
-            for doc in params:
-                text = json.dumps(doc.content, sort_keys=True, indent=1).encode()
-                digest = self._put(text, "json")
-                entry["params"][doc.name] = asdict(
-                    ParamsInfo(dataset=dataset, name=doc.name, source=doc.source, object=digest)
-                )
-            self._commit(manifest)
+            try:
+                infos = self._stage(manifest, dataset, staged, params, replace_dataset)
+                self._commit(manifest)
+            except BaseException:
+                # Nothing was committed: drop what this write staged, keep what was there.
+                # A failing clean-up must not hide why the write failed.
+                with suppress(IoError):
+                    self.objects.collect(_live(self._manifest()))
+                raise
+            self.objects.collect(_live(manifest))
         return infos
+
+    def collect_garbage(self) -> Collected:
+        """Delete objects no dataset refers to and temporaries of interrupted writes
+        (`basis data gc`); returns what was removed. Raises `IoError` when it cannot."""
+        if not (self.root / MANIFEST).exists() and not self.objects.folder.exists():
+            return Collected((), (), 0)
+        with self._lock():
+            return self.objects.collect(_live(self._manifest()))
 
     # -- internals -------------------------------------------------------------------------
 
+    def _stage(
+        self,
+        manifest: dict[str, Any],
+        dataset: str,
+        staged: Sequence[tuple[SeriesFrame, pl.DataFrame]],
+        params: Sequence[ParamsDoc],
+        replace_dataset: bool,
+    ) -> list[SeriesInfo]:
+        """Store the objects of a write and enter them in `manifest` (not yet committed)."""
+        entry = manifest["datasets"].setdefault(dataset, {"series": {}, "params": {}})
+        if replace_dataset:
+            entry["series"], entry["params"] = {}, {}
+        infos = []
+        for item, frame in staged:
+            digest = self.objects.put(_parquet_bytes(frame), "parquet")
+            info = item.described(dataset, frame, digest)
+            entry["series"][item.series] = asdict(info)
+            infos.append(info)
+        for doc in params:
+            text = json.dumps(doc.content, sort_keys=True, indent=1).encode()
+            digest = self.objects.put(text, "json")
+            entry["params"][doc.name] = asdict(
+                ParamsInfo(dataset=dataset, name=doc.name, source=doc.source, object=digest)
+            )
+        return infos
+
     def _manifest(self) -> dict[str, Any]:
         path = self.root / MANIFEST
-        if not path.exists():
-            return {"format": FORMAT_VERSION, "datasets": {}}
+        with io_errors(self.root, "read the catalog"):
+            if self.root.exists() and not self.root.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+            if not path.exists():
+                return {"format": FORMAT_VERSION, "datasets": {}}
+            text = path.read_bytes()
         try:
-            manifest: dict[str, Any] = json.loads(path.read_text())
-        except json.JSONDecodeError as error:
+            manifest: dict[str, Any] = json.loads(text)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
             raise DataError(f"{path}: catalog manifest is corrupt: {error}") from None
-        if manifest.get("format") != FORMAT_VERSION:
-            raise DataError(
-                f"{path}: catalog format {manifest.get('format')!r}, expected {FORMAT_VERSION}"
-            )
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_VERSION:
+            found = manifest.get("format") if isinstance(manifest, dict) else None
+            raise DataError(f"{path}: catalog format {found!r}, expected {FORMAT_VERSION}")
         return manifest
-
-    def _object_path(self, digest: str, suffix: str) -> Path:
-        return self.root / "objects" / f"{digest}.{suffix}"
-
-    def _put(self, content: bytes, suffix: str) -> str:
-        digest = hashlib.sha256(content).hexdigest()
-        path = self._object_path(digest, suffix)
-        if not path.exists():
-            _atomic_write(path, content)
-        return digest
 
     def _commit(self, manifest: dict[str, Any]) -> None:
         text = json.dumps(manifest, sort_keys=True, indent=1).encode()
         _atomic_write(self.root / MANIFEST, text)
-        self._collect_garbage(manifest)
-
-    def _collect_garbage(self, manifest: dict[str, Any]) -> None:
-        """Delete objects no dataset refers to any more (only after the commit)."""
-        live = {
-            entry["object"]
-            for dataset in manifest["datasets"].values()
-            for group in ("series", "params")
-            for entry in dataset[group].values()
-        }
-        for path in (self.root / "objects").glob("*.*"):
-            if path.stem not in live and not path.name.startswith("."):
-                path.unlink(missing_ok=True)
 
     @contextmanager
     def _lock(self) -> Iterator[None]:
-        (self.root / "objects").mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as handle:
+        ensure_folder(self.root, "catalog")
+        ensure_folder(self.objects.folder, "catalog objects")
+        with io_errors(self.root / ".lock", "lock the catalog at"):
+            handle = open(self.root / ".lock", "w")  # noqa: SIM115 (held across the yield)
+        with handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _corrupt(dataset: str, subject: str, object_: str, problem: str) -> DataCorruptError:
+    return DataCorruptError(
+        f"{subject}: object {object_[:12]}… {problem}; {reimport(dataset)}",
+        subject=subject,
+        object_=object_,
+    )
+
+
+def _record(kind: type[Entry], entry: Any, root: Path) -> Entry:
+    """A manifest entry as `kind`; DataError naming the manifest when it is malformed."""
+    try:
+        return kind(**entry)
+    except TypeError:
+        raise DataError(
+            f"{root / MANIFEST}: catalog manifest is corrupt: entry {entry!r} is not a "
+            f"{kind.__name__}; re-import or regenerate the dataset"
+        ) from None
+
+
+def _live(manifest: dict[str, Any]) -> set[str]:
+    """The object hashes a manifest refers to."""
+    return {
+        entry["object"]
+        for dataset in manifest["datasets"].values()
+        for group in ("series", "params")
+        for entry in dataset[group].values()
+    }
+
+
+def _shape_problem(frame: pl.DataFrame, info: SeriesInfo) -> str | None:
+    """Why `frame` is not the series `info` describes (columns, rows, range), or None."""
+    expected = {**SCHEMAS.get(info.kind, {}), ROW: pl.Int64()}
+    if dict(frame.schema) != expected:
+        return f"has columns {list(frame.schema)}, expected {list(expected)} for {info.kind!r}"
+    if frame.height != info.rows:
+        return f"has {frame.height} rows, the manifest records {info.rows}"
+    start, end = _iso(frame["ts"].min()), _iso(frame["ts"].max())
+    if (start, end) != (info.start, info.end):
+        return f"covers {start} → {end}, the manifest records {info.start} → {info.end}"
+    return None
 
 
 def _parquet_bytes(frame: pl.DataFrame) -> bytes:

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from basis.data.catalog import REAL, Catalog, ParamsDoc, ParamsInfo, SeriesFrame, SeriesInfo
+from basis.data.catalog import (
+    REAL,
+    Catalog,
+    ParamsDoc,
+    ParamsInfo,
+    SeriesFrame,
+    SeriesInfo,
+    check_dataset_name,
+)
 from basis.data.importers import Route, route_for
 from basis.errors import DataMalformedError, DataMissingError
 
@@ -103,8 +111,11 @@ def import_folder(folder: Path, catalog: Catalog, dataset: str = REAL) -> Import
 
     Returns the report of what was written and skipped. Raises `DataMalformedError` (the
     first bad file, naming it, its line or column and what was expected) or
-    `DataMissingError` (see `plan_folder`); in both cases nothing is written.
+    `DataMissingError` (see `plan_folder`); in both cases nothing is written. Raises
+    `ConfigError` for a dataset name that is empty, path-like or `scenario:*` (generated
+    and real series never share a dataset).
     """
+    check_dataset_name(dataset, imported=True)
     planned, skipped = plan_folder(folder)
     frames: list[SeriesFrame] = []
     documents: list[ParamsDoc] = []

@@ -5,13 +5,15 @@ it; `run_backtest` is both. The split lets benchmarks time the engine alone and 
 sweeps reuse one load.
 
 This is what `basis backtest`, the sweeps and the API call; it owns the choices a user
-does not spell out: the default window, the venue fallback, the scenario fallback for
-venues without real data.
+does not spell out: the default window and the venue fallback. It never runs on another
+dataset than the one asked for unless the request names a `fallback`, and then the run
+says so (a warning and the `fallback` record).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -30,12 +32,15 @@ from basis.engine.loop import Progress, run
 from basis.errors import ConfigError, DataMissingError
 from basis.model.needs import Needs
 from basis.model.result import RunResult
-from basis.strategies import build
+from basis.strategies import Strategy, build
 
 __all__ = [
+    "EVERY_VENUE_MODES",
     "FALLBACK_SCENARIO",
     "Backtest",
     "Prepared",
+    "check_fallback",
+    "effective_allocation",
     "execute",
     "load_flows",
     "load_mode",
@@ -44,6 +49,8 @@ __all__ = [
 ]
 
 FALLBACK_SCENARIO = "default"
+EVERY_VENUE_MODES = frozenset({"funding_arbitrage"})
+"""Modes that cannot run without every perp venue they name (a long and a short leg)."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,9 @@ class Backtest:
     capital: float | None = None
     overrides: Sequence[str] = ()
     flows: Path | None = None
+    fallback: str | None = None  # `scenario:NAME` to run on when `dataset` lacks a series
+    require_venues: bool = False  # a perp venue without data is an error, not a warning
+    allow_unpaid: bool = False  # accept a run that ends owing withdrawals
 
 
 def load_mode(
@@ -68,9 +78,11 @@ def load_mode(
         known = sorted(p.stem for p in (configs / "modes").glob("*.yaml"))
         raise ConfigError(f"unknown mode {mode!r}; known: {known}")
     extra = list(overrides)
+    labels = {}
     if capital is not None:
-        extra.append(f"initial_capital={capital}")
-    return loader.load(ModeConfig, path, extra)
+        extra.append(f"initial_capital={capital!r}")
+        labels["initial_capital"] = f"--capital {capital:g}"
+    return loader.load(ModeConfig, path, extra, labels=labels)
 
 
 def load_flows(path: Path | None) -> tuple[Flow, ...]:
@@ -93,6 +105,8 @@ class Prepared:
     inputs: Inputs
     flows: tuple[Flow, ...]
     record: Mapping[str, Any]  # the run's configuration record; `execute` copies it
+    allow_unpaid: bool = False
+    flows_file: Path | None = None
 
     @property
     def steps(self) -> int:
@@ -110,25 +124,41 @@ def prepare(
 
     Raises ConfigError / DataError naming what is wrong.
     """
+    if request.start is not None and request.end is not None and request.end <= request.start:
+        raise ConfigError(
+            f"--start {request.start:%Y-%m-%d %H:%M} is "
+            f"{'equal to' if request.end == request.start else 'after'} --end "
+            f"{request.end:%Y-%m-%d %H:%M} (UTC): the window would be empty; --end is "
+            "exclusive and must come after --start"
+        )
+    check_fallback(request.fallback)
     market = load_market(configs)
     config = load_mode(configs, request.mode, request.overrides, request.capital)
     flows = load_flows(request.flows)
-    inputs = _inputs(request, build(config, market).needs(), catalog, configs, market, policy)
+    strategy = build(config, market)
+    needs = strategy.needs()
+    inputs, fallback = _inputs(request, needs, catalog, configs, market, policy)
     record: dict[str, Any] = {
         "mode": config.model_dump(mode="json"),
         "dataset": inputs.data.dataset,
+        "fallback": fallback,
         "overrides": list(request.overrides),
         "flows": [flow.model_dump(mode="json") for flow in flows],
         "venues": list(inputs.venues),
+        "allocation": effective_allocation(strategy, inputs.venues),
     }
-    return Prepared(config, market, inputs, flows, record)
+    return Prepared(config, market, inputs, flows, record, request.allow_unpaid, request.flows)
 
 
 def execute(prepared: Prepared, progress: Progress | None = None) -> RunResult:
-    """Run a fresh strategy over the prepared inputs and return the summarised result."""
+    """Run a fresh strategy over the prepared inputs and return the summarised result.
+
+    Raises ConfigError when the withdrawals leave money unpaid at the end of the window
+    and `allow_unpaid` was not given: the run would end owing its investors.
+    """
     strategy = build(prepared.config, prepared.market)
     record = copy.deepcopy(dict(prepared.record))  # the result owns its copy
-    return run(
+    result = run(
         strategy,
         prepared.inputs,
         prepared.market,
@@ -136,6 +166,23 @@ def execute(prepared: Prepared, progress: Progress | None = None) -> RunResult:
         config_record=record,
         progress=progress,
     )
+    unpaid = result.summary.metrics.get("unpaid") if result.summary else None
+    if unpaid and not prepared.allow_unpaid:
+        withdrawals = [flow for flow in prepared.flows if flow.amount < 0]
+        last = max(withdrawals, key=lambda flow: flow.time) if withdrawals else None
+        what = (
+            f" (the last, {-last.amount:,.2f} at {last.time:%Y-%m-%d %H:%M}, waits for an "
+            "unwind, a transfer or a withdrawal queue)"
+            if last is not None
+            else ""
+        )
+        where = f"--flows {prepared.flows_file}" if prepared.flows_file else "the flows"
+        raise ConfigError(
+            f"{where}: {unpaid:,.2f} {result.share_class} of withdrawals is still unpaid when "
+            f"the window ends at {result.end:%Y-%m-%d %H:%M} UTC{what}; end the window later, "
+            "withdraw earlier, or pass --allow-unpaid to accept a run that ends owing it"
+        )
+    return result
 
 
 def run_backtest(
@@ -149,6 +196,25 @@ def run_backtest(
     return execute(prepare(request, catalog, configs, policy), progress)
 
 
+def check_fallback(fallback: str | None) -> None:
+    """Raise ConfigError unless `fallback` is None or `scenario:NAME`: only generated data
+    may stand in for a dataset, and only when asked for."""
+    if fallback is not None and not (
+        fallback.startswith("scenario:") and fallback.removeprefix("scenario:")
+    ):
+        raise ConfigError(f"--fallback {fallback!r}: expected `scenario:NAME`")
+
+
+def effective_allocation(strategy: Strategy, venues: Sequence[str]) -> dict[str, float] | None:
+    """The hedge weights a run of `strategy` uses: `hedge_allocation` renormalised over the
+    venues with data, as the loop sets them. None for modes that do not hedge by it."""
+    perp_venues = strategy.needs().perp_venues
+    if not perp_venues or tuple(perp_venues) != tuple(strategy.config.hedge_allocation):
+        return None
+    strategy.use_venues(venues)
+    return dict(strategy.weights)
+
+
 def _inputs(
     request: Backtest,
     needs: Needs,
@@ -156,28 +222,57 @@ def _inputs(
     configs: Path,
     market: MarketConfig,
     policy: ResolutionPolicy | None,
-) -> Inputs:
-    arbitrage = request.mode == "funding_arbitrage" and request.dataset == REAL
-    try:
-        inputs = load_inputs(
-            catalog, request.dataset, needs, market, request.start, request.end, policy
-        )
-    except DataMissingError as error:
-        if not arbitrage:
-            raise
-        reason = str(error)
-    else:
-        missing = sorted(set(needs.perp_venues) - set(inputs.venues))
-        if not (arbitrage and missing):
-            return inputs
-        reason = f"no {needs.perp_base} perp data for {', '.join(missing)}"
-    # funding_arbitrage needs perp DEX venues the real data does not have: run on scenario.
-    dataset = scenario_dataset(FALLBACK_SCENARIO)
-    if dataset not in catalog.datasets():
-        write_scenario(catalog, load_scenario(FALLBACK_SCENARIO, configs), market)
-    inputs = load_inputs(catalog, dataset, needs, market, request.start, request.end, policy)
-    warning = (
-        f"funding_arbitrage ran on {dataset}, not on real data: the real dataset lacks a "
-        f"venue it needs ({reason})"
+) -> tuple[Inputs, dict[str, str] | None]:
+    """The inputs from `request.dataset`, else (when asked) from `request.fallback`.
+
+    Returns the inputs and the fallback record (`requested`, `used`, `reason`), None when
+    the requested dataset was used. Raises `DataMissingError` naming what is missing, and
+    how to ask for a fallback, when the dataset lacks a series or a required venue.
+    """
+    required = (
+        needs.perp_venues if (request.require_venues or request.mode in EVERY_VENUE_MODES) else ()
     )
-    return Inputs(inputs.data, inputs.venues, inputs.start, inputs.end, (warning, *inputs.warnings))
+    try:
+        return _load(request, request.dataset, needs, required, catalog, market, policy), None
+    except DataMissingError as error:
+        if request.fallback is None or request.fallback == request.dataset:
+            if request.fallback is None and request.dataset == REAL:
+                raise DataMissingError(
+                    f"{error.message}; to run on synthetic data instead, ask for it: "
+                    f"--fallback {scenario_dataset(FALLBACK_SCENARIO)}"
+                ) from None
+            raise
+        reason = error.message
+    fallback = request.fallback
+    if fallback.startswith("scenario:") and fallback not in catalog.datasets():
+        name = fallback.removeprefix("scenario:")
+        write_scenario(catalog, load_scenario(name, configs), market)
+    inputs = _load(request, fallback, needs, required, catalog, market, policy)
+    warning = f"ran on {fallback}, not on {request.dataset} as asked (--fallback): {reason}"
+    record = {"requested": request.dataset, "used": fallback, "reason": reason}
+    return (
+        dataclasses.replace(inputs, warnings=(warning, *inputs.warnings)),
+        record,
+    )
+
+
+def _load(
+    request: Backtest,
+    dataset: str,
+    needs: Needs,
+    required: Sequence[str],
+    catalog: Catalog,
+    market: MarketConfig,
+    policy: ResolutionPolicy | None,
+) -> Inputs:
+    """`load_inputs` from `dataset`; DataMissingError when a `required` venue was dropped."""
+    inputs = load_inputs(catalog, dataset, needs, market, request.start, request.end, policy)
+    missing = [venue for venue in required if venue not in inputs.venues]
+    if missing:
+        why = "; ".join(f"{venue}: {inputs.dropped.get(venue, 'no data')}" for venue in missing)
+        asked = "--require-venues" if request.mode not in EVERY_VENUE_MODES else request.mode
+        raise DataMissingError(
+            f"dataset {dataset!r} has no usable {needs.perp_base} perp data for "
+            f"{', '.join(missing)}, which {asked} requires ({why})"
+        )
+    return inputs

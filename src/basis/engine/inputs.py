@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,7 +21,7 @@ from basis.config.market import MarketConfig
 from basis.data.catalog import Catalog, SeriesInfo
 from basis.data.panel import Panel, common_window, covered_window, load_panel
 from basis.data.resolve import ResolutionPolicy
-from basis.errors import DataError, DataMissingError
+from basis.errors import DataCorruptError, DataError, DataMissingError
 from basis.model.market import FundingFeed, MarketData, RewardPayout, factor_names_for
 from basis.model.needs import Needs, perp_instrument
 
@@ -31,6 +31,8 @@ SPOT_VENUES = ("binance", "bybit", "okx")
 GAS = "ethereum:gas:mainnet"
 BENCHMARK = "ethena:benchmark:sUSDe"
 TOKEN_PRICE_MAX_AGE = dt.timedelta(hours=24)
+MIN_ANNUALISED_WINDOW = dt.timedelta(days=30)
+"""Below this window a run warns that its annualised figures are not meaningful."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Inputs:
     start: dt.datetime
     end: dt.datetime
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    dropped: Mapping[str, str] = field(default_factory=dict)  # venue → why it has no data
 
 
 def load_inputs(
@@ -91,8 +94,15 @@ def load_inputs(
         )
     panel = load_panel(catalog, dataset, core, start, end, policy)
     warnings = list(panel.notes)
+    if end - start < MIN_ANNUALISED_WINDOW:
+        warnings.append(
+            f"the window is {(end - start) / dt.timedelta(hours=1):,.0f} hour(s): APR, APY, "
+            "volatility, Sharpe, Sortino and Calmar annualise it and mean little below "
+            f"{MIN_ANNUALISED_WINDOW.days} days; read the total return"
+        )
 
     venues, perps, funding_panels = [], [], []
+    dropped: dict[str, str] = {}
     for venue in needs.perp_venues:
         assert needs.perp_base is not None
         perp = perp_instrument(market, venue, needs.perp_base)
@@ -101,7 +111,10 @@ def load_inputs(
             for name in series:
                 _require(name, available, dataset)
             loaded = load_panel(catalog, dataset, series, start, end, policy)
+        except DataCorruptError:
+            raise  # a damaged catalog is never a venue without data
         except DataError as error:
+            dropped[venue] = error.message
             warnings.append(
                 f"venue {venue} has no usable {perp.symbol} data for {_span(start, end)}: "
                 f"allocation 0, its share goes to the other venues ({error})"
@@ -159,7 +172,7 @@ def load_inputs(
         else np.asarray(optional[f"{BENCHMARK}.apy"], dtype=float),
         rewards=_rewards(catalog, dataset, available, needs, market, start, end, warnings),
     )
-    return Inputs(data, tuple(venues), start, end, tuple(warnings))
+    return Inputs(data, tuple(venues), start, end, tuple(warnings), dropped)
 
 
 def _require(name: str, available: dict[str, SeriesInfo], dataset: str) -> str:
@@ -192,6 +205,8 @@ def _optional_panel(
         return None
     try:
         return load_panel(catalog, dataset, [name], start, end, policy)
+    except DataCorruptError:
+        raise
     except DataError:
         return None
 

@@ -10,6 +10,7 @@ record. The clock is the market's hourly grid; execution is injected.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,6 +29,7 @@ from basis.book.span import Settlements
 from basis.config.flows import Flow
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
+from basis.engine.deployment import UNDEPLOYED_WARNING, undeployed
 from basis.engine.execution import SimulatedExecution
 from basis.engine.inputs import Inputs
 from basis.engine.kernel import Kernel
@@ -141,6 +143,7 @@ class _Run:
             if self.progress is not None and (k >= self.reported + steps / 200 or k == steps):
                 self.reported = k
                 self.progress(k, steps)
+        outcome = self._outcome(traded=float(series.traded.sum()))
         self._finish_warnings()
         result = RunResult(
             run_id=uuid.uuid4().hex,
@@ -160,7 +163,10 @@ class _Run:
             warnings=tuple(self.warnings),
         )
         check_attribution(result)
-        return RunResult(**{**result.__dict__, "summary": summarize(result)})
+        summary = summarize(result)
+        metrics = {**summary.metrics, **outcome}
+        summary = dataclasses.replace(summary, metrics=metrics)
+        return RunResult(**{**result.__dict__, "summary": summary})
 
     def _decide(self, state: State, snap: Snapshot) -> float:
         traded = 0.0
@@ -327,6 +333,29 @@ class _Run:
                 )
             )
         return paid
+
+    def _outcome(self, traded: float) -> dict[str, float]:
+        """`undeployed` (idle cash beyond the reserve, share of equity, at the end) and
+        `unpaid` (withdrawals still owed at the end, share class). Warns when the idle cash
+        is there because orders were refused or nothing was ever traded: the run's APY is
+        then not the strategy's."""
+        view, _ = self.kernel.check()
+        idle = undeployed(
+            view.positions, view.equity, self.config.share_class, self.config.reserve_ratio
+        )
+        rejected = [event for event in self.events if event.kind is EventKind.REJECTED]
+        if idle > UNDEPLOYED_WARNING and (rejected or traded == 0.0):
+            why = (
+                f"{len(rejected)} order(s) were rejected, first: {rejected[0].detail}"
+                if rejected
+                else "the strategy made no trade in the window"
+            )
+            self.warnings.append(
+                f"capital not deployed: {idle:.1%} of equity "
+                f"({idle * view.equity:,.2f} {self.config.share_class}) is idle cash beyond the "
+                f"reserve at the end, so the APY is not the strategy's; {why}"
+            )
+        return {"undeployed": idle, "unpaid": self.kernel.owed}
 
     def _finish_warnings(self) -> None:
         self.warnings += self.venues.missing_funding_warnings()

@@ -32,7 +32,7 @@ class JournalBase:
     def open(cls, url: str | None = None, *, clock: Callable[[], datetime] | None = None) -> Self:
         """The journal in the database `url` (as `resolve_url` takes it), upgraded to the
         newest schema. Raises `ConfigError` when the database cannot be opened."""
-        engine, display = open_database(url, "journal")
+        engine, _, display = open_database(url, "journal")
         return cls(engine, display, clock if clock is not None else _utc_now)
 
     def __enter__(self) -> Self:

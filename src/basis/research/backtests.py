@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from basis.config.market import load_market
-from basis.data.catalog import REAL, Catalog, scenario_dataset
+from basis.data.catalog import REAL, Catalog
 from basis.data.scenario import load_scenario, write_scenario
-from basis.engine.backtest import FALLBACK_SCENARIO, Backtest, run_backtest
+from basis.engine.backtest import Backtest, run_backtest
 from basis.errors import ConfigError, DataMissingError
 from basis.model.result import RunResult
 
@@ -36,9 +36,18 @@ class BacktestTask:
     overrides: tuple[str, ...]
     catalog: Path
     configs: Path
+    fallback: str | None = None  # `scenario:NAME`, only when the user asked for it
 
     def request(self) -> Backtest:
-        return Backtest(self.mode, self.dataset, self.start, self.end, self.capital, self.overrides)
+        return Backtest(
+            self.mode,
+            self.dataset,
+            self.start,
+            self.end,
+            self.capital,
+            self.overrides,
+            fallback=self.fallback,
+        )
 
 
 def run_task(task: BacktestTask) -> RunResult:
@@ -55,23 +64,26 @@ def check_dataset(dataset: str) -> None:
 
 
 def prepare_datasets(
-    catalog: Catalog, configs: Path, datasets: Iterable[str], mode: str
+    catalog: Catalog,
+    configs: Path,
+    datasets: Iterable[str],
+    mode: str,
+    fallback: str | None = None,
 ) -> list[str]:
     """Generate every scenario dataset the catalog lacks; return the ones generated.
 
-    `funding_arbitrage` on real data falls back to the default scenario for venues the real
-    data lacks, so that scenario is generated too. Raises DataMissingError when `real` is
-    wanted and not imported (`basis data import`), ConfigError for an unknown scenario.
+    Raises DataMissingError when `real` is wanted and not imported (`basis data import`),
+    ConfigError for an unknown scenario. A mode the real data cannot serve (e.g.
+    `funding_arbitrage` without perp DEX data) fails per point, naming what is missing,
+    unless a `fallback` scenario was asked for (then it is generated too).
     """
-    wanted = list(dict.fromkeys(datasets))
+    wanted = list(dict.fromkeys([*datasets, *([fallback] if fallback else [])]))
     present = set(catalog.datasets())
     if REAL in wanted and REAL not in present:
         raise DataMissingError(
             f"dataset 'real' is not in the catalog {catalog.root}; import it first with "
             "`basis data import PATH`"
         )
-    if REAL in wanted and mode == "funding_arbitrage":
-        wanted.append(scenario_dataset(FALLBACK_SCENARIO))
     generated: list[str] = []
     market = None
     for dataset in dict.fromkeys(wanted):

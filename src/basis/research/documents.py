@@ -11,8 +11,8 @@ from typing import Any, Final
 
 import plotly.graph_objects as go
 import polars as pl
-from plotly.offline import get_plotlyjs
 
+from basis.analytics.plotly_page import plotly_scripts
 from basis.analytics.report_figures import FONT, embed
 from basis.files import write_atomic, write_text
 
@@ -63,7 +63,7 @@ def page(title: str, sections: Sequence[str]) -> str:
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(title)}</title>\n<style>{_CSS}</style>\n"
-        f'<script type="text/javascript">{get_plotlyjs()}</script>\n'
+        f"{plotly_scripts()}"
         f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
     )
 
@@ -79,7 +79,7 @@ def note(text: str) -> str:
 
 
 def figure_div(fig: go.Figure, div_id: str, height: int = 420) -> str:
-    """A plotly figure as a `<div>` that uses the page's inlined plotly.js."""
+    """A plotly figure as a `<div>` that the page's packed plotly.js draws."""
     fig.update_layout(
         font={"family": FONT, "size": 12},
         margin={"l": 70, "r": 30, "t": 40, "b": 60},

@@ -14,6 +14,7 @@ the value.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,6 +155,10 @@ def _values(path: Path, key: Any, values: Any) -> tuple[Any, ...]:
         raise ConfigError(f"{path}: parameters.{key}: the list of values is empty")
     texts: list[str] = []
     for value in values:
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(
+                f"{path}: parameters.{key}: value {value!r} must be finite (not inf or NaN)"
+            )
         try:
             text = canonical(value)
         except (TypeError, ValueError):

@@ -26,6 +26,7 @@ from optuna.samplers import TPESampler
 from optuna.study import StudyDirection
 from optuna.trial import Trial, TrialState
 
+from basis.engine.backtest import check_fallback
 from basis.errors import ConfigError
 from basis.model.result import RunResult
 from basis.research.backtests import BacktestTask, check_dataset, run_task
@@ -74,6 +75,7 @@ class StudyRequest:
     capital: float | None = None
     seed: int = 0
     name: str | None = None
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,13 +135,14 @@ def plan_study(request: StudyRequest) -> StudyPlan:
     if request.trials < 1:
         raise ConfigError(f"--trials must be at least 1, got {request.trials}")
     check_dataset(request.dataset)
+    check_fallback(request.fallback)
     document = {
         **request.space.document,
         "objective": request.objective,
         "direction": request.direction,
         "constraints": [str(constraint) for constraint in request.constraints],
         "seed": request.seed,
-        **window_document(request.start, request.end, request.capital),
+        **window_document(request.start, request.end, request.capital, request.fallback),
     }
     digest = hashlib.sha256(
         canonical({"dataset": request.dataset, **document}).encode()
@@ -225,6 +228,7 @@ def _run_new(
             overrides(point.params),
             request.catalog,
             request.configs,
+            request.fallback,
         )
         for point in todo
     ]

@@ -51,7 +51,11 @@ def run_study_job(
         if not store.open_sweep(plan.spec):
             tell(f"study {plan.name}: resuming; points already done are reused, not run again")
         for dataset in prepare_datasets(
-            Catalog(request.catalog), request.configs, [request.dataset], request.mode
+            Catalog(request.catalog),
+            request.configs,
+            [request.dataset],
+            request.mode,
+            request.fallback,
         ):
             tell(f"generated {dataset} into the catalog {request.catalog}")
         with open_client(scheduler, workers) as client:

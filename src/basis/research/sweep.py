@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any, Final
 
 import distributed
 
+from basis.engine.backtest import check_fallback
 from basis.errors import ConfigError
 from basis.model.result import RunResult
 from basis.research.backtests import BacktestTask, check_dataset, run_task
@@ -44,6 +46,15 @@ Progress = Callable[[int, int], None]
 """Called with (done, failed) counts of this run after each point finishes."""
 
 
+MAX_POINTS: Final = 500
+"""Grids larger than this are refused unless `--max-points` raises the limit."""
+# The estimate of a refused grid's cost (docs/benchmarks.md: 10k-45k engine steps/s per
+# mode on one core, plus loading and storing a run).
+STEPS_PER_S: Final = 20_000
+POINT_OVERHEAD_S: Final = 0.5
+DEFAULT_WINDOW_HOURS: Final = 2 * 8_760  # scenario:default when no window is given
+
+
 @dataclass(frozen=True)
 class SweepRequest:
     """A sweep as the user asks for it; `dataset` None means `scenario:default` unless the
@@ -60,6 +71,8 @@ class SweepRequest:
     name: str | None = None
     x: str | None = None
     y: str | None = None
+    max_points: int = MAX_POINTS
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,7 @@ class SweepPlan:
             point.overrides,
             request.catalog,
             request.configs,
+            request.fallback,
         )
 
 
@@ -118,13 +132,15 @@ def plan_sweep(request: SweepRequest) -> SweepPlan:
         )
     dataset = request.dataset or "scenario:default"
     check_dataset(dataset)
+    check_fallback(request.fallback)
     datasets = tuple(scenario_datasets(grid)) if grid.scenarios else (dataset,)
+    check_size(grid, datasets, request)
     points = expand(grid, datasets)
     validate(grid, points, ModeChecker(request.configs, request.mode, request.capital))
     x, y = _axes(grid, request.x, request.y)
     document = {
         **grid.document(),
-        **window_document(request.start, request.end, request.capital),
+        **window_document(request.start, request.end, request.capital, request.fallback),
     }
     label = ",".join(datasets)
     if len(label) > DATASET_LABEL_LENGTH:  # the scenarios are in the document anyway
@@ -132,6 +148,26 @@ def plan_sweep(request: SweepRequest) -> SweepPlan:
     name = check_name(request.name) or default_name(request.mode, label, document)
     spec = SweepSpec(name, "sweep", request.mode, label, document)
     return SweepPlan(request, spec, tuple(points), datasets, x, y)
+
+
+def check_size(grid: Grid, datasets: Sequence[str], request: SweepRequest) -> int:
+    """The number of points; ConfigError when it exceeds `request.max_points`, stating the
+    count and an estimated time (counted before the grid is expanded)."""
+    count = len(datasets) * math.prod(len(values) for _, values in grid.parameters)
+    if count <= request.max_points:
+        return count
+    hours = (
+        (request.end - request.start) / dt.timedelta(hours=1)
+        if request.start is not None and request.end is not None
+        else DEFAULT_WINDOW_HOURS
+    )
+    seconds = count * (POINT_OVERHEAD_S + hours / STEPS_PER_S)
+    raise ConfigError(
+        f"{grid.path}: the grid has {count:,} points, more than the limit of "
+        f"{request.max_points:,}; at about {seconds / count:.1f} s a point that is "
+        f"~{seconds / 3600:,.1f} worker-hours; shrink the grid or raise the limit with "
+        f"--max-points {count}"
+    )
 
 
 def run_sweep(
@@ -174,14 +210,19 @@ def check_name(name: str | None) -> str | None:
 
 
 def window_document(
-    start: dt.datetime | None, end: dt.datetime | None, capital: float | None
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    capital: float | None,
+    fallback: str | None = None,
 ) -> dict[str, Any]:
-    """The run settings that are part of a sweep's identity besides its grid."""
-    return {
+    """The run settings that are part of a sweep's identity besides its grid (a fallback
+    only when asked for, so the names of earlier sweeps stay what they were)."""
+    document: dict[str, Any] = {
         "start": None if start is None else start.isoformat(),
         "end": None if end is None else end.isoformat(),
         "capital": capital,
     }
+    return document | ({"fallback": fallback} if fallback else {})
 
 
 def default_name(mode: str, dataset: str, document: dict[str, Any]) -> str:

@@ -75,7 +75,11 @@ def run_sweep_job(
                 f"{len(plan.points)} points already done"
             )
         for dataset in prepare_datasets(
-            Catalog(request.catalog), request.configs, plan.datasets, request.mode
+            Catalog(request.catalog),
+            request.configs,
+            plan.datasets,
+            request.mode,
+            request.fallback,
         ):
             tell(f"generated {dataset} into the catalog {request.catalog}")
         run = SweepRun(0, 0, 0, len(plan.points))

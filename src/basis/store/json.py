@@ -17,9 +17,13 @@ __all__ = ["json_safe", "run_json"]
 def run_json(result: RunResult) -> dict[str, Any]:
     """The run's window, equity, summary and warnings as a JSON-ready dict.
 
-    Keys, in order: mode, share_class, start, end, initial_equity, final_equity, net_flows,
-    metrics, attribution, risk, warnings, run_id. Datetimes are ISO-8601 in UTC, rates are
-    decimals, amounts are in the share class; NaN and ±inf become None (JSON has neither).
+    Keys, in order: mode, share_class, dataset, fallback, allocation, start, end,
+    initial_equity, final_equity, net_flows, metrics, attribution, risk, warnings, run_id.
+    `dataset` is the dataset the run used; `fallback` is None, or `{requested, used,
+    reason}` when the run was asked to fall back (`--fallback`); `allocation` the hedge
+    weights per venue the run used, None where the mode has none. Datetimes are ISO-8601
+    in UTC, rates are decimals, amounts are in the share class; NaN and ±inf become None
+    (JSON has neither).
     Raises `ValueError` when the result has no summary.
     """
     if result.summary is None:
@@ -27,6 +31,9 @@ def run_json(result: RunResult) -> dict[str, Any]:
     document = {
         "mode": result.mode,
         "share_class": result.share_class,
+        "dataset": result.dataset,
+        "fallback": result.config.get("fallback"),
+        "allocation": result.config.get("allocation"),
         "start": result.start,
         "end": result.end,
         "initial_equity": result.initial_equity,

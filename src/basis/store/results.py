@@ -10,13 +10,19 @@ from types import TracebackType
 from typing import Any, Final, Self
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from basis.config import get_settings
-from basis.errors import ConfigError, RunNotFoundError
+from basis.errors import ConfigError, IoError, RunNotFoundError
 from basis.model.result import RunResult
 from basis.store import migrate, rows
+from basis.store.database import (
+    create_engine,
+    require_creatable,
+    require_writable,
+    resolve_url,
+    sqlite_file,
+)
 from basis.store.schema import events, runs, series
 
 __all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "open_database", "resolve_url"]
@@ -24,7 +30,6 @@ __all__ = ["MIN_PREFIX", "ResultStore", "RunRow", "open_database", "resolve_url"
 MIN_PREFIX: Final = 6
 """The fewest characters of a run id that `load` and `delete` accept as a prefix."""
 
-DEFAULT_FILE: Final = "results.sqlite"
 _SHOWN_MATCHES: Final = 10
 
 
@@ -49,49 +54,32 @@ class RunRow:
     share_class: str
 
 
-def resolve_url(url: str | None = None) -> URL:
-    """The database URL: `url`, else `BASIS_DB_URL`, else SQLite at `<BASIS_HOME>/results.sqlite`
-    (its folder is created). `postgresql://` and `postgres://` use the psycopg 3 driver.
-
-    Raises `ConfigError` for a URL SQLAlchemy cannot parse.
-    """
-    if url is None:
-        settings = get_settings()
-        if not settings.db_url:
-            settings.home.mkdir(parents=True, exist_ok=True)
-            return URL.create("sqlite", database=str(settings.home / DEFAULT_FILE))
-        url = settings.db_url
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise ConfigError(
-            f"database URL {url.split('@')[-1]!r} is not a URL like "
-            "sqlite:///path/results.sqlite or postgresql://user@host:5432/db"
-        ) from None
-    if parsed.drivername in ("postgresql", "postgres"):
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
-def open_database(url: str | None, what: str) -> tuple[sa.Engine, str]:
+def open_database(url: str | None, what: str) -> tuple[sa.Engine, URL, str]:
     """An engine on the database `url` (as `resolve_url` takes it) upgraded to the newest
-    schema, and the URL without its password for display; `what` names the database in
-    errors. Raises `ConfigError` when it cannot be opened or has an unknown schema."""
+    schema, its URL, and the URL without its password for display; `what` names the
+    database in errors. A SQLite file this call began is removed when its creation fails.
+
+    Raises `ConfigError` for an unknown schema, scheme or driver, `IoError` when the file
+    cannot be created or written (read-only folder, full disk)."""
     target = resolve_url(url)
     display = target._replace(password=None).render_as_string(hide_password=False)
-    engine = sa.create_engine(target)
+    new_file = sqlite_file(target)
+    new_file = new_file if new_file is not None and not new_file.exists() else None
+    require_creatable(target)
+    engine = create_engine(target)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _enable_foreign_keys)
     try:
         migrate.upgrade(engine, display)
-    except OperationalError as error:
+    except BaseException as error:
         engine.dispose()
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        raise ConfigError(f"cannot open {what} database {display}: {reason}") from None
-    except BaseException:
-        engine.dispose()
+        if new_file is not None:  # a database this call began is not left half-made
+            for leftover in (new_file, new_file.with_name(f"{new_file.name}-journal")):
+                leftover.unlink(missing_ok=True)
+        if isinstance(error, OperationalError):
+            raise _opening_error(what, display, error) from None
         raise
-    return engine, display
+    return engine, target, display
 
 
 class ResultStore:
@@ -105,7 +93,7 @@ class ResultStore:
     def __init__(
         self, url: str | None = None, *, clock: Callable[[], datetime] | None = None
     ) -> None:
-        self._engine, self.url = open_database(url, "results")
+        self._engine, self._target, self.url = open_database(url, "results")
         """The database URL without its password, for display."""
         self._clock = clock if clock is not None else _utc_now
 
@@ -126,6 +114,11 @@ class ResultStore:
     def close(self) -> None:
         """Release the database connections."""
         self._engine.dispose()
+
+    def require_writable(self) -> None:
+        """Raise `IoError` now when a run could not be saved (a read-only SQLite file or
+        folder), so a command fails before its work rather than after it."""
+        require_writable(self._target)
 
     def save(self, result: RunResult) -> str:
         """Store `result` with its arrays and events in one transaction; return its run id.
@@ -151,6 +144,10 @@ class ResultStore:
             if self._stored(result.run_id):  # saved by someone else since the check
                 raise duplicate from None
             raise
+        except OperationalError as error:  # read-only or full: the transaction rolled back
+            raise IoError(
+                f"cannot save run {result.run_id} to {self.url}: {_reason(error)}", path=self.url
+            ) from None
         return result.run_id
 
     def _stored(self, run_id: str) -> bool:
@@ -248,6 +245,23 @@ def _run_row(row: sa.RowMapping) -> RunRow:
         final_equity=_number(row["final_equity"]),
         share_class=row["share_class"],
     )
+
+
+def _opening_error(what: str, url: str, error: OperationalError) -> ConfigError | IoError:
+    """A full disk or a read-only file is the machine's problem (`IoError`); anything else
+    about the database (an unknown schema, a refused login) is configuration."""
+    reason = _reason(error)
+    if any(sign in reason for sign in _STORAGE_SIGNS):
+        return IoError(f"cannot open {what} database {url}: {reason}", path=url)
+    return ConfigError(f"cannot open {what} database {url}: {reason}")
+
+
+_STORAGE_SIGNS: Final = ("disk is full", "readonly database", "unable to open database file")
+
+
+def _reason(error: DBAPIError) -> str:
+    """The first line of the driver's message, without SQL or parameters."""
+    return str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
 
 
 def _number(value: Any) -> float | None:

@@ -12,7 +12,7 @@ from basis.strategies.lending import PureLending
 from basis.strategies.market_neutral import MarketNeutral
 from basis.strategies.staking import LeveragedStaking, StakingOnly
 
-__all__ = ["MODES", "Intent", "State", "Strategy", "build", "describe"]
+__all__ = ["MODES", "PARAMETERS", "Intent", "State", "Strategy", "build", "describe"]
 
 MODES: dict[str, type[Strategy]] = {
     "pure_lending_usdt": PureLending,
@@ -25,6 +25,31 @@ MODES: dict[str, type[Strategy]] = {
     "usdt_market_neutral": MarketNeutral,
     "funding_arbitrage": FundingArbitrage,
 }
+
+_COMMON = ("mode", "share_class", "initial_capital", "reserve_ratio")
+_HEDGE = ("rebalance_threshold", "delta_tolerance", "hedge_allocation")
+_MARGIN = ("margin_target", "margin_critical")
+_LOOP = ("max_ltv", "max_stake_spread_move", "target_ltv", "ltv_band", "hf_critical")
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "pure_lending_usdt": _COMMON,
+    "pure_lending_eth": _COMMON,
+    "btc_basis": (*_COMMON, *_HEDGE, *_MARGIN),
+    "eth_basis": (*_COMMON, *_HEDGE, *_MARGIN),
+    "eth_staking_only": (*_COMMON, "lst", "max_stake_spread_move"),
+    "eth_leveraged": (*_COMMON, "lst", *_LOOP),
+    "usdt_market_neutral_no_leverage": (
+        *_COMMON,
+        *_HEDGE,
+        "lst",
+        "stake_allocation",
+        "max_stake_spread_move",
+        *_MARGIN,
+    ),
+    "usdt_market_neutral": (*_COMMON, *_HEDGE, "lst", "stake_allocation", *_LOOP, *_MARGIN),
+    "funding_arbitrage": (*_COMMON, "funding_arbitrage", *_MARGIN),
+}
+"""The `ModeConfig` keys each mode reads; the others are defaults it ignores (a test
+changes each ignored key and checks the run does not move)."""
 
 DESCRIPTIONS: dict[str, str] = {
     "pure_lending_usdt": "Supply all USDT to Aave v3; earns the USDT supply rate.",

@@ -16,6 +16,8 @@ def test_severity_policy_pinned() -> None:
         "nan": "error",
         "negative": "error",
         "inconsistent_params": "error",
+        "missing_object": "error",
+        "damaged_object": "error",
         "duplicate": "warning",
         "non_monotonic": "warning",
         "gap": "warning",

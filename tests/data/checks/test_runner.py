@@ -135,3 +135,18 @@ def test_check_catalog_unknown_dataset_names_available(tmp_path: Path) -> None:
 def test_check_catalog_empty_catalog_raises_with_next_step(tmp_path: Path) -> None:
     with pytest.raises(DataMissingError, match=r"holds no series .*basis data import"):
         check_catalog(Catalog(tmp_path / "empty"))
+
+
+def test_check_catalog_damaged_parameter_document_is_a_finding(tmp_path: Path) -> None:
+    catalog = Catalog(tmp_path / "catalog")
+    series = SeriesFrame("binance:spot:BTCUSDT", "ohlcv", "s.csv", "1h", frame("ohlcv", hours(3)))
+    document = ParamsDoc("binance:margin", "m.json", {"initial_margin_requirement": 0.1})
+    catalog.write("real", [series], [document])
+    (info_,) = catalog.params("real")
+    catalog.objects.path(info_.object, "json").write_text("{not json")
+    found = [f for f in check_catalog(catalog) if f.kind == "damaged_object"]
+    assert [(f.series, f.severity, f.source) for f in found] == [
+        ("binance:margin", "error", "m.json")
+    ]
+    assert "parameter document 'binance:margin'" in found[0].detail
+    assert "is damaged" in found[0].detail

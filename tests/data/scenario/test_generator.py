@@ -271,3 +271,10 @@ def test_write_scenario_replaces_dataset_and_records_parameters(tmp_path: Path) 
     manifest = (tmp_path / "manifest.json").read_bytes()
     write_scenario(catalog, scenario(), market(), seed=9, years=0.02)
     assert (tmp_path / "manifest.json").read_bytes() == manifest
+
+
+@pytest.mark.parametrize("years", [math.inf, math.nan])
+def test_resolve_non_finite_years_must_be_finite(years: float) -> None:
+    scenario = load_scenario("default", CONFIGS)
+    with pytest.raises(ConfigError, match=r"years: must be finite \(not inf, NaN"):
+        resolve(scenario, None, years)

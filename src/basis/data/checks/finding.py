@@ -23,6 +23,8 @@ FindingKind = Literal[
     "placeholder",
     "inconsistent_params",
     "missing_range",
+    "missing_object",
+    "damaged_object",
 ]
 Severity = Literal["error", "warning", "info"]
 
@@ -34,6 +36,8 @@ SEVERITY: Final[dict[FindingKind, Severity]] = {
     "nan": "error",
     "negative": "error",
     "inconsistent_params": "error",
+    "missing_object": "error",
+    "damaged_object": "error",
     "duplicate": "warning",
     "non_monotonic": "warning",
     "gap": "warning",

@@ -7,16 +7,16 @@ from typing import Final
 
 import polars as pl
 
-from basis.data.catalog import Catalog, SeriesInfo
+from basis.data.catalog import Catalog, ParamsInfo, SeriesInfo
 from basis.data.checks.coverage import missing_ranges
-from basis.data.checks.finding import SEVERITY_ORDER, Finding
+from basis.data.checks.finding import SEVERITY_ORDER, Finding, finding
 from basis.data.checks.interpolation import interpolated
 from basis.data.checks.outliers import outliers
-from basis.data.checks.params import params
+from basis.data.checks.params import Document, params
 from basis.data.checks.placeholders import placeholders
 from basis.data.checks.timing import duplicates, gaps, non_monotonic
 from basis.data.checks.values import nan, negative
-from basis.errors import DataMissingError
+from basis.errors import DataCorruptError, DataMissingError
 
 SeriesCheck = Callable[[pl.DataFrame, SeriesInfo], list[Finding]]
 
@@ -64,11 +64,19 @@ def check_catalog(catalog: Catalog, dataset: str | None = None) -> list[Finding]
         found: list[Finding] = []
         infos = catalog.series(name)
         for info in infos:
-            found.extend(check_series(catalog.read(name, info.series), info))
+            try:
+                frame = catalog.read(name, info.series)
+            except DataCorruptError as error:
+                found.append(_damaged(catalog, info, "parquet", error))
+                continue
+            found.extend(check_series(frame, info))
         found.extend(missing_ranges(infos))
-        documents = {
-            doc.name: (doc, catalog.read_params(name, doc.name)) for doc in catalog.params(name)
-        }
+        documents: dict[str, Document] = {}
+        for doc in catalog.params(name):
+            try:
+                documents[doc.name] = (doc, catalog.read_params(name, doc.name))
+            except DataCorruptError as error:
+                found.append(_damaged(catalog, doc, "json", error))
         found.extend(params(documents))
         findings.extend(
             sorted(
@@ -82,3 +90,11 @@ def check_catalog(catalog: Catalog, dataset: str | None = None) -> list[Finding]
             )
         )
     return findings
+
+
+def _damaged(
+    catalog: Catalog, about: SeriesInfo | ParamsInfo, suffix: str, error: DataCorruptError
+) -> Finding:
+    """A `missing_object` or `damaged_object` finding: the run would refuse this data."""
+    missing = not catalog.objects.path(about.object, suffix).exists()
+    return finding("missing_object" if missing else "damaged_object", about, 1, error.message)

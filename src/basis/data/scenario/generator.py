@@ -62,7 +62,7 @@ def resolve(scenario: ScenarioConfig, seed: int | None, years: float | None) -> 
         return ScenarioConfig.model_validate(data)
     except ValidationError as error:
         reasons = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            f"{'.'.join(str(part) for part in item['loc'])}: {loader.expectation(item)}"
             for item in error.errors()
         )
         raise ConfigError(
