@@ -13,7 +13,11 @@ __all__ = ["kill_all"]
 
 
 async def kill_all(
-    journal_url: str | None, flatten: bool, testnet: bool, urls: Mapping[str, str]
+    journal_url: str | None,
+    flatten: bool,
+    testnet: bool,
+    urls: Mapping[str, str],
+    reason: str = "basis live kill",
 ) -> KillReport:
     """Kill with every venue that has credentials (and every `--venue-url`): the flag is set
     first, so even with no venue reachable no runner trades again."""
@@ -21,7 +25,7 @@ async def kill_all(
     venues, _ = open_venues(names, testnet=testnet, urls=urls, need_keys=True)
     try:
         with Journal.open(journal_url) as journal:
-            return await kill(journal, venues, flatten, reason="basis live kill")
+            return await kill(journal, venues, flatten, reason=reason)
     finally:
         for venue in venues.values():
             await venue.close()
