@@ -129,7 +129,7 @@ def test_limits_from_yaml_with_global_key(tmp_path: Path) -> None:
     ("override", "match"),
     [
         ("global.max_order_notional=0", "greater than 0"),
-        ("global.max_daily_loss=.inf", "finite number"),
+        ("global.max_daily_loss=.inf", "must be finite"),
         ("accounts.Binance.max_order_notional=1", "not a lower-case venue name"),
         ("global.max_leverage=3", "unknown key"),
     ],
