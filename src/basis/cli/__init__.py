@@ -16,8 +16,10 @@ from basis.cli import (  # noqa: F401  (registers commands)
     optimize,
     results,
     run,
+    serve,
     stress,
     sweep,
+    users,
 )
 from basis.cli.app import app, err
 from basis.errors import BasisError

@@ -1,0 +1,287 @@
+"""The dashboard: server-rendered pages (Jinja2 + htmx + plotly, all assets local).
+
+Pages sign in with an HttpOnly, SameSite=Strict session cookie; every unsafe request
+carries the session's CSRF token (a form field or htmx's header). Pages call the same
+service functions as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Final
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from basis.api import auth, figures
+from basis.api.deps import SESSION_COOKIE, Caller, Context, Ctx, csrf_token, require
+from basis.api.routes.auth import client_address
+from basis.api.routes.live import NO_RUNNER
+from basis.api.services import backtest_request, backtest_work, load_run
+from basis.data.catalog import Catalog
+from basis.errors import BasisError, ConfigError
+from basis.store import run_json
+from basis.strategies import MODES, describe
+
+public = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE: Final = 50
+Trader = Annotated[auth.Principal, Depends(require("trader"))]
+Admin = Annotated[auth.Principal, Depends(require("admin"))]
+
+
+def render(
+    request: Request, context: Context, name: str, caller: auth.Principal | None, **values: Any
+) -> HTMLResponse:
+    """A page with the signed-in user and their CSRF token in reach of the template."""
+    token = csrf_token(context.key, caller.session or "") if caller is not None else ""
+    values |= {"user": caller, "csrf": token}
+    return context.templates.TemplateResponse(request, name, values)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@public.get("/login")
+def login_page(request: Request, context: Ctx, next: str | None = None) -> HTMLResponse:
+    return render(request, context, "login.html", None, next=_safe_next(next), error=None)
+
+
+@public.post("/login")
+def login(
+    request: Request,
+    context: Ctx,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    try:
+        context.login_limit.hit(client_address(request), "login attempts from this address")
+        user = auth.authenticate(context.store, username, password, context.config)
+    except BasisError as error:
+        page = render(request, context, "login.html", None, next=_safe_next(next), error=error)
+        page.status_code = 429 if error.code == "RATE_LIMITED" else 401
+        return page
+    session = auth.issue_token(user, "session", context.key, context.config, context.store.now())
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        session,
+        max_age=round(context.config.session_hours * 3600),
+        httponly=True,
+        secure=context.config.cookie_secure,
+        samesite="strict",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(caller: Caller) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def runs_page(
+    request: Request,
+    context: Ctx,
+    caller: Caller,
+    mode: Annotated[str | None, Query(max_length=64)] = None,
+    dataset: Annotated[str | None, Query(max_length=200)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    mode, dataset = mode or None, dataset or None
+    rows = context.store.list(mode=mode, dataset=dataset, limit=PAGE_SIZE + 1, offset=offset)
+    return render(
+        request,
+        context,
+        "runs.html",
+        caller,
+        runs=rows[:PAGE_SIZE],
+        more=len(rows) > PAGE_SIZE,
+        offset=offset,
+        page=PAGE_SIZE,
+        mode=mode,
+        dataset=dataset,
+        modes=list(MODES),
+        datasets=Catalog(context.settings.catalog_path).datasets(),
+    )
+
+
+@router.get("/runs/{run_id}")
+def run_page(request: Request, run_id: str, context: Ctx, caller: Caller) -> HTMLResponse:
+    result = load_run(context.store, run_id)
+    return render(
+        request,
+        context,
+        "run.html",
+        caller,
+        run=run_json(result),
+        result=result,
+        figures=figures.run_figures(result),
+        events=figures.events(result),
+    )
+
+
+@router.get("/compare")
+def compare_page(
+    request: Request,
+    context: Ctx,
+    caller: Caller,
+    ids: Annotated[list[str], Query(min_length=2, max_length=10)],
+) -> HTMLResponse:
+    loaded = [load_run(context.store, run_id) for run_id in ids]
+    return render(
+        request,
+        context,
+        "compare.html",
+        caller,
+        runs=[run_json(result) for result in loaded],
+        figure=figures.compare_figure(loaded),
+    )
+
+
+@router.get("/launch")
+def launch_page(request: Request, context: Ctx, caller: Caller) -> HTMLResponse:
+    return _launch(request, context, caller, {}, None)
+
+
+def _launch(
+    request: Request,
+    context: Context,
+    caller: auth.Principal,
+    form: dict[str, str],
+    error: BasisError | None,
+) -> HTMLResponse:
+    return render(
+        request,
+        context,
+        "launch.html",
+        caller,
+        modes=[(name, describe(name)) for name in MODES],
+        datasets=Catalog(context.settings.catalog_path).datasets(),
+        form=form,
+        error=error,
+    )
+
+
+@router.post("/launch")
+def launch(
+    request: Request,
+    context: Ctx,
+    caller: Trader,
+    mode: Annotated[str, Form(max_length=64)],
+    data: Annotated[str, Form(max_length=200)],
+    start: Annotated[str, Form(max_length=40)] = "",
+    end: Annotated[str, Form(max_length=40)] = "",
+    capital: Annotated[str, Form(max_length=40)] = "",
+    overrides: Annotated[str, Form(max_length=10_000)] = "",
+) -> Response:
+    form = {
+        "mode": mode,
+        "data": data,
+        "start": start,
+        "end": end,
+        "capital": capital,
+        "overrides": overrides,
+    }
+    try:
+        backtest = backtest_request(
+            context.settings,
+            mode,
+            data,
+            form_date(start, "start"),
+            form_date(end, "end"),
+            form_number(capital, "capital"),
+            form_overrides(overrides),
+        )
+    except ConfigError as error:
+        page = _launch(request, context, caller, form, error)
+        page.status_code = 422
+        return page
+    job = context.jobs.submit(
+        "backtest",
+        caller.name,
+        f"{mode} on {data}",
+        backtest_work(context.settings, context.store, backtest),
+    )
+    return RedirectResponse(f"/jobs/{job.job_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}")
+def job_page(request: Request, job_id: str, context: Ctx, caller: Caller) -> HTMLResponse:
+    return render(request, context, "job.html", caller, job=context.jobs.get(job_id))
+
+
+@router.get("/jobs/{job_id}/progress")
+def job_progress(request: Request, job_id: str, context: Ctx, caller: Caller) -> HTMLResponse:
+    return render(request, context, "job_progress.html", caller, job=context.jobs.get(job_id))
+
+
+@router.get("/live")
+def live_page(request: Request, context: Ctx, caller: Caller) -> HTMLResponse:
+    running = context.live is not None
+    return render(
+        request,
+        context,
+        "live.html",
+        caller,
+        running=running,
+        detail=None if running else NO_RUNNER,
+    )
+
+
+@router.get("/users")
+def users_page(request: Request, context: Ctx, caller: Admin) -> HTMLResponse:
+    return render(request, context, "users.html", caller, users=context.store.users())
+
+
+def form_date(value: str, field: str) -> dt.date | None:
+    """A date or time field of the launch form; empty means the default."""
+    if not value.strip():
+        return None
+    try:
+        return dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        error = ConfigError(f"{field} {value!r}: expected a date or time, e.g. 2024-06-01")
+        error.field = field  # type: ignore[attr-defined]
+        raise error from None
+
+
+def form_number(value: str, field: str) -> float | None:
+    """A positive number field of the launch form; empty means the default."""
+    if not value.strip():
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not number > 0 or number == float("inf"):
+        error = ConfigError(f"{field} {value!r}: expected a positive number")
+        error.field = field  # type: ignore[attr-defined]
+        raise error
+    return number
+
+
+def form_overrides(text: str) -> dict[str, str]:
+    """`key=value` lines (like `--set`); blank lines and `#` comments are skipped."""
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            error = ConfigError(f"overrides line {line!r}: expected key=value")
+            error.field = "overrides"  # type: ignore[attr-defined]
+            raise error
+        values[key.strip()] = value.strip()
+    return values

@@ -1,0 +1,53 @@
+"""Backtests as jobs: submit (202 and a job id), watch, cancel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from basis.api.auth import Principal
+from basis.api.deps import Caller, Ctx, require
+from basis.api.jobs import Job
+from basis.api.schemas import ERRORS, BacktestCreate, JobAccepted, JobOut
+from basis.api.services import backtest_request, backtest_work
+
+router = APIRouter(tags=["backtests and jobs"], responses=ERRORS)
+Trader = Annotated[Principal, Depends(require("trader"))]
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut.model_validate(job.public())
+
+
+@router.post(
+    "/backtests",
+    status_code=202,
+    summary="Queue a backtest (as `basis backtest --json`); poll its job or watch the WebSocket",
+)
+def submit_backtest(body: BacktestCreate, caller: Trader, context: Ctx) -> JobAccepted:
+    request = backtest_request(
+        context.settings, body.mode, body.data, body.start, body.end, body.capital, body.overrides
+    )
+    job = context.jobs.submit(
+        "backtest",
+        caller.name,
+        f"{request.mode} on {request.dataset}",
+        backtest_work(context.settings, context.store, request),
+    )
+    return JobAccepted(job_id=job.job_id)
+
+
+@router.get("/jobs", summary="Jobs of this process, newest first")
+def list_jobs(caller: Caller, context: Ctx) -> list[JobOut]:
+    return [job_out(job) for job in context.jobs.list()]
+
+
+@router.get("/jobs/{job_id}", summary="A job's state, progress (0..1), run id and error")
+def show_job(job_id: str, caller: Caller, context: Ctx) -> JobOut:
+    return job_out(context.jobs.get(job_id))
+
+
+@router.post("/jobs/{job_id}/cancel", summary="Cancel a queued or running job")
+def cancel_job(job_id: str, caller: Trader, context: Ctx) -> JobOut:
+    return job_out(context.jobs.cancel(job_id))

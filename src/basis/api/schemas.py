@@ -1,0 +1,264 @@
+"""Request and response models of the API: separate create, update and public shapes, so no
+password, hash or token secret can leave in a response by accident."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from basis.data.catalog import scenario_dataset
+
+Role = Literal["admin", "trader", "viewer"]
+Scalar = str | int | float | bool | None
+
+
+class Request(BaseModel):
+    """A request body: unknown fields are refused, naming them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Public(BaseModel):
+    """A response body."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+# -- errors ---------------------------------------------------------------------------------
+
+
+class FieldProblem(Public):
+    field: str
+    message: str
+
+
+class ErrorDetail(Public):
+    code: str = Field(description="stable code, the same as the CLI's (docs/errors.md)")
+    message: str
+    field: str | None = Field(None, description="the input at fault, when there is one")
+    request_id: str = Field(description="quote it when reporting a 500")
+    details: list[FieldProblem] | None = None
+
+
+class ErrorBody(Public):
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in {
+        401: "not signed in",
+        403: "role or CSRF refused",
+        404: "not found",
+        422: "invalid input",
+        429: "rate limited",
+    }.items()
+}
+
+
+# -- auth -----------------------------------------------------------------------------------
+
+
+class Login(Request):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class Refresh(Request):
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class TokenPair(Public):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="seconds the access token is valid")
+
+
+class Me(Public):
+    name: str
+    role: Role
+
+
+# -- modes, configs and data ----------------------------------------------------------------
+
+
+class ModeSummary(Public):
+    name: str
+    description: str
+
+
+class ModeConfig(Public):
+    name: str
+    config: dict[str, Any] = Field(description="defaults ← configs/modes/<name>.yaml ← set")
+
+
+class Validate(Request):
+    mode: str = Field(min_length=1, max_length=64)
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
+    capital: float | None = Field(None, gt=0)
+
+
+class ConfigProblemOut(Public):
+    file: str
+    field: str
+    value: Any = None
+    expected: str
+
+
+class SeriesOut(Public):
+    dataset: str
+    series: str
+    kind: str
+    source: str
+    interval: str
+    quote: str | None
+    rows: int
+    start: str | None
+    end: str | None
+
+
+class FindingOut(Public):
+    dataset: str
+    source: str
+    series: str
+    kind: str
+    severity: Literal["error", "warning", "info"]
+    count: int
+    detail: str
+
+
+# -- backtests and jobs ---------------------------------------------------------------------
+
+
+class BacktestCreate(Request):
+    """What `basis backtest` takes: --mode, --data, --start, --end, --capital, --set k=v."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    mode: str = Field(min_length=1, max_length=64)
+    data: str = Field(scenario_dataset("default"), min_length=1, max_length=200)
+    start: dt.datetime | dt.date | None = None
+    end: dt.datetime | dt.date | None = None
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
+
+
+class JobAccepted(Public):
+    job_id: str
+
+
+class JobError(Public):
+    code: str
+    message: str
+
+
+class JobOut(Public):
+    job_id: str
+    kind: str
+    owner: str
+    description: str
+    created_at: str
+    state: Literal["queued", "running", "done", "failed", "cancelled"]
+    progress: float = Field(ge=0, le=1)
+    run_id: str | None
+    error: JobError | None
+
+
+# -- results --------------------------------------------------------------------------------
+
+
+class RunRowOut(Public):
+    run_id: str
+    mode: str
+    dataset: str
+    start: dt.datetime
+    end: dt.datetime
+    created_at: dt.datetime
+    apr: float | None
+    apy: float | None
+    max_drawdown: float | None
+    min_health_factor: float | None
+    final_equity: float | None
+    share_class: str
+
+
+class RunPage(Public):
+    runs: list[RunRowOut]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="offset of the next page; null on the last")
+
+
+class RunOut(Public):
+    """Exactly the object `basis backtest --json` prints (and `basis results show --json`)."""
+
+    mode: str
+    share_class: str
+    start: str
+    end: str
+    initial_equity: float | None
+    final_equity: float | None
+    net_flows: float | None
+    metrics: dict[str, float | None]
+    attribution: dict[str, float | None]
+    risk: dict[str, Any]
+    warnings: list[str]
+    run_id: str
+
+
+class RunSeries(Public):
+    run_id: str
+    times: list[str] = Field(description="ISO-8601 UTC instants, one per (sampled) hour")
+    series: dict[str, list[float | None]]
+
+
+# -- users and tokens -----------------------------------------------------------------------
+
+
+class UserCreate(Request):
+    name: str = Field(min_length=2, max_length=64)
+    role: Role
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserUpdate(Request):
+    role: Role | None = None
+    password: str | None = Field(None, min_length=1, max_length=1024)
+    disabled: bool | None = None
+
+
+class UserPublic(Public):
+    name: str
+    role: Role
+    created_at: dt.datetime
+    disabled: bool
+
+
+class TokenCreate(Request):
+    label: str = Field(min_length=1, max_length=100)
+    expires_days: float | None = Field(None, gt=0, le=3650)
+
+
+class TokenPublic(Public):
+    token_id: str
+    user: str
+    label: str
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str = Field(description="the token itself: shown once, stored only as a hash")
+
+
+# -- live -----------------------------------------------------------------------------------
+
+
+class LiveStatus(Public):
+    running: bool
+    detail: str
