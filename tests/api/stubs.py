@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 from basis.api.config import ServiceConfig
+from basis.cli.serve import WS_PROTOCOL
 from basis.config.market import load_market
 from basis.config.settings import Settings
 from basis.data.catalog import Catalog
@@ -75,3 +80,26 @@ def wait_job(client: httpx.Client, job_id: str, headers: Mapping[str, str]) -> d
             return job
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish: {job}")
+
+
+@contextlib.contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Run `app` on a real uvicorn server on 127.0.0.1 (a free port); yield its base URL."""
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", ws=WS_PROTOCOL
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("uvicorn did not start")
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -9,6 +9,10 @@ import typer
 
 from basis.cli.app import app, err
 
+# uvicorn's sans-I/O WebSocket protocol waits while the socket is paused for writing, so a
+# client that stops reading fills its queue in the hub and is dropped.
+WS_PROTOCOL = "websockets-sansio"
+
 
 @app.command("serve")
 def serve(
@@ -44,6 +48,7 @@ def serve(
         host=host,
         port=port,
         workers=1,  # jobs and WebSocket clients live in this one process
+        ws=WS_PROTOCOL,
         proxy_headers=forwarded_allow_ips is not None,
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
