@@ -10,10 +10,12 @@ class BasisError(Exception):
     """Root of every error basis raises on purpose.
 
     `code` is stable (scripts and the API match on it); `str(error)` is one human line.
+    `field` names the input at fault when the raiser knows it (the API shows it).
     """
 
     code = "BASIS_ERROR"
     exit_code = 1
+    field: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -102,10 +104,7 @@ class RunNotFoundError(BasisError):
 
 
 class ServiceError(BasisError):
-    """A request to the service (API or pages) that it refuses; the API answers with `status`.
-
-    `field` names the input at fault when there is one (a body field, a query parameter).
-    """
+    """A request to the service (API or pages) that it refuses; the API answers with `status`."""
 
     code = "SERVICE_ERROR"
     exit_code = 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from html import escape
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
@@ -73,8 +74,6 @@ def _page(
     request: Request, status: int, error: dict[str, Any], headers: dict[str, str]
 ) -> Response:
     """Pages answer with HTML; a page that needs a session sends the browser to the login."""
-    from html import escape
-
     refresh = ""
     if status == 401:
         target = escape(request.url.path, quote=True)
@@ -99,8 +98,9 @@ async def _basis_error(request: Request, error: Exception) -> Response:
         headers["Retry-After"] = str(max(1, round(error.retry_after)))
     if isinstance(error, AuthRequiredError):
         headers["WWW-Authenticate"] = "Bearer"
-    field = getattr(error, "field", None)
-    return _respond(request, status, body(error.code, error.message, field, request), **headers)
+    return _respond(
+        request, status, body(error.code, error.message, error.field, request), **headers
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> Response:

@@ -18,7 +18,7 @@ from basis.api import auth, figures
 from basis.api.deps import SESSION_COOKIE, Caller, Context, Ctx, csrf_token, require
 from basis.api.routes.auth import client_address
 from basis.api.routes.live import NO_RUNNER
-from basis.api.services import backtest_request, backtest_work, load_run
+from basis.api.services import at_field, backtest_request, backtest_work, load_run
 from basis.data.catalog import Catalog
 from basis.errors import BasisError, ConfigError
 from basis.store import run_json
@@ -251,9 +251,8 @@ def form_date(value: str, field: str) -> dt.date | None:
     try:
         return dt.datetime.fromisoformat(value.strip())
     except ValueError:
-        error = ConfigError(f"{field} {value!r}: expected a date or time, e.g. 2024-06-01")
-        error.field = field  # type: ignore[attr-defined]
-        raise error from None
+        message = f"{field} {value!r}: expected a date or time, e.g. 2024-06-01"
+        raise at_field(ConfigError(message), field) from None
 
 
 def form_number(value: str, field: str) -> float | None:
@@ -265,9 +264,7 @@ def form_number(value: str, field: str) -> float | None:
     except ValueError:
         number = float("nan")
     if not number > 0 or number == float("inf"):
-        error = ConfigError(f"{field} {value!r}: expected a positive number")
-        error.field = field  # type: ignore[attr-defined]
-        raise error
+        raise at_field(ConfigError(f"{field} {value!r}: expected a positive number"), field)
     return number
 
 
@@ -280,8 +277,7 @@ def form_overrides(text: str) -> dict[str, str]:
             continue
         key, sep, value = line.partition("=")
         if not sep or not key.strip():
-            error = ConfigError(f"overrides line {line!r}: expected key=value")
-            error.field = "overrides"  # type: ignore[attr-defined]
-            raise error
+            message = f"overrides line {line!r}: expected key=value"
+            raise at_field(ConfigError(message), "overrides")
         values[key.strip()] = value.strip()
     return values

@@ -38,7 +38,7 @@ Error = TypeVar("Error", bound=BasisError)
 
 def at_field(error: Error, field: str) -> Error:
     """`error` naming `field` as the input at fault (the API shows it beside the code)."""
-    error.field = field  # type: ignore[attr-defined]
+    error.field = field
     return error
 
 
