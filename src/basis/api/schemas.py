@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from basis.data.catalog import scenario_dataset
 
@@ -243,8 +243,10 @@ class TokenCreate(Request):
 
 
 class TokenPublic(Public):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
     token_id: str
-    user: str
+    user: str = Field(validation_alias=AliasChoices("user", "user_name"))
     label: str
     created_at: dt.datetime
     expires_at: dt.datetime | None

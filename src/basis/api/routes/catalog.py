@@ -56,21 +56,8 @@ Dataset = Annotated[str | None, Query(max_length=200, description="one dataset; 
 
 @router.get("/data/series", summary="The catalog's series")
 def list_series(context: Ctx, dataset: Dataset = None) -> list[SeriesOut]:
-    catalog = Catalog(context.settings.catalog_path)
-    return [
-        SeriesOut(
-            dataset=info.dataset,
-            series=info.series,
-            kind=info.kind,
-            source=info.source,
-            interval=info.interval,
-            quote=info.quote,
-            rows=info.rows,
-            start=info.start,
-            end=info.end,
-        )
-        for info in catalog.series(dataset)
-    ]
+    found = Catalog(context.settings.catalog_path).series(dataset)
+    return [SeriesOut.model_validate(info, from_attributes=True) for info in found]
 
 
 @router.get("/data/datasets", summary="The catalog's datasets")

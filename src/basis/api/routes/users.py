@@ -25,24 +25,11 @@ Admin = Annotated[auth.Principal, Depends(require("admin"))]
 
 
 def user_out(row: UserRow) -> UserPublic:
-    return UserPublic(
-        name=row.name,
-        role=row.role,
-        created_at=row.created_at,
-        disabled=row.disabled,
-    )
+    return UserPublic.model_validate(row, from_attributes=True)
 
 
 def token_out(row: TokenRow) -> TokenPublic:
-    return TokenPublic(
-        token_id=row.token_id,
-        user=row.user_name,
-        label=row.label,
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-        last_used_at=row.last_used_at,
-    )
+    return TokenPublic.model_validate(row, from_attributes=True)
 
 
 @router.get("/users", summary="Every user (admin)")
@@ -83,7 +70,7 @@ def list_tokens(caller: Caller, context: Ctx) -> list[TokenPublic]:
 @router.post("/tokens", status_code=201, summary="A new API token for you, shown once")
 def create_token(body: TokenCreate, caller: Caller, context: Ctx) -> TokenCreated:
     row, token = auth.create_api_token(context.store, caller.name, body.label, body.expires_days)
-    return TokenCreated(**token_out(row).model_dump(), token=token)
+    return TokenCreated.model_validate(token_out(row).model_dump() | {"token": token})
 
 
 @router.delete("/tokens/{token_id}", summary="Revoke an API token")
