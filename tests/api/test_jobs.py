@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from basis.api.jobs import JobManager, Progress
+from basis.api.jobs import Finished, JobManager, Progress
 from basis.errors import ConflictError, DataMissingError
 
 
@@ -24,10 +24,10 @@ def test_a_job_reports_progress_then_its_run_id() -> None:
     published: list[dict[str, Any]] = []
     manager = JobManager(1, lambda topic, data: published.append(data))
 
-    def work(progress: Progress) -> str:
+    def work(progress: Progress) -> Finished:
         for step in range(1, 5):
             progress(step, 4)
-        return "run-1"
+        return Finished(run_id="run-1")
 
     job = manager.submit("backtest", "tom", "test", work)
     assert _finish(manager, job.job_id) == "done"
@@ -42,12 +42,12 @@ def test_cancelling_a_running_job_stops_it_at_its_next_report() -> None:
     manager = JobManager(1)
     started, release = threading.Event(), threading.Event()
 
-    def work(progress: Progress) -> str:
+    def work(progress: Progress) -> Finished:
         progress(1, 10)
         started.set()
         release.wait(5)
         progress(2, 10)
-        return "never"
+        return Finished(run_id="never")
 
     job = manager.submit("backtest", "tom", "slow", work)
     assert started.wait(5)
@@ -62,8 +62,10 @@ def test_cancelling_a_running_job_stops_it_at_its_next_report() -> None:
 def test_a_queued_job_is_cancelled_before_it_runs() -> None:
     manager = JobManager(1)
     release = threading.Event()
-    first = manager.submit("backtest", "tom", "blocking", lambda progress: str(release.wait(5)))
-    second = manager.submit("backtest", "tom", "queued", lambda progress: "ran")
+    first = manager.submit(
+        "backtest", "tom", "blocking", lambda progress: Finished(str(release.wait(5)))
+    )
+    second = manager.submit("backtest", "tom", "queued", lambda progress: Finished("ran"))
     assert manager.cancel(second.job_id).state == "cancelled"
     release.set()
     assert _finish(manager, first.job_id) == "done"
@@ -74,7 +76,7 @@ def test_a_queued_job_is_cancelled_before_it_runs() -> None:
 def test_a_basis_error_fails_the_job_with_its_code() -> None:
     manager = JobManager(1)
 
-    def work(progress: Progress) -> str:
+    def work(progress: Progress) -> Finished:
         raise DataMissingError("no dataset 'x'")
 
     job = manager.submit("backtest", "tom", "fails", work)
@@ -86,7 +88,7 @@ def test_a_basis_error_fails_the_job_with_its_code() -> None:
 def test_a_bug_fails_the_job_without_its_traceback() -> None:
     manager = JobManager(1)
 
-    def work(progress: Progress) -> str:
+    def work(progress: Progress) -> Finished:
         raise KeyError("secret internals")
 
     job = manager.submit("backtest", "tom", "bug", work)

@@ -21,5 +21,7 @@ class ServiceConfig(BaseModel):
     requests_per_minute: int = Field(1200, ge=1, description="requests per signed-in user")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="largest request body")
     job_workers: int = Field(2, ge=1, description="backtests that run at once")
+    dask_scheduler: str | None = Field(None, description="stress jobs' cluster; None: local")
+    dask_workers: int | None = Field(None, ge=1, description="local cluster size; None: CPUs")
     ws_queue: int = Field(256, ge=1, description="messages a WebSocket client may lag behind")
     min_password_length: int = Field(12, ge=8, description="shortest password accepted")

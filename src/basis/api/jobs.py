@@ -20,12 +20,22 @@ from typing import Any, Final, Literal
 
 from basis.errors import BasisError, ConflictError, NotFoundError
 
-__all__ = ["Job", "JobManager", "JobState", "Progress", "Publish", "Work"]
+__all__ = ["Finished", "Job", "JobManager", "JobState", "Progress", "Publish", "Work"]
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 Progress = Callable[[int, int], None]
-Work = Callable[[Progress], str]  # runs the job, reporting (step, steps); returns a run id
 Publish = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """What a job leaves: the run it stored, and/or a JSON summary (a stress run's)."""
+
+    run_id: str | None = None
+    result: dict[str, Any] | None = None
+
+
+Work = Callable[[Progress], Finished]  # runs the job, reporting (step, steps)
 
 FINISHED: Final = frozenset({"done", "failed", "cancelled"})
 KEEP: Final = 1000  # finished jobs remembered, oldest forgotten first
@@ -45,6 +55,7 @@ class Job:
     progress: float = 0.0
     run_id: str | None = None
     error: dict[str, str] | None = None
+    result: dict[str, Any] | None = None
 
     def public(self) -> dict[str, Any]:
         """The JSON form (the contract's state, progress, run_id and error, and context)."""
@@ -58,6 +69,7 @@ class Job:
             "progress": self.progress,
             "run_id": self.run_id,
             "error": self.error,
+            "result": self.result,
         }
 
 
@@ -132,7 +144,7 @@ class JobManager:
             self._update(job_id, progress=min(1.0, step / steps) if steps > 0 else 0.0)
 
         try:
-            run_id = work(progress)
+            finished = work(progress)
         except _CancelledError:
             self._update(job_id, state="cancelled")
         except BasisError as error:
@@ -149,7 +161,13 @@ class JobManager:
             )
             raise
         else:
-            self._update(job_id, state="done", progress=1.0, run_id=run_id)
+            self._update(
+                job_id,
+                state="done",
+                progress=1.0,
+                run_id=finished.run_id,
+                result=finished.result,
+            )
 
     def _update(self, job_id: str, **changes: Any) -> None:
         with self._lock:

@@ -165,6 +165,23 @@ class JobOut(Public):
     progress: float = Field(ge=0, le=1)
     run_id: str | None
     error: JobError | None
+    result: dict[str, Any] | None = Field(
+        None, description="a stress job's summary (as `basis stress --json`)"
+    )
+
+
+class StressCreate(Request):
+    """What `basis stress` takes: --mode, --scenario, --paths, --seed, --years, --set."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    mode: str = Field(min_length=1, max_length=64)
+    scenario: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    paths: int = Field(ge=1, le=10_000)
+    seed: int | None = Field(None, ge=0)
+    years: float | None = Field(None, gt=0, le=50, allow_inf_nan=False)
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
 
 
 # -- results --------------------------------------------------------------------------------

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from basis.api.jobs import Progress, Work
+from basis.api.jobs import Finished, Progress, Work
 from basis.book.ledger import CATEGORIES
 from basis.config.modes import ModeConfig
 from basis.config.settings import Settings
@@ -23,6 +23,9 @@ from basis.model.result import RunResult
 from basis.store import ResultStore, json_safe
 from basis.strategies import MODES
 
+if TYPE_CHECKING:  # dask loads only when a stress job runs
+    from basis.research.stress import StressPlan
+
 __all__ = [
     "at_field",
     "backtest_request",
@@ -31,6 +34,8 @@ __all__ = [
     "load_run",
     "mode_config",
     "run_series",
+    "stress_plan",
+    "stress_work",
 ]
 
 Error = TypeVar("Error", bound=BasisError)
@@ -106,10 +111,55 @@ def backtest_request(
 def backtest_work(settings: Settings, store: ResultStore, request: Backtest) -> Work:
     """The job that runs `request` and stores its run, as `basis backtest --json` does."""
 
-    def work(progress: Progress) -> str:
+    def work(progress: Progress) -> Finished:
         catalog = Catalog(settings.catalog_path)
         result = run_backtest(request, catalog, settings.configs_path, progress=progress)
-        return store.save(result)
+        return Finished(run_id=store.save(result))
+
+    return work
+
+
+def stress_plan(
+    settings: Settings,
+    mode: str,
+    scenario: str,
+    paths: int,
+    seed: int | None,
+    years: float | None,
+    capital: float | None,
+    values: Mapping[str, Any],
+) -> StressPlan:
+    """A checked stress plan, as `basis stress` builds it from its options; nothing runs.
+
+    Raises ConfigError naming `mode` or `set`, or (unnamed) the scenario or horizon.
+    """
+    from basis.research.stress import StressRequest, plan_stress
+
+    mode_config(settings, mode, values, capital)
+    request = StressRequest(mode, scenario, paths, seed, years, capital, overrides(values))
+    return plan_stress(request, settings.configs_path, settings.home)
+
+
+def stress_work(plan: StressPlan, scheduler: str | None, workers: int | None) -> Work:
+    """The job that runs `plan` on a Dask cluster (local unless `scheduler`), writes its
+    files and leaves `basis stress --json`'s object; progress counts finished paths."""
+
+    def work(progress: Progress) -> Finished:
+        from basis.research.cluster import Outcome, open_client
+        from basis.research.statistics import PathRecord
+        from basis.research.stress import run_stress, stress_json
+        from basis.research.stress_report import write_outputs
+
+        finished = 0
+
+        def on_done(index: int, outcome: Outcome[PathRecord]) -> None:
+            nonlocal finished
+            finished += 1
+            progress(finished, len(plan.seeds))
+
+        with open_client(scheduler, workers) as client:
+            run = run_stress(plan, client, on_done)
+        return Finished(result=stress_json(run, write_outputs(run)))
 
     return work
 

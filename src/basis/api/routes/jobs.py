@@ -1,4 +1,4 @@
-"""Backtests as jobs: submit (202 and a job id), watch, cancel."""
+"""Backtests and stress runs as jobs: submit (202 and a job id), watch, cancel."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends
 from basis.api.auth import Principal
 from basis.api.deps import Caller, Ctx, require
 from basis.api.jobs import Job
-from basis.api.schemas import ERRORS, BacktestCreate, JobAccepted, JobOut
-from basis.api.services import backtest_request, backtest_work
+from basis.api.schemas import ERRORS, BacktestCreate, JobAccepted, JobOut, StressCreate
+from basis.api.services import backtest_request, backtest_work, stress_plan, stress_work
 
 router = APIRouter(tags=["backtests and jobs"], responses=ERRORS)
 Trader = Annotated[Principal, Depends(require("trader"))]
@@ -34,6 +34,32 @@ def submit_backtest(body: BacktestCreate, caller: Trader, context: Ctx) -> JobAc
         caller.name,
         f"{request.mode} on {request.dataset}",
         backtest_work(context.settings, context.store, request),
+    )
+    return JobAccepted(job_id=job.job_id)
+
+
+@router.post(
+    "/stress",
+    status_code=202,
+    summary="Queue a stress run (as `basis stress --json`; its object is the job's result)",
+)
+def submit_stress(body: StressCreate, caller: Trader, context: Ctx) -> JobAccepted:
+    plan = stress_plan(
+        context.settings,
+        body.mode,
+        body.scenario,
+        body.paths,
+        body.seed,
+        body.years,
+        body.capital,
+        body.overrides,
+    )
+    config = context.config
+    job = context.jobs.submit(
+        "stress",
+        caller.name,
+        f"stress {body.mode} on {body.scenario}, {body.paths} paths",
+        stress_work(plan, config.dask_scheduler, config.dask_workers),
     )
     return JobAccepted(job_id=job.job_id)
 

@@ -1,0 +1,51 @@
+"""Stress runs as jobs: the job's result is what `basis stress --json` prints."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from basis.api.app import create_app
+from basis.api.config import ServiceConfig
+from basis.config.settings import Settings
+from tests.api.stubs import login, wait_job
+from tests.cli.test_stress import JSON_KEYS
+
+STRESS = {
+    "mode": "usdt_market_neutral",
+    "scenario": "default",
+    "paths": 2,
+    "seed": 9,
+    "years": 0.02,
+}
+
+
+def test_a_stress_job_runs_its_paths_and_leaves_the_cli_object(settings: Settings) -> None:
+    config = ServiceConfig(dask_workers=1)
+    with TestClient(create_app(settings, config), raise_server_exceptions=False) as client:
+        headers = login(client, "tom")
+        accepted = client.post("/api/v1/stress", json=STRESS, headers=headers)
+        assert accepted.status_code == 202
+        job = wait_job(client, accepted.json()["job_id"], headers)
+    assert (job["state"], job["progress"], job["kind"]) == ("done", 1.0, "stress"), job
+    result = job["result"]
+    assert list(result) == JSON_KEYS
+    assert (result["paths"], result["completed"], result["seeds"]) == (2, 2, [9, 10])
+
+
+def test_bad_stress_requests_are_422s_naming_the_field(client: TestClient) -> None:
+    headers = login(client, "tom")
+    cases = [
+        ({"paths": 0}, "REQUEST_INVALID", "paths"),
+        ({"mode": "nope"}, "CONFIG_INVALID", "mode"),
+        ({"scenario": "../etc"}, "REQUEST_INVALID", "scenario"),
+        ({"set": {"target_ltv": "high"}}, "CONFIG_INVALID", "set"),
+    ]
+    for change, code, field in cases:
+        response = client.post("/api/v1/stress", json=STRESS | change, headers=headers)
+        assert response.status_code == 422, (change, response.text)
+        assert (response.json()["error"]["code"], response.json()["error"]["field"]) == (
+            code,
+            field,
+        )
+    viewer = client.post("/api/v1/stress", json=STRESS, headers=login(client, "vera"))
+    assert viewer.status_code == 403
