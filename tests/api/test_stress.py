@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from basis.api.app import create_app
 from basis.api.config import ServiceConfig
 from basis.config.settings import Settings
-from tests.api.stubs import login, wait_job
+from tests.api.stubs import PASSWORDS, login, wait_job
 from tests.cli.test_stress import JSON_KEYS
 
 STRESS = {
@@ -26,6 +26,11 @@ def test_a_stress_job_runs_its_paths_and_leaves_the_cli_object(settings: Setting
         accepted = client.post("/api/v1/stress", json=STRESS, headers=headers)
         assert accepted.status_code == 202
         job = wait_job(client, accepted.json()["job_id"], headers)
+        client.post("/login", data={"username": "vera", "password": PASSWORDS["vera"]})
+        page = client.get(f"/jobs/{job['job_id']}")
+        report = client.get(f"/jobs/{job['job_id']}/report")
+    assert "open the stress report" in page.text
+    assert report.status_code == 200 and "plotly" in report.text
     assert (job["state"], job["progress"], job["kind"]) == ("done", 1.0, "stress"), job
     result = job["result"]
     assert list(result) == JSON_KEYS
@@ -49,3 +54,8 @@ def test_bad_stress_requests_are_422s_naming_the_field(client: TestClient) -> No
         )
     viewer = client.post("/api/v1/stress", json=STRESS, headers=login(client, "vera"))
     assert viewer.status_code == 403
+
+
+def test_a_backtest_job_has_no_stress_report(client: TestClient) -> None:
+    client.post("/login", data={"username": "vera", "password": PASSWORDS["vera"]})
+    assert client.get("/jobs/nope/report").status_code == 404

@@ -12,15 +12,22 @@ from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from basis.api import auth, figures
 from basis.api.deps import SESSION_COOKIE, Caller, Context, Ctx, csrf_token, require
 from basis.api.routes.auth import client_address
 from basis.api.routes.live import NO_RUNNER
-from basis.api.services import at_field, backtest_request, backtest_work, load_run
+from basis.api.services import (
+    at_field,
+    backtest_request,
+    backtest_work,
+    load_run,
+    stress_plan,
+    stress_work,
+)
 from basis.data.catalog import Catalog
-from basis.errors import BasisError, ConfigError
+from basis.errors import BasisError, ConfigError, NotFoundError
 from basis.store import run_json
 from basis.strategies import MODES, describe
 
@@ -168,6 +175,9 @@ def _launch(
         caller,
         modes=[(name, describe(name)) for name in MODES],
         datasets=Catalog(context.settings.catalog_path).datasets(),
+        scenarios=sorted(
+            p.stem for p in (context.settings.configs_path / "scenarios").glob("*.yaml")
+        ),
         form=form,
         error=error,
     )
@@ -224,6 +234,45 @@ def job_page(request: Request, job_id: str, context: Ctx, caller: Caller) -> HTM
 @router.get("/jobs/{job_id}/progress")
 def job_progress(request: Request, job_id: str, context: Ctx, caller: Caller) -> HTMLResponse:
     return render(request, context, "job_progress.html", caller, job=context.jobs.get(job_id))
+
+
+@router.post("/launch/stress")
+def launch_stress(
+    request: Request,
+    context: Ctx,
+    caller: Trader,
+    mode: Annotated[str, Form(max_length=64)],
+    scenario: Annotated[str, Form(max_length=64)],
+    paths: Annotated[int, Form(ge=1, le=10_000)],
+    years: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    form = {"mode": mode, "scenario": scenario, "paths": str(paths), "years": years}
+    try:
+        plan = stress_plan(
+            context.settings, mode, scenario, paths, None, form_number(years, "years"), None, {}
+        )
+    except ConfigError as error:
+        page = _launch(request, context, caller, form, error)
+        page.status_code = 422
+        return page
+    config = context.config
+    job = context.jobs.submit(
+        "stress",
+        caller.name,
+        f"stress {mode} on {scenario}, {paths} paths",
+        stress_work(plan, config.dask_scheduler, config.dask_workers),
+    )
+    return RedirectResponse(f"/jobs/{job.job_id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}/report")
+def stress_report(job_id: str, context: Ctx, caller: Caller) -> FileResponse:
+    """A finished stress job's HTML report (distributions, liquidation odds, worst path)."""
+    job = context.jobs.get(job_id)
+    files = (job.result or {}).get("files") or {}
+    if job.state != "done" or not files.get("html"):
+        raise NotFoundError(f"job {job_id} has no report", field="job_id")
+    return FileResponse(files["html"], media_type="text/html")
 
 
 @router.get("/live")
