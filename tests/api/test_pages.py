@@ -47,10 +47,14 @@ def test_a_viewer_may_not_launch_nor_see_users(client: TestClient) -> None:
     assert 'id="kill-switch"' not in client.get("/live").text
 
 
-def test_logout_ends_the_page_session(client: TestClient) -> None:
+def test_logout_ends_the_page_session_even_for_a_copied_cookie(client: TestClient) -> None:
     token = _session(client, "vera")
+    copied = client.cookies["basis_session"]
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/").status_code == 401
+    client.cookies.set("basis_session", copied)
+    replayed = client.get("/api/v1/modes")
+    assert replayed.status_code == 401 and "ended" in replayed.json()["error"]["message"]
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from basis.api.deps import Context, LiveRunner, principal
 from basis.api.hub import Hub
 from basis.api.jobs import JobManager
 from basis.api.keys import signing_key
-from basis.api.limits import RateLimiter
+from basis.api.limits import EndedSessions, RateLimiter
 from basis.api.routes import auth, catalog, jobs, live, results, users, ws
 from basis.api.services import database_url
 from basis.config.settings import Settings, get_settings
@@ -83,6 +83,7 @@ def create_app(
         templates=templates,
         login_limit=RateLimiter(config.login_per_minute, 60.0),
         user_limit=RateLimiter(config.requests_per_minute, 60.0),
+        ended=EndedSessions(),
         live=live_runner,
     )
 

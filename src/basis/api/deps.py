@@ -26,7 +26,7 @@ from basis.api.auth import (
 from basis.api.config import ServiceConfig
 from basis.api.hub import Hub
 from basis.api.jobs import JobManager
-from basis.api.limits import RateLimiter
+from basis.api.limits import EndedSessions, RateLimiter
 from basis.config.settings import Settings
 from basis.errors import AuthRequiredError, PermissionDeniedError
 from basis.store.users import UserStore
@@ -72,6 +72,7 @@ class Context:
     templates: Jinja2Templates
     login_limit: RateLimiter
     user_limit: RateLimiter
+    ended: EndedSessions
     live: LiveRunner | None = None
 
 
@@ -117,7 +118,10 @@ async def principal(request: Request, context: Ctx) -> Principal:
                 "returns one) or use the pages' session"
             )
         claims = decode_token(cookie, "session", context.key)
+        if claims.get("jti") in context.ended:
+            raise AuthRequiredError("this session has ended; sign in again")
         caller, _ = principal_from_claims(context.store, claims, "cookie")
+        request.state.session_expires = claims.get("exp")
         if request.method not in SAFE_METHODS:
             await _check_csrf(request, context.key, caller)
     context.user_limit.hit(caller.name, "requests")

@@ -1,6 +1,7 @@
-"""Rate limits: a fixed-window counter per key (user or client address), safe across threads.
+"""Rate limits (a fixed-window counter per user or client address) and the ended page
+sessions, safe across threads.
 
-One app process holds the counts (the service runs one process; docs/deployment.md).
+One app process holds them (the service runs one process; docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Final
 
 from basis.errors import RateLimitedError
 
-__all__ = ["RateLimiter"]
+__all__ = ["EndedSessions", "RateLimiter"]
 
 _SWEEP_EVERY: Final = 1024
 
@@ -54,3 +55,24 @@ class RateLimiter:
         ended = [key for key, (started, _) in self._counts.items() if now - started >= self._window]
         for key in ended:
             del self._counts[key]
+
+
+class EndedSessions:
+    """Session ids ended by logging out, remembered until their cookie would expire anyway,
+    so a copied cookie stops working at logout (a restart forgets them: docs/api.md)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._ended: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def end(self, session: str, expires: float) -> None:
+        """Refuse `session` from now until `expires` (epoch seconds)."""
+        now = self._clock()
+        with self._lock:
+            self._ended = {key: at for key, at in self._ended.items() if at > now}
+            self._ended[session] = expires
+
+    def __contains__(self, session: object) -> bool:
+        with self._lock:
+            return isinstance(session, str) and self._ended.get(session, 0.0) > self._clock()

@@ -90,7 +90,10 @@ def login(
 
 
 @router.post("/logout")
-def logout(caller: Caller) -> Response:
+def logout(request: Request, context: Ctx, caller: Caller) -> Response:
+    """End the session: the cookie is deleted, and refused even if a copy is replayed."""
+    if caller.session is not None:
+        context.ended.end(caller.session, float(request.state.session_expires or 0))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
