@@ -170,6 +170,20 @@ class JobOut(Public):
     )
 
 
+class SweepCreate(Request):
+    """What `basis sweep` takes, with the grid file's content as `grid`."""
+
+    mode: str = Field(min_length=1, max_length=64)
+    grid: dict[str, Any] = Field(
+        description='{"parameters": {key: [values]}, "scenarios": [names]?} as in a grid file'
+    )
+    data: str | None = Field(None, min_length=1, max_length=200)
+    start: dt.datetime | dt.date | None = None
+    end: dt.datetime | dt.date | None = None
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    name: str | None = Field(None, min_length=1, max_length=100)
+
+
 class StressCreate(Request):
     """What `basis stress` takes: --mode, --scenario, --paths, --seed, --years, --set."""
 

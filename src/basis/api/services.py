@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -23,8 +24,9 @@ from basis.model.result import RunResult
 from basis.store import ResultStore, json_safe
 from basis.strategies import MODES
 
-if TYPE_CHECKING:  # dask loads only when a stress job runs
+if TYPE_CHECKING:  # dask loads only when a sweep or stress job runs
     from basis.research.stress import StressPlan
+    from basis.research.sweep import SweepRequest
 
 __all__ = [
     "at_field",
@@ -36,6 +38,8 @@ __all__ = [
     "run_series",
     "stress_plan",
     "stress_work",
+    "sweep_request",
+    "sweep_work",
 ]
 
 Error = TypeVar("Error", bound=BasisError)
@@ -115,6 +119,66 @@ def backtest_work(settings: Settings, store: ResultStore, request: Backtest) -> 
         catalog = Catalog(settings.catalog_path)
         result = run_backtest(request, catalog, settings.configs_path, progress=progress)
         return Finished(run_id=store.save(result))
+
+    return work
+
+
+def sweep_request(
+    settings: Settings,
+    mode: str,
+    grid: Mapping[str, Any],
+    data: str | None,
+    start: dt.date | None,
+    end: dt.date | None,
+    capital: float | None,
+    name: str | None,
+) -> SweepRequest:
+    """A checked sweep, as `basis sweep` plans it (grid, points, name); nothing runs.
+
+    Raises ConfigError naming `mode`, or the grid's key and value (as "request.grid").
+    """
+    from basis.research.grid import parse_grid
+    from basis.research.sweep import SweepRequest, plan_sweep
+
+    mode_config(settings, mode, {}, capital)
+    configs = settings.configs_path.resolve()
+    request = SweepRequest(
+        mode=mode,
+        grid=parse_grid(grid, Path("request.grid"), configs),
+        catalog=settings.catalog_path.resolve(),
+        configs=configs,
+        dataset=data,
+        start=_utc(start),
+        end=_utc(end),
+        capital=capital,
+        name=name,
+    )
+    plan_sweep(request)
+    return request
+
+
+def sweep_work(
+    request: SweepRequest, out: Path, scheduler: str | None, workers: int | None
+) -> Work:
+    """The job that runs a sweep like `basis sweep`: points stored as they finish, then the
+    table and the heatmap report; its result names them and the best point."""
+
+    def work(progress: Progress) -> Finished:
+        from basis.research.sweep_job import run_sweep_job
+
+        def advance(done: int, failed: int, total: int) -> None:
+            progress(done + failed, total)
+
+        outputs = run_sweep_job(request, out, scheduler, workers, advance)
+        result = {
+            "name": outputs.plan.name,
+            "points": len(outputs.plan.points),
+            "done": outputs.done,
+            "failed": outputs.failed,
+            "best": outputs.best,
+            "files": [str(path) for path in outputs.files],
+        }
+        return Finished(result=json_safe(result))
 
     return work
 

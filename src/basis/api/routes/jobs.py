@@ -9,8 +9,22 @@ from fastapi import APIRouter, Depends
 from basis.api.auth import Principal
 from basis.api.deps import Caller, Ctx, require
 from basis.api.jobs import Job
-from basis.api.schemas import ERRORS, BacktestCreate, JobAccepted, JobOut, StressCreate
-from basis.api.services import backtest_request, backtest_work, stress_plan, stress_work
+from basis.api.schemas import (
+    ERRORS,
+    BacktestCreate,
+    JobAccepted,
+    JobOut,
+    StressCreate,
+    SweepCreate,
+)
+from basis.api.services import (
+    backtest_request,
+    backtest_work,
+    stress_plan,
+    stress_work,
+    sweep_request,
+    sweep_work,
+)
 
 router = APIRouter(tags=["backtests and jobs"], responses=ERRORS)
 Trader = Annotated[Principal, Depends(require("trader"))]
@@ -34,6 +48,33 @@ def submit_backtest(body: BacktestCreate, caller: Trader, context: Ctx) -> JobAc
         caller.name,
         f"{request.mode} on {request.dataset}",
         backtest_work(context.settings, context.store, request),
+    )
+    return JobAccepted(job_id=job.job_id)
+
+
+@router.post(
+    "/sweeps",
+    status_code=202,
+    summary="Queue a parameter sweep (as `basis sweep`; the same name resumes it)",
+)
+def submit_sweep(body: SweepCreate, caller: Trader, context: Ctx) -> JobAccepted:
+    request = sweep_request(
+        context.settings,
+        body.mode,
+        body.grid,
+        body.data,
+        body.start,
+        body.end,
+        body.capital,
+        body.name,
+    )
+    config = context.config
+    out = context.settings.home / "sweeps"
+    job = context.jobs.submit(
+        "sweep",
+        caller.name,
+        f"sweep {body.mode}",
+        sweep_work(request, out, config.dask_scheduler, config.dask_workers),
     )
     return JobAccepted(job_id=job.job_id)
 

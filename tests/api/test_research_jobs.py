@@ -1,7 +1,8 @@
-"""Stress runs as jobs: the job's result is what `basis stress --json` prints."""
+"""Stress runs and sweeps as jobs: results as `basis stress --json` and `basis sweep` give."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from basis.api.app import create_app
@@ -59,3 +60,37 @@ def test_bad_stress_requests_are_422s_naming_the_field(client: TestClient) -> No
 def test_a_backtest_job_has_no_stress_report(client: TestClient) -> None:
     client.post("/login", data={"username": "vera", "password": PASSWORDS["vera"]})
     assert client.get("/jobs/nope/report").status_code == 404
+
+
+def test_a_sweep_job_runs_every_point_and_stores_their_runs(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASIS_HOME", str(settings.home))  # the sweep store is the app's
+    body = {
+        "mode": "btc_basis",
+        "grid": {"parameters": {"rebalance_threshold": [0.02, 0.05]}},
+        "data": "scenario:default",
+        "name": "api-sweep",
+    }
+    with TestClient(create_app(settings, ServiceConfig(dask_workers=1))) as client:
+        headers = login(client, "tom")
+        bad = client.post(
+            "/api/v1/sweeps",
+            json=body | {"grid": {"parameters": {"no_such": [1]}}},
+            headers=headers,
+        )
+        accepted = client.post("/api/v1/sweeps", json=body, headers=headers)
+        assert accepted.status_code == 202, accepted.text
+        job = wait_job(client, accepted.json()["job_id"], headers)
+        runs = client.get("/api/v1/results", headers=headers).json()["runs"]
+    assert bad.status_code == 422 and bad.json()["error"]["code"].startswith("CONFIG_")
+    assert "request.grid" in bad.json()["error"]["message"]
+    assert job["state"] == "done", job
+    result = job["result"]
+    assert (result["name"], result["points"], result["done"], result["failed"]) == (
+        "api-sweep",
+        2,
+        2,
+        0,
+    )
+    assert len(runs) == 2 and result["best"]["run_id"] in {row["run_id"] for row in runs}
