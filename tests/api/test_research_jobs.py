@@ -94,3 +94,29 @@ def test_a_sweep_job_runs_every_point_and_stores_their_runs(
         0,
     )
     assert len(runs) == 2 and result["best"]["run_id"] in {row["run_id"] for row in runs}
+
+
+def test_an_optimize_job_leaves_its_best_trial_as_the_run(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASIS_HOME", str(settings.home))
+    body = {
+        "mode": "btc_basis",
+        "space": {"parameters": {"rebalance_threshold": {"low": 0.02, "high": 0.05}}},
+        "trials": 2,
+        "name": "api-study",
+    }
+    with TestClient(create_app(settings, ServiceConfig(dask_workers=1))) as client:
+        headers = login(client, "tom")
+        bad = client.post(
+            "/api/v1/optimize", json=body | {"constraints": ["apy>>1"]}, headers=headers
+        )
+        accepted = client.post("/api/v1/optimize", json=body, headers=headers)
+        assert accepted.status_code == 202, accepted.text
+        job = wait_job(client, accepted.json()["job_id"], headers)
+        shown = client.get(f"/api/v1/results/{job['run_id']}", headers=headers)
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "CONFIG_INVALID"
+    assert job["state"] == "done", job
+    assert (job["result"]["name"], job["result"]["trials"]) == ("api-study", 2)
+    assert job["result"]["best"]["run_id"] == job["run_id"]
+    assert shown.status_code == 200

@@ -184,6 +184,25 @@ class SweepCreate(Request):
     name: str | None = Field(None, min_length=1, max_length=100)
 
 
+class StudyCreate(Request):
+    """What `basis optimize` takes, with the space file's content as `space`."""
+
+    mode: str = Field(min_length=1, max_length=64)
+    space: dict[str, Any] = Field(
+        description='{"parameters": {key: {"low", "high", "step"?, "log"?} | {"choices"}}}'
+    )
+    objective: str = Field("apy", min_length=1, max_length=64)
+    direction: Literal["maximize", "minimize"] = "maximize"
+    trials: int = Field(20, ge=1, le=10_000)
+    constraints: list[str] = Field(default_factory=list, max_length=20)
+    data: str = Field(scenario_dataset("default"), min_length=1, max_length=200)
+    start: dt.datetime | dt.date | None = None
+    end: dt.datetime | dt.date | None = None
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    seed: int = Field(0, ge=0)
+    name: str | None = Field(None, min_length=1, max_length=100)
+
+
 class StressCreate(Request):
     """What `basis stress` takes: --mode, --scenario, --paths, --seed, --years, --set."""
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 from basis.api.jobs import Finished, Progress, Work
+from basis.api.schemas import StudyCreate
 from basis.book.ledger import CATEGORIES
 from basis.config.modes import ModeConfig
 from basis.config.settings import Settings
@@ -26,6 +27,7 @@ from basis.strategies import MODES
 
 if TYPE_CHECKING:  # dask loads only when a sweep or stress job runs
     from basis.research.stress import StressPlan
+    from basis.research.study import StudyRequest
     from basis.research.sweep import SweepRequest
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
     "run_series",
     "stress_plan",
     "stress_work",
+    "study_request",
+    "study_work",
     "sweep_request",
     "sweep_work",
 ]
@@ -179,6 +183,75 @@ def sweep_work(
             "files": [str(path) for path in outputs.files],
         }
         return Finished(result=json_safe(result))
+
+    return work
+
+
+def study_request(settings: Settings, body: StudyCreate) -> StudyRequest:
+    """A checked optimisation study, as `basis optimize` plans it; nothing runs.
+
+    Raises ConfigError naming `mode`, or the space's key and value (as "request.space").
+    """
+    from basis.research.constraints import parse_constraint
+    from basis.research.parameters import ModeChecker
+    from basis.research.space import parse_space
+    from basis.research.study import StudyRequest, plan_study
+
+    mode_config(settings, body.mode, {}, body.capital)
+    configs = settings.configs_path.resolve()
+    checker = ModeChecker(configs, body.mode, body.capital)
+    request = StudyRequest(
+        mode=body.mode,
+        space=parse_space(body.space, Path("request.space"), checker),
+        objective=body.objective,
+        catalog=settings.catalog_path.resolve(),
+        configs=configs,
+        direction=body.direction,
+        trials=body.trials,
+        constraints=tuple(parse_constraint(text) for text in body.constraints),
+        dataset=body.data,
+        start=_utc(body.start),
+        end=_utc(body.end),
+        capital=body.capital,
+        seed=body.seed,
+        name=body.name,
+    )
+    plan_study(request)
+    return request
+
+
+def study_work(
+    request: StudyRequest, out: Path, scheduler: str | None, workers: int | None
+) -> Work:
+    """The job that runs a study like `basis optimize`; its result names the best feasible
+    trial (None when none is feasible) and the trials table and report."""
+
+    def work(progress: Progress) -> Finished:
+        import optuna
+
+        from basis.research.study_job import run_study_job
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+        def advance(done: int, failed: int, total: int) -> None:
+            progress(done + failed, total)
+
+        outputs = run_study_job(request, out, scheduler, workers, None, advance)
+        best = outputs.outcome.best
+        result = {
+            "name": outputs.plan.name,
+            "trials": len(outputs.outcome.trials),
+            "best": None
+            if best is None
+            else {
+                "number": best.number,
+                "value": best.value,
+                "params": dict(best.params),
+                "run_id": best.run_id,
+            },
+            "files": [str(path) for path in outputs.files],
+        }
+        return Finished(run_id=None if best is None else best.run_id, result=json_safe(result))
 
     return work
 

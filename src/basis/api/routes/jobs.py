@@ -15,6 +15,7 @@ from basis.api.schemas import (
     JobAccepted,
     JobOut,
     StressCreate,
+    StudyCreate,
     SweepCreate,
 )
 from basis.api.services import (
@@ -22,6 +23,8 @@ from basis.api.services import (
     backtest_work,
     stress_plan,
     stress_work,
+    study_request,
+    study_work,
     sweep_request,
     sweep_work,
 )
@@ -75,6 +78,24 @@ def submit_sweep(body: SweepCreate, caller: Trader, context: Ctx) -> JobAccepted
         caller.name,
         f"sweep {body.mode}",
         sweep_work(request, out, config.dask_scheduler, config.dask_workers),
+    )
+    return JobAccepted(job_id=job.job_id)
+
+
+@router.post(
+    "/optimize",
+    status_code=202,
+    summary="Queue an optimisation study (as `basis optimize`); the best trial is the job's run",
+)
+def submit_study(body: StudyCreate, caller: Trader, context: Ctx) -> JobAccepted:
+    request = study_request(context.settings, body)
+    config = context.config
+    out = context.settings.home / "sweeps"
+    job = context.jobs.submit(
+        "optimize",
+        caller.name,
+        f"optimize {body.objective} of {body.mode}",
+        study_work(request, out, config.dask_scheduler, config.dask_workers),
     )
     return JobAccepted(job_id=job.job_id)
 
