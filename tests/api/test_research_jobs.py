@@ -83,6 +83,11 @@ def test_a_sweep_job_runs_every_point_and_stores_their_runs(
         assert accepted.status_code == 202, accepted.text
         job = wait_job(client, accepted.json()["job_id"], headers)
         runs = client.get("/api/v1/results", headers=headers).json()["runs"]
+        client.post("/login", data={"username": "vera", "password": PASSWORDS["vera"]})
+        page = client.get(f"/jobs/{job['job_id']}").text
+        report = client.get(f"/jobs/{job['job_id']}/report")
+    assert "2 of 2 points done" in page and "open the sweep report" in page
+    assert report.status_code == 200 and "plotly" in report.text
     assert bad.status_code == 422 and bad.json()["error"]["code"].startswith("CONFIG_")
     assert "request.grid" in bad.json()["error"]["message"]
     assert job["state"] == "done", job

@@ -6,6 +6,7 @@ import math
 from typing import Any, Final
 
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined
 
 __all__ = ["install"]
 
@@ -14,7 +15,10 @@ RATES: Final = frozenset({"total_return", "apr", "apy", "volatility", "max_drawd
 
 
 def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and not math.isfinite(value))
+    """None, a name the template data lacks, NaN or ±inf: shown as "—"."""
+    if value is None or isinstance(value, Undefined):
+        return True
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def pct(value: Any) -> str:

@@ -16,16 +16,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from basis.api import auth, figures
 from basis.api.deps import SESSION_COOKIE, Caller, Context, Ctx, csrf_token, require
+from basis.api.research import stress_plan, stress_work
 from basis.api.routes.auth import client_address
 from basis.api.routes.live import NO_RUNNER
-from basis.api.services import (
-    at_field,
-    backtest_request,
-    backtest_work,
-    load_run,
-    stress_plan,
-    stress_work,
-)
+from basis.api.services import at_field, backtest_request, backtest_work, load_run
 from basis.data.catalog import Catalog
 from basis.errors import BasisError, ConfigError, NotFoundError
 from basis.store import run_json
@@ -269,13 +263,16 @@ def launch_stress(
 
 
 @router.get("/jobs/{job_id}/report")
-def stress_report(job_id: str, context: Ctx, caller: Caller) -> FileResponse:
-    """A finished stress job's HTML report (distributions, liquidation odds, worst path)."""
+def job_report(job_id: str, context: Ctx, caller: Caller) -> FileResponse:
+    """A finished sweep's heatmaps, study's trials or stress run's distributions: the HTML
+    report the job wrote (its path comes from the job's own result, never the request)."""
     job = context.jobs.get(job_id)
     files = (job.result or {}).get("files") or {}
-    if job.state != "done" or not files.get("html"):
+    paths = files.values() if isinstance(files, dict) else files
+    reports = [str(path) for path in paths if str(path).endswith(".html")]
+    if job.state != "done" or not reports:
         raise NotFoundError(f"job {job_id} has no report", field="job_id")
-    return FileResponse(files["html"], media_type="text/html")
+    return FileResponse(reports[0], media_type="text/html")
 
 
 @router.get("/live")

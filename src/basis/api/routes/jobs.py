@@ -9,6 +9,14 @@ from fastapi import APIRouter, Depends
 from basis.api.auth import Principal
 from basis.api.deps import Caller, Ctx, require
 from basis.api.jobs import Job
+from basis.api.research import (
+    stress_plan,
+    stress_work,
+    study_request,
+    study_work,
+    sweep_request,
+    sweep_work,
+)
 from basis.api.schemas import (
     ERRORS,
     BacktestCreate,
@@ -18,16 +26,7 @@ from basis.api.schemas import (
     StudyCreate,
     SweepCreate,
 )
-from basis.api.services import (
-    backtest_request,
-    backtest_work,
-    stress_plan,
-    stress_work,
-    study_request,
-    study_work,
-    sweep_request,
-    sweep_work,
-)
+from basis.api.services import backtest_request, backtest_work
 
 router = APIRouter(tags=["backtests and jobs"], responses=ERRORS)
 Trader = Annotated[Principal, Depends(require("trader"))]
