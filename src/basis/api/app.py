@@ -25,6 +25,7 @@ from basis.api.hub import Hub
 from basis.api.jobs import JobManager
 from basis.api.keys import signing_key
 from basis.api.limits import EndedSessions, RateLimiter
+from basis.api.notify import Notifier
 from basis.api.routes import auth, catalog, jobs, live, results, users, ws
 from basis.api.services import database_url
 from basis.config.settings import Settings, get_settings
@@ -87,6 +88,10 @@ def create_app(
         live=live_runner,
     )
 
+    notifier = _notifier(settings)
+    if notifier is not None:
+        hub.listen(notifier.on_event)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         hub.bind(asyncio.get_running_loop())
@@ -94,6 +99,8 @@ def create_app(
             yield
         finally:
             context.jobs.shutdown()
+            if notifier is not None:
+                notifier.close()
             store.close()
 
     app = FastAPI(
@@ -116,6 +123,14 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(errors.RequestId)
     return app
+
+
+def _notifier(settings: Settings) -> Notifier | None:
+    """The notifier of `BASIS_NOTIFY_URLS`, or None when no URL is set."""
+    if settings.notify_urls is None:
+        return None
+    urls = settings.notify_urls.get_secret_value().replace(",", " ").split()
+    return Notifier(urls) if urls else None
 
 
 def _api() -> APIRouter:

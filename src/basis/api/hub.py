@@ -14,7 +14,7 @@ import itertools
 import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
@@ -54,6 +54,12 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._seq = itertools.count(1)
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str, Mapping[str, Any]], None]] = []
+
+    def listen(self, listener: Callable[[str, Mapping[str, Any]], None]) -> None:
+        """Call `listener(topic, data)` on every publish, in the publisher's thread (it
+        must not block: the notifier only queues)."""
+        self._listeners.append(listener)
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         """Attach the event loop the sockets run on (at app start-up)."""
@@ -83,6 +89,8 @@ class Hub:
         """
         if topic not in TOPICS:
             raise ValueError(f"unknown topic {topic!r}; expected one of {sorted(TOPICS)}")
+        for listener in self._listeners:
+            listener(topic, data)
         loop = self._loop
         if loop is None or loop.is_closed() or not self._clients:
             return
