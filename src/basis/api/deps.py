@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Protocol
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
@@ -52,11 +52,21 @@ CSRF_FIELD: Final = "csrf_token"
 SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class LiveRunner:
-    """The slot the live runtime fills (status, positions, orders, risk, start, stop, kill).
+class LiveRunner(Protocol):
+    """What the live runtime gives the service (`create_app(..., live_runner=...)`).
 
-    Until it exists the app holds None and the live routes say "no live runner".
+    Until one is attached the app holds None and the live routes say "no live runner".
+    Reads return JSON-ready documents; controls name the user for the audit trail and
+    raise a `BasisError` when refused.
     """
+
+    def status(self) -> Mapping[str, Any]: ...
+    def positions(self) -> Sequence[Mapping[str, Any]]: ...
+    def orders(self) -> Sequence[Mapping[str, Any]]: ...
+    def risk(self) -> Mapping[str, Any]: ...
+    def start(self, by: str) -> None: ...
+    def stop(self, by: str) -> None: ...
+    def kill(self, by: str) -> None: ...
 
 
 @dataclass

@@ -277,14 +277,18 @@ def job_report(job_id: str, context: Ctx, caller: Caller) -> FileResponse:
 
 @router.get("/live")
 def live_page(request: Request, context: Ctx, caller: Caller) -> HTMLResponse:
-    running = context.live is not None
+    runner = context.live
     return render(
         request,
         context,
         "live.html",
         caller,
-        running=running,
-        detail=None if running else NO_RUNNER,
+        running=runner is not None,
+        detail=NO_RUNNER,
+        status=runner.status() if runner is not None else {},
+        risk=runner.risk() if runner is not None else {},
+        positions=runner.positions() if runner is not None else [],
+        orders=runner.orders() if runner is not None else [],
     )
 
 

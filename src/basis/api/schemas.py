@@ -314,3 +314,4 @@ class TokenCreated(TokenPublic):
 class LiveStatus(Public):
     running: bool
     detail: str
+    state: dict[str, Any] | None = Field(None, description="the runner's own status document")
