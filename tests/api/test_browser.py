@@ -6,6 +6,7 @@ Screenshots go to BASIS_SCREENSHOTS when set (to look at them), else to a temp f
 
 from __future__ import annotations
 
+import json
 import os
 import struct
 import zlib
@@ -18,6 +19,7 @@ import pytest
 from basis.api.app import create_app
 from basis.config.settings import Settings
 from tests.api.stubs import FAST, PASSWORDS, serving
+from tests.cli.runner import run
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -95,7 +97,11 @@ def _launch(page: Any, site: str, mode: str) -> str:
 
 
 def test_trader_launches_watches_opens_compares_and_logs_out(
-    browser: Any, site: str, shots: Path
+    browser: Any,
+    site: str,
+    shots: Path,
+    scenario_catalog: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     failed: list[str] = []
@@ -113,6 +119,14 @@ def test_trader_launches_watches_opens_compares_and_logs_out(
     assert page.locator(".js-plotly-plot").count() >= 3
     assert "apy" in page.inner_text("#summary")
     _shoot(page, shots, "run")
+    # The page shows the numbers `basis backtest --json` prints for the same parameters.
+    monkeypatch.setenv("BASIS_CATALOG", str(scenario_catalog))
+    printed = run(monkeypatch, "backtest", "--mode", "eth_basis", "--json")
+    document = json.loads(printed.stdout)
+    final = page.locator("#summary tr", has_text="final equity").inner_text()
+    assert f"{document['final_equity']:,.2f} USDT" in final
+    apy = page.locator("#summary tr", has_text="apy").first.inner_text()
+    assert f"{100 * document['metrics']['apy']:.2f} %" in apy
     _launch(page, site, "btc_basis")
     page.wait_for_selector("#job-run", timeout=120_000)
     page.goto(f"{site}/")
