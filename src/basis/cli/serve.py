@@ -32,6 +32,7 @@ def serve(
     import uvicorn
 
     from basis.api.app import create_app
+    from basis.api.logs import log_config
     from basis.config import get_settings
 
     settings = get_settings()
@@ -52,7 +53,7 @@ def serve(
         proxy_headers=forwarded_allow_ips is not None,
         forwarded_allow_ips=forwarded_allow_ips,
         server_header=False,
-        log_level="info",
+        log_config=log_config(),
     )
 
 
