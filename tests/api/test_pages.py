@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from basis.api.pages import form_date, form_number, form_overrides
+from basis.api.forms import form_date, form_number, form_overrides
 from basis.errors import ConfigError
 from tests.api.stubs import PASSWORDS
 
@@ -76,3 +76,19 @@ def test_form_overrides_skip_blanks_and_comments() -> None:
     assert form_overrides("# tuned\n\nrebalance_threshold = 0.05\n") == {
         "rebalance_threshold": "0.05"
     }
+
+
+def test_an_admin_adds_and_disables_users_from_the_page(client: TestClient) -> None:
+    token = _session(client, "alice")
+    form = {"csrf_token": token, "name": "zoe", "role": "viewer"}
+    short = client.post("/users", data=form | {"password": "short"})
+    assert short.status_code == 422 and "USER_INVALID" in short.text
+    added = client.post("/users", data=form | {"password": "zoe-viewer-password"})
+    assert added.status_code == 200 and "zoe" in added.text  # followed the redirect
+    taken = client.post("/users", data=form | {"password": "zoe-viewer-password"})
+    assert taken.status_code == 409
+    client.post("/users/zoe/disabled", data={"csrf_token": token, "disabled": "true"})
+    refused = client.post(
+        "/api/v1/auth/login", json={"username": "zoe", "password": "zoe-viewer-password"}
+    )
+    assert refused.status_code == 401

@@ -7,7 +7,6 @@ service functions as the API.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
@@ -16,12 +15,13 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from basis.api import auth, figures
 from basis.api.deps import SESSION_COOKIE, Caller, Context, Ctx, csrf_token, require
+from basis.api.forms import form_date, form_number, form_overrides
 from basis.api.research import stress_plan, stress_work
 from basis.api.routes.auth import client_address
 from basis.api.routes.live import NO_RUNNER
-from basis.api.services import at_field, backtest_request, backtest_work, load_run
+from basis.api.services import backtest_request, backtest_work, load_run
 from basis.data.catalog import Catalog
-from basis.errors import BasisError, ConfigError, NotFoundError
+from basis.errors import BasisError, ConfigError, ConflictError, NotFoundError, UserError
 from basis.store import run_json
 from basis.strategies import MODES, describe
 
@@ -294,43 +294,43 @@ def live_page(request: Request, context: Ctx, caller: Caller) -> HTMLResponse:
 
 @router.get("/users")
 def users_page(request: Request, context: Ctx, caller: Admin) -> HTMLResponse:
-    return render(request, context, "users.html", caller, users=context.store.users())
+    return _users(request, context, caller, None)
 
 
-def form_date(value: str, field: str) -> dt.date | None:
-    """A date or time field of the launch form; empty means the default."""
-    if not value.strip():
-        return None
+def _users(
+    request: Request, context: Context, caller: auth.Principal, error: BasisError | None
+) -> HTMLResponse:
+    page = render(request, context, "users.html", caller, users=context.store.users(), error=error)
+    if error is not None:
+        page.status_code = 409 if error.code == "CONFLICT" else 422
+    return page
+
+
+@router.post("/users")
+def add_user(
+    request: Request,
+    context: Ctx,
+    caller: Admin,
+    name: Annotated[str, Form(max_length=64)],
+    role: Annotated[str, Form(max_length=16)],
+    password: Annotated[str, Form(max_length=1024)],
+) -> Response:
     try:
-        return dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        message = f"{field} {value!r}: expected a date or time, e.g. 2024-06-01"
-        raise at_field(ConfigError(message), field) from None
+        auth.add_user(context.store, name, role, password, context.config)
+    except (UserError, ConflictError) as error:
+        return _users(request, context, caller, error)
+    return RedirectResponse("/users", status_code=303)
 
 
-def form_number(value: str, field: str) -> float | None:
-    """A positive number field of the launch form; empty means the default."""
-    if not value.strip():
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    if not number > 0 or number == float("inf"):
-        raise at_field(ConfigError(f"{field} {value!r}: expected a positive number"), field)
-    return number
-
-
-def form_overrides(text: str) -> dict[str, str]:
-    """`key=value` lines (like `--set`); blank lines and `#` comments are skipped."""
-    values: dict[str, str] = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            message = f"overrides line {line!r}: expected key=value"
-            raise at_field(ConfigError(message), "overrides")
-        values[key.strip()] = value.strip()
-    return values
+@router.post("/users/{name}/disabled")
+def set_disabled(
+    request: Request,
+    name: str,
+    context: Ctx,
+    caller: Admin,
+    disabled: Annotated[bool, Form()],
+) -> Response:
+    if name == caller.name:
+        return _users(request, context, caller, ConflictError("you cannot disable yourself"))
+    context.store.update_user(name, disabled=disabled)
+    return RedirectResponse("/users", status_code=303)
