@@ -14,13 +14,13 @@ Role = Literal["admin", "trader", "viewer"]
 Scalar = str | int | float | bool | None
 
 
-class Request(BaseModel):
+class RequestBody(BaseModel):
     """A request body: unknown fields are refused, naming them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Public(BaseModel):
+class PublicBody(BaseModel):
     """A response body."""
 
     model_config = ConfigDict(frozen=True)
@@ -29,12 +29,12 @@ class Public(BaseModel):
 # -- errors ---------------------------------------------------------------------------------
 
 
-class FieldProblem(Public):
+class FieldProblem(PublicBody):
     field: str
     message: str
 
 
-class ErrorDetail(Public):
+class ErrorDetail(PublicBody):
     code: str = Field(description="stable code, the same as the CLI's (docs/errors.md)")
     message: str
     field: str | None = Field(None, description="the input at fault, when there is one")
@@ -42,7 +42,7 @@ class ErrorDetail(Public):
     details: list[FieldProblem] | None = None
 
 
-class ErrorBody(Public):
+class ErrorBody(PublicBody):
     error: ErrorDetail
 
 
@@ -61,23 +61,23 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 # -- auth -----------------------------------------------------------------------------------
 
 
-class Login(Request):
+class Login(RequestBody):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
 
 
-class Refresh(Request):
+class Refresh(RequestBody):
     refresh_token: str = Field(min_length=1, max_length=4096)
 
 
-class TokenPair(Public):
+class TokenPair(PublicBody):
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="seconds the access token is valid")
 
 
-class Me(Public):
+class Me(PublicBody):
     name: str
     role: Role
 
@@ -85,30 +85,30 @@ class Me(Public):
 # -- modes, configs and data ----------------------------------------------------------------
 
 
-class ModeSummary(Public):
+class ModeSummary(PublicBody):
     name: str
     description: str
 
 
-class ModeConfig(Public):
+class ModeConfig(PublicBody):
     name: str
     config: dict[str, Any] = Field(description="defaults ← configs/modes/<name>.yaml ← set")
 
 
-class Validate(Request):
+class Validate(RequestBody):
     mode: str = Field(min_length=1, max_length=64)
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
     capital: float | None = Field(None, gt=0)
 
 
-class ConfigProblemOut(Public):
+class ConfigProblemOut(PublicBody):
     file: str
     field: str
     value: Any = None
     expected: str
 
 
-class SeriesOut(Public):
+class SeriesOut(PublicBody):
     dataset: str
     series: str
     kind: str
@@ -120,7 +120,7 @@ class SeriesOut(Public):
     end: str | None
 
 
-class FindingOut(Public):
+class FindingOut(PublicBody):
     dataset: str
     source: str
     series: str
@@ -133,7 +133,7 @@ class FindingOut(Public):
 # -- backtests and jobs ---------------------------------------------------------------------
 
 
-class BacktestCreate(Request):
+class BacktestCreate(RequestBody):
     """What `basis backtest` takes: --mode, --data, --start, --end, --capital, --set k=v."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -146,16 +146,16 @@ class BacktestCreate(Request):
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
 
 
-class JobAccepted(Public):
+class JobAccepted(PublicBody):
     job_id: str
 
 
-class JobError(Public):
+class JobError(PublicBody):
     code: str
     message: str
 
 
-class JobOut(Public):
+class JobOut(PublicBody):
     job_id: str
     kind: str
     owner: str
@@ -170,7 +170,7 @@ class JobOut(Public):
     )
 
 
-class SweepCreate(Request):
+class SweepCreate(RequestBody):
     """What `basis sweep` takes, with the grid file's content as `grid`."""
 
     mode: str = Field(min_length=1, max_length=64)
@@ -184,7 +184,7 @@ class SweepCreate(Request):
     name: str | None = Field(None, min_length=1, max_length=100)
 
 
-class StudyCreate(Request):
+class StudyCreate(RequestBody):
     """What `basis optimize` takes, with the space file's content as `space`."""
 
     mode: str = Field(min_length=1, max_length=64)
@@ -203,7 +203,7 @@ class StudyCreate(Request):
     name: str | None = Field(None, min_length=1, max_length=100)
 
 
-class StressCreate(Request):
+class StressCreate(RequestBody):
     """What `basis stress` takes: --mode, --scenario, --paths, --seed, --years, --set."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -220,7 +220,7 @@ class StressCreate(Request):
 # -- results --------------------------------------------------------------------------------
 
 
-class RunRowOut(Public):
+class RunRowOut(PublicBody):
     run_id: str
     mode: str
     dataset: str
@@ -235,14 +235,14 @@ class RunRowOut(Public):
     share_class: str
 
 
-class RunPage(Public):
+class RunPage(PublicBody):
     runs: list[RunRowOut]
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page; null on the last")
 
 
-class RunOut(Public):
+class RunOut(PublicBody):
     """Exactly the object `basis backtest --json` prints (and `basis results show --json`)."""
 
     mode: str
@@ -259,7 +259,7 @@ class RunOut(Public):
     run_id: str
 
 
-class RunSeries(Public):
+class RunSeries(PublicBody):
     run_id: str
     times: list[str] = Field(description="ISO-8601 UTC instants, one per (sampled) hour")
     series: dict[str, list[float | None]]
@@ -268,31 +268,31 @@ class RunSeries(Public):
 # -- users and tokens -----------------------------------------------------------------------
 
 
-class UserCreate(Request):
+class UserCreate(RequestBody):
     name: str = Field(min_length=2, max_length=64)
     role: Role
     password: str = Field(min_length=1, max_length=1024)
 
 
-class UserUpdate(Request):
+class UserUpdate(RequestBody):
     role: Role | None = None
     password: str | None = Field(None, min_length=1, max_length=1024)
     disabled: bool | None = None
 
 
-class UserPublic(Public):
+class UserPublic(PublicBody):
     name: str
     role: Role
     created_at: dt.datetime
     disabled: bool
 
 
-class TokenCreate(Request):
+class TokenCreate(RequestBody):
     label: str = Field(min_length=1, max_length=100)
     expires_days: float | None = Field(None, gt=0, le=3650)
 
 
-class TokenPublic(Public):
+class TokenPublic(PublicBody):
     model_config = ConfigDict(frozen=True, populate_by_name=True)
 
     token_id: str
@@ -311,7 +311,7 @@ class TokenCreated(TokenPublic):
 # -- live -----------------------------------------------------------------------------------
 
 
-class LiveStatus(Public):
+class LiveStatus(PublicBody):
     running: bool
     detail: str
     state: dict[str, Any] | None = Field(None, description="the runner's own status document")
