@@ -106,6 +106,11 @@ def test_trader_launches_watches_opens_compares_and_logs_out(
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     failed: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))
+    frames: list[str] = []
+    page.on(
+        "websocket",
+        lambda socket: socket.on("framereceived", lambda frame: frames.append(str(frame))),
+    )
     page.goto(f"{site}/login")
     _shoot(page, shots, "login")
     _sign_in(page, site, "tom")
@@ -114,6 +119,7 @@ def test_trader_launches_watches_opens_compares_and_logs_out(
     _shoot(page, shots, "job")
     page.wait_for_selector("#job-run", timeout=120_000)
     assert "done" in page.inner_text("#job-state")
+    assert any('"type": "job"' in frame for frame in frames)  # progress came live
     page.click("#job-run")
     page.wait_for_selector("#figure-equity .main-svg", timeout=30_000)
     assert page.locator(".js-plotly-plot").count() >= 3
