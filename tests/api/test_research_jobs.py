@@ -86,8 +86,13 @@ def test_a_sweep_job_runs_every_point_and_stores_their_runs(
         client.post("/login", data={"username": "vera", "password": PASSWORDS["vera"]})
         page = client.get(f"/jobs/{job['job_id']}").text
         report = client.get(f"/jobs/{job['job_id']}/report")
+        listing = client.get("/research").text
+        listed = client.get("/research/sweeps/api-sweep.html")
+        escape = client.get("/research/sweeps/..%2F..%2Fsecret_key")
     assert "2 of 2 points done" in page and "open the sweep report" in page
     assert report.status_code == 200 and "plotly" in report.text
+    assert "api-sweep" in listing and listed.status_code == 200
+    assert escape.status_code == 404
     assert bad.status_code == 422 and bad.json()["error"]["code"].startswith("CONFIG_")
     assert "request.grid" in bad.json()["error"]["message"]
     assert job["state"] == "done", job

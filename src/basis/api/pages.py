@@ -7,6 +7,7 @@ service functions as the API.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
 
@@ -273,6 +274,36 @@ def job_report(job_id: str, context: Ctx, caller: Caller) -> FileResponse:
     if job.state != "done" or not reports:
         raise NotFoundError(f"job {job_id} has no report", field="job_id")
     return FileResponse(reports[0], media_type="text/html")
+
+
+RESEARCH: Final = ("sweeps", "stress")  # folders under BASIS_HOME the research jobs write
+
+
+def _reports(context: Context) -> list[tuple[str, str, dt.datetime]]:
+    """(folder, file name, modified) of every HTML report of sweeps, studies and stress
+    runs, newest first."""
+    found = []
+    for folder in RESEARCH:
+        for path in (context.settings.home / folder).glob("*.html"):
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC)
+            found.append((folder, path.name, modified))
+    return sorted(found, key=lambda item: item[2], reverse=True)
+
+
+@router.get("/research")
+def research_page(request: Request, context: Ctx, caller: Caller) -> HTMLResponse:
+    return render(request, context, "research.html", caller, reports=_reports(context))
+
+
+@router.get("/research/{folder}/{name}")
+def research_report(folder: str, name: str, context: Ctx, caller: Caller) -> FileResponse:
+    """A sweep's heatmaps, a study's trials or a stress run's distributions: only a file the
+    listing has (no path from the request reaches the disk)."""
+    for found_folder, found_name, _ in _reports(context):
+        if (found_folder, found_name) == (folder, name):
+            path = context.settings.home / found_folder / found_name
+            return FileResponse(path, media_type="text/html")
+    raise NotFoundError(f"no report {folder}/{name}", field="name")
 
 
 @router.get("/live")
