@@ -115,6 +115,8 @@ def test_trader_launches_watches_opens_compares_and_logs_out(
     _shoot(page, shots, "login")
     _sign_in(page, site, "tom")
     _shoot(page, shots, "runs-empty")
+    page.goto(f"{site}/launch")
+    _shoot(page, shots, "launch")
     _launch(page, site, "eth_basis")
     _shoot(page, shots, "job")
     page.wait_for_selector("#job-run", timeout=120_000)
@@ -145,6 +147,8 @@ def test_trader_launches_watches_opens_compares_and_logs_out(
     page.wait_for_selector("#figure-compare .main-svg", timeout=30_000)
     assert page.locator("#compare-table th a").count() == 2
     _shoot(page, shots, "compare")
+    page.goto(f"{site}/research")
+    _shoot(page, shots, "research")
     page.goto(f"{site}/live")
     assert page.locator("#kill-switch").count() == 1
     _shoot(page, shots, "live-trader")
