@@ -76,3 +76,19 @@ def test_passwd_and_disable_change_the_stored_user(monkeypatch: pytest.MonkeyPat
     assert before is not None and after is not None
     assert after.password_hash != before.password_hash and after.disabled
     assert after.session_version == before.session_version + 2
+
+
+def test_users_token_prints_a_working_token_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from basis.api.auth import principal_from_api_token
+
+    _stdin(monkeypatch, "a-long-enough-password\n")
+    run(monkeypatch, "users", "add", "ci", "--role", "trader")
+    result = run(monkeypatch, "users", "token", "ci", "--label", "nightly", "--days", "30")
+    assert result.exit_code == 0, result.stderr
+    token = result.stdout.strip()
+    assert token.startswith("basis_") and token not in result.stderr
+    with UserStore() as store:
+        assert principal_from_api_token(store, token).name == "ci"
+        assert token.split("_")[-1] not in str(store.tokens("ci"))
+    unknown = run(monkeypatch, "users", "token", "nobody", "--label", "x")
+    assert unknown.exit_code == 2 and "NOT_FOUND" in unknown.stderr

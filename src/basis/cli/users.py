@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from basis.cli.app import app, out
+from basis.cli.app import app, err, out
 from basis.errors import UserError
 
 users_app = typer.Typer(help="Add and manage the users of `basis serve`.", no_args_is_help=True)
@@ -74,6 +74,27 @@ def disable(
     with UserStore() as store:
         store.update_user(name, disabled=not enable)
     out.print(f"{name} {'enabled' if enable else 'disabled'}", highlight=False)
+
+
+@users_app.command("token")
+def token(
+    name: Annotated[str, typer.Argument(help="User the token acts as.")],
+    label: Annotated[str, typer.Option("--label", help="What the token is for.")],
+    days: Annotated[
+        float | None, typer.Option("--days", min=0.001, help="Expires after this many days.")
+    ] = None,
+) -> None:
+    """Create an API token for scripts; it is printed once (only its hash is stored)."""
+    from basis.api.auth import create_api_token
+    from basis.store.users import UserStore
+
+    with UserStore() as store:
+        row, secret = create_api_token(store, name, label, days)
+    typer.echo(secret)
+    err.print(
+        f"token {row.token_id} for {name} ({label}); revoke: DELETE /api/v1/tokens/{row.token_id}",
+        highlight=False,
+    )
 
 
 @users_app.command("list")
