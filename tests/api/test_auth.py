@@ -41,6 +41,17 @@ def test_repeated_failed_logins_back_off_even_for_the_right_password(client: Tes
     assert int(locked.headers["Retry-After"]) >= 1
 
 
+def test_unknown_names_back_off_like_users_so_answers_tell_nothing(client: TestClient) -> None:
+    codes = {
+        name: [
+            client.post(LOGIN, json={"username": name, "password": "guess-guess-guess"}).status_code
+            for _ in range(4)
+        ]
+        for name in ("tom", "nobody")
+    }
+    assert codes["tom"] == codes["nobody"] == [401, 401, 401, 429]
+
+
 def test_login_rate_per_address_is_limited(settings: Settings) -> None:
     config = ServiceConfig(login_per_minute=3)
     with TestClient(create_app(settings, config), raise_server_exceptions=False) as client:

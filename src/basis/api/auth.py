@@ -46,6 +46,7 @@ API_TOKEN_PREFIX: Final = "basis_"
 ALGORITHM: Final = "HS256"
 NAME: Final = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
 TokenKind = Literal["access", "refresh", "session"]
+UNKNOWN_KEPT: Final = 10_000
 
 # argon2-cffi's defaults are argon2id with RFC 9106's low-memory profile.
 _HASHER: Final = PasswordHasher()
@@ -101,27 +102,44 @@ def set_password(store: UserStore, name: str, password: str, config: ServiceConf
     return store.update_user(name, password_hash=_HASHER.hash(password))
 
 
-def authenticate(store: UserStore, name: str, password: str, config: ServiceConfig) -> UserRow:
+def authenticate(
+    store: UserStore,
+    name: str,
+    password: str,
+    config: ServiceConfig,
+    unknown: dict[str, tuple[int, datetime]] | None = None,
+) -> UserRow:
     """The user `name` when `password` is theirs.
 
     Raises AuthInvalidError for an unknown user, a wrong password or a disabled user (one
-    message for all three), and RateLimitedError while the user's back-off runs: after
-    `lock_after` consecutive failures each further one doubles the wait.
+    message for all three), and RateLimitedError while the name's back-off runs: after
+    `lock_after` consecutive failures each further one doubles the wait. Names that are
+    not users back off alike (counted in `unknown`, the caller's memory), so the answers
+    never tell which names exist.
     """
     now = store.now()
     user = store.user(name)
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        wait = (user.locked_until - now).total_seconds()
+    failures, locked_until = (
+        (user.failed_logins, user.locked_until)
+        if user is not None
+        else (unknown or {}).get(name, (0, None))
+    )
+    if locked_until is not None and locked_until > now:
+        wait = (locked_until - now).total_seconds()
         raise RateLimitedError(
             f"too many failed logins; try again in {wait:.0f} s", retry_after=wait
         )
     if not _verify(user.password_hash if user is not None else _DUMMY_HASH, password):
+        lock = _lock(failures + 1, now, config)
         if user is not None:
-            store.record_login(name, failed=True, locked_until=_lock(user, now, config))
+            store.record_login(name, failed=True, locked_until=lock)
+        elif unknown is not None:
+            _forget_old(unknown, now, config)
+            unknown[name] = (failures + 1, lock or now)
         raise AuthInvalidError("wrong user name or password")
     if user is None or user.disabled:
         raise AuthInvalidError("wrong user name or password")
-    if user.failed_logins or _HASHER.check_needs_rehash(user.password_hash):
+    if user.failed_logins:
         store.record_login(name, failed=False, locked_until=None)
     return user
 
@@ -133,8 +151,20 @@ def _verify(stored: str, password: str) -> bool:
         return False
 
 
-def _lock(user: UserRow, now: datetime, config: ServiceConfig) -> datetime | None:
-    failures = user.failed_logins + 1
+def _forget_old(
+    unknown: dict[str, tuple[int, datetime]], now: datetime, config: ServiceConfig
+) -> None:
+    """Keep the memory of unknown names bounded: past `UNKNOWN_KEPT` entries, forget those
+    whose last failure or back-off is older than the longest back-off."""
+    if len(unknown) < UNKNOWN_KEPT:
+        return
+    horizon = now - timedelta(seconds=config.lock_max_seconds)
+    for key in [key for key, (_, at) in unknown.items() if at < horizon]:
+        del unknown[key]
+
+
+def _lock(failures: int, now: datetime, config: ServiceConfig) -> datetime | None:
+    """When the back-off after `failures` consecutive failures ends (None: no back-off)."""
     if failures < config.lock_after:
         return None
     seconds = config.lock_base_seconds * 2 ** (failures - config.lock_after)

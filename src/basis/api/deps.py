@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, Final, Protocol
 
 from fastapi import Depends, Request
@@ -84,6 +85,8 @@ class Context:
     user_limit: RateLimiter
     ended: EndedSessions
     live: LiveRunner | None = None
+    # failed logins of names that are not users (they back off like users: no enumeration)
+    unknown_logins: dict[str, tuple[int, datetime]] = field(default_factory=dict)
 
 
 def get_context(request: Request) -> Context:

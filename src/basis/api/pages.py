@@ -65,7 +65,9 @@ def login(
 ) -> Response:
     try:
         context.login_limit.hit(client_address(request), "login attempts from this address")
-        user = auth.authenticate(context.store, username, password, context.config)
+        user = auth.authenticate(
+            context.store, username, password, context.config, context.unknown_logins
+        )
     except BasisError as error:
         page = render(request, context, "login.html", None, next=_safe_next(next), error=error)
         page.status_code = 429 if error.code == "RATE_LIMITED" else 401

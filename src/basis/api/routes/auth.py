@@ -30,7 +30,9 @@ def token_pair(context: Context, user: UserRow) -> TokenPair:
 @router.post("/login", summary="Log in: a short-lived access token and a refresh token")
 def login(body: Login, request: Request, context: Ctx) -> TokenPair:
     context.login_limit.hit(client_address(request), "login attempts from this address")
-    user = auth.authenticate(context.store, body.username, body.password, context.config)
+    user = auth.authenticate(
+        context.store, body.username, body.password, context.config, context.unknown_logins
+    )
     return token_pair(context, user)
 
 
