@@ -17,10 +17,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from basis.api import auth, figures
 from basis.api.deps import SESSION_COOKIE, Caller, Context, Ctx, csrf_token, require
 from basis.api.forms import form_date, form_number, form_overrides
-from basis.api.research import stress_plan, stress_work
+from basis.api.research import queue_stress, stress_plan
 from basis.api.routes.auth import client_address
 from basis.api.routes.live import NO_RUNNER
-from basis.api.services import backtest_request, backtest_work, load_run
+from basis.api.services import backtest_request, load_run, queue_backtest
 from basis.data.catalog import Catalog
 from basis.errors import BasisError, ConfigError, ConflictError, NotFoundError, UserError
 from basis.store import run_json
@@ -217,12 +217,7 @@ def launch(
         page = _launch(request, context, caller, form, error)
         page.status_code = 422
         return page
-    job = context.jobs.submit(
-        "backtest",
-        caller.name,
-        f"{mode} on {data}",
-        backtest_work(context.settings, context.store, backtest),
-    )
+    job = queue_backtest(context.jobs, context.settings, context.store, caller.name, backtest)
     return RedirectResponse(f"/jobs/{job.job_id}", status_code=303)
 
 
@@ -255,13 +250,7 @@ def launch_stress(
         page = _launch(request, context, caller, form, error)
         page.status_code = 422
         return page
-    config = context.config
-    job = context.jobs.submit(
-        "stress",
-        caller.name,
-        f"stress {mode} on {scenario}, {paths} paths",
-        stress_work(plan, config.dask_scheduler, config.dask_workers),
-    )
+    job = queue_stress(context.jobs, context.config, caller.name, plan)
     return RedirectResponse(f"/jobs/{job.job_id}", status_code=303)
 
 

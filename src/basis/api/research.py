@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from basis.api.jobs import Finished, Progress, Work
+from basis.api.config import ServiceConfig
+from basis.api.jobs import Finished, Job, JobManager, Progress, Work
 from basis.api.schemas import StudyCreate
 from basis.api.services import mode_config, overrides, utc
 from basis.config.settings import Settings
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from basis.research.sweep import SweepRequest
 
 __all__ = [
+    "queue_stress",
+    "queue_study",
+    "queue_sweep",
     "stress_plan",
     "stress_work",
     "study_request",
@@ -160,6 +164,30 @@ def study_work(
         return Finished(run_id=None if best is None else best.run_id, result=json_safe(result))
 
     return work
+
+
+def queue_sweep(
+    jobs: JobManager, config: ServiceConfig, home: Path, owner: str, request: SweepRequest
+) -> Job:
+    """Queue a sweep job of `owner` on the configured cluster; returns the queued job."""
+    work = sweep_work(request, home / "sweeps", config.dask_scheduler, config.dask_workers)
+    return jobs.submit("sweep", owner, f"sweep {request.mode}", work)
+
+
+def queue_study(
+    jobs: JobManager, config: ServiceConfig, home: Path, owner: str, request: StudyRequest
+) -> Job:
+    """Queue an optimisation job of `owner` on the configured cluster."""
+    work = study_work(request, home / "sweeps", config.dask_scheduler, config.dask_workers)
+    return jobs.submit("optimize", owner, f"optimize {request.objective} of {request.mode}", work)
+
+
+def queue_stress(jobs: JobManager, config: ServiceConfig, owner: str, plan: StressPlan) -> Job:
+    """Queue a stress job of `owner` on the configured cluster."""
+    spec = plan.spec
+    description = f"stress {spec.mode.mode} on {spec.scenario.name}, {len(plan.seeds)} paths"
+    work = stress_work(plan, config.dask_scheduler, config.dask_workers)
+    return jobs.submit("stress", owner, description, work)
 
 
 def stress_plan(

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from basis.api.jobs import Finished, Progress, Work
+from basis.api.jobs import Finished, Job, JobManager, Progress, Work
 from basis.book.ledger import CATEGORIES
 from basis.config.modes import ModeConfig
 from basis.config.settings import Settings
@@ -30,6 +30,7 @@ __all__ = [
     "database_url",
     "load_run",
     "mode_config",
+    "queue_backtest",
     "run_series",
     "utc",
 ]
@@ -113,6 +114,14 @@ def backtest_work(settings: Settings, store: ResultStore, request: Backtest) -> 
         return Finished(run_id=store.save(result))
 
     return work
+
+
+def queue_backtest(
+    jobs: JobManager, settings: Settings, store: ResultStore, owner: str, request: Backtest
+) -> Job:
+    """Queue `request` as a backtest job of `owner`; returns the queued job."""
+    description = f"{request.mode} on {request.dataset}"
+    return jobs.submit("backtest", owner, description, backtest_work(settings, store, request))
 
 
 def run_series(result: RunResult, names: Sequence[str], points: int) -> dict[str, Any]:

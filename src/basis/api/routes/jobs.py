@@ -1,4 +1,4 @@
-"""Backtests and stress runs as jobs: submit (202 and a job id), watch, cancel."""
+"""Backtests, sweeps, studies and stress runs as jobs: submit (202, a job id), watch, cancel."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from basis.api.auth import Principal
 from basis.api.deps import Caller, Ctx, require
 from basis.api.jobs import Job
 from basis.api.research import (
+    queue_stress,
+    queue_study,
+    queue_sweep,
     stress_plan,
-    stress_work,
     study_request,
-    study_work,
     sweep_request,
-    sweep_work,
 )
 from basis.api.schemas import (
     ERRORS,
@@ -26,7 +26,7 @@ from basis.api.schemas import (
     StudyCreate,
     SweepCreate,
 )
-from basis.api.services import backtest_request, backtest_work
+from basis.api.services import backtest_request, queue_backtest
 
 router = APIRouter(tags=["backtests and jobs"], responses=ERRORS)
 Trader = Annotated[Principal, Depends(require("trader"))]
@@ -45,12 +45,7 @@ def submit_backtest(body: BacktestCreate, caller: Trader, context: Ctx) -> JobAc
     request = backtest_request(
         context.settings, body.mode, body.data, body.start, body.end, body.capital, body.overrides
     )
-    job = context.jobs.submit(
-        "backtest",
-        caller.name,
-        f"{request.mode} on {request.dataset}",
-        backtest_work(context.settings, context.store, request),
-    )
+    job = queue_backtest(context.jobs, context.settings, context.store, caller.name, request)
     return JobAccepted(job_id=job.job_id)
 
 
@@ -70,14 +65,7 @@ def submit_sweep(body: SweepCreate, caller: Trader, context: Ctx) -> JobAccepted
         body.capital,
         body.name,
     )
-    config = context.config
-    out = context.settings.home / "sweeps"
-    job = context.jobs.submit(
-        "sweep",
-        caller.name,
-        f"sweep {body.mode}",
-        sweep_work(request, out, config.dask_scheduler, config.dask_workers),
-    )
+    job = queue_sweep(context.jobs, context.config, context.settings.home, caller.name, request)
     return JobAccepted(job_id=job.job_id)
 
 
@@ -88,14 +76,7 @@ def submit_sweep(body: SweepCreate, caller: Trader, context: Ctx) -> JobAccepted
 )
 def submit_study(body: StudyCreate, caller: Trader, context: Ctx) -> JobAccepted:
     request = study_request(context.settings, body)
-    config = context.config
-    out = context.settings.home / "sweeps"
-    job = context.jobs.submit(
-        "optimize",
-        caller.name,
-        f"optimize {body.objective} of {body.mode}",
-        study_work(request, out, config.dask_scheduler, config.dask_workers),
-    )
+    job = queue_study(context.jobs, context.config, context.settings.home, caller.name, request)
     return JobAccepted(job_id=job.job_id)
 
 
@@ -115,13 +96,7 @@ def submit_stress(body: StressCreate, caller: Trader, context: Ctx) -> JobAccept
         body.capital,
         body.overrides,
     )
-    config = context.config
-    job = context.jobs.submit(
-        "stress",
-        caller.name,
-        f"stress {body.mode} on {body.scenario}, {body.paths} paths",
-        stress_work(plan, config.dask_scheduler, config.dask_workers),
-    )
+    job = queue_stress(context.jobs, context.config, caller.name, plan)
     return JobAccepted(job_id=job.job_id)
 
 
