@@ -68,6 +68,10 @@ def test_refresh_gives_a_new_pair_and_refuses_an_access_token(client: TestClient
     assert renewed.status_code == 200 and renewed.json()["token_type"] == "bearer"
     wrong = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["access_token"]})
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "AUTH_REQUIRED"
+    again = client.post("/api/v1/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    assert again.status_code == 401 and "already used" in again.json()["error"]["message"]
+    chained = renewed.json()["refresh_token"]
+    assert client.post("/api/v1/auth/refresh", json={"refresh_token": chained}).status_code == 200
 
 
 def test_a_refresh_token_is_not_an_access_token(client: TestClient) -> None:

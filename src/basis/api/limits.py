@@ -58,8 +58,9 @@ class RateLimiter:
 
 
 class EndedSessions:
-    """Session ids ended by logging out, remembered until their cookie would expire anyway,
-    so a copied cookie stops working at logout (a restart forgets them: docs/api.md)."""
+    """Token ids that must not work again: page sessions ended by logging out and refresh
+    tokens already used, remembered until they would expire anyway (a restart forgets
+    them: docs/api.md)."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from basis.api import auth
 from basis.api.deps import Caller, Context, Ctx
 from basis.api.schemas import ERRORS, Login, Me, Refresh, TokenPair
+from basis.errors import AuthRequiredError
 from basis.store.users import UserRow
 
 router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
@@ -36,11 +37,16 @@ def login(body: Login, request: Request, context: Ctx) -> TokenPair:
     return token_pair(context, user)
 
 
-@router.post("/refresh", summary="A new token pair for a valid refresh token")
+@router.post(
+    "/refresh", summary="A new token pair for a valid refresh token (each is good for one use)"
+)
 def refresh(body: Refresh, request: Request, context: Ctx) -> TokenPair:
     context.login_limit.hit(client_address(request), "token refreshes from this address")
     claims = auth.decode_token(body.refresh_token, "refresh", context.key)
+    if claims.get("jti") in context.ended:
+        raise AuthRequiredError("this refresh token was already used; sign in again")
     _, user = auth.principal_from_claims(context.store, claims, "bearer")
+    context.ended.end(str(claims.get("jti")), float(claims["exp"]))  # single use
     return token_pair(context, user)
 
 
