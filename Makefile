@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint pytest bench clean
+.PHONY: run test lint pytest bench browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: lint pytest
 BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/basis bench $(if $(BASIS_REAL_DATA),,--datasets scenario) $(BENCH_ARGS)
+
+# Debian's Chromium and its driver for the dashboard's browser tests (root, or sudo).
+browser:
+	@if [ -x /usr/bin/chromium ]; then echo "chromium: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	else $(if $(filter 0,$(shell id -u)),,sudo) sh -c 'apt-get update && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver'; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

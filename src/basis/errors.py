@@ -10,10 +10,12 @@ class BasisError(Exception):
     """Root of every error basis raises on purpose.
 
     `code` is stable (scripts and the API match on it); `str(error)` is one human line.
+    `field` names the input at fault when the raiser knows it (the API shows it).
     """
 
     code = "BASIS_ERROR"
     exit_code = 1
+    field: str | None = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -148,3 +150,69 @@ class OrderRefusedError(BasisError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ServiceError(BasisError):
+    """A request to the service (API or pages) that it refuses; the API answers with `status`."""
+
+    code = "SERVICE_ERROR"
+    exit_code = 2
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AuthRequiredError(ServiceError):
+    """No credentials, or credentials that are expired, malformed or revoked."""
+
+    code = "AUTH_REQUIRED"
+    status = 401
+
+
+class AuthInvalidError(ServiceError):
+    """A login with a wrong user name or password (never says which)."""
+
+    code = "AUTH_INVALID"
+    status = 401
+
+
+class PermissionDeniedError(ServiceError):
+    """The user is signed in but their role may not do this."""
+
+    code = "FORBIDDEN"
+    status = 403
+
+
+class RateLimitedError(ServiceError):
+    """Too many requests (per user), logins (per address) or failed logins (per user)."""
+
+    code = "RATE_LIMITED"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: float, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+class NotFoundError(ServiceError):
+    """A job, user, token or route that does not exist."""
+
+    code = "NOT_FOUND"
+    status = 404
+
+
+class ConflictError(ServiceError):
+    """The request contradicts the current state (a user name taken, a job already done)."""
+
+    code = "CONFLICT"
+    status = 409
+
+
+class UserError(ServiceError):
+    """A user or password that cannot be stored (bad name, unknown role, short password),
+    or no user at all when the server starts."""
+
+    code = "USER_INVALID"
+    status = 422

@@ -18,8 +18,10 @@ from basis.cli import (  # noqa: F401  (registers commands)
     optimize,
     results,
     run,
+    serve,
     stress,
     sweep,
+    users,
     venue,
 )
 from basis.cli.app import app, err

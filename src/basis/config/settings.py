@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     db_url: str | None = None
     secret_key: SecretStr | None = None
     real_data: Path | None = None
+    # apprise URLs (webhook secrets inside), separated by spaces or commas; see docs/api.md
+    notify_urls: SecretStr | None = None
 
     @property
     def catalog_path(self) -> Path:

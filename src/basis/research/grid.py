@@ -31,6 +31,7 @@ __all__ = [
     "Grid",
     "Point",
     "expand",
+    "parse_grid",
     "read_grid",
     "scenario_datasets",
     "validate",
@@ -91,7 +92,12 @@ def read_grid(path: Path, configs: Path) -> Grid:
     """Parse and check a grid file. Raises ConfigError (ConfigUnknownKeyError for an unknown
     parameter) naming the file, key and value: unknown top-level key, empty or non-list
     values, a value listed twice, an unknown scenario."""
-    data = read_yaml(path)
+    return parse_grid(read_yaml(path), path, configs)
+
+
+def parse_grid(data: Mapping[str, Any], path: Path, configs: Path) -> Grid:
+    """Check a grid given as data (`read_grid`'s YAML, or a request body); `path` names it
+    in messages. Raises ConfigError as `read_grid` does."""
     unknown = sorted(set(data) - set(TOP_LEVEL))
     if unknown:
         raise ConfigUnknownKeyError(

@@ -31,7 +31,7 @@ from basis.config.loader import read_yaml
 from basis.errors import ConfigError, ConfigUnknownKeyError
 from basis.research.parameters import ModeChecker, canonical, key_problem
 
-__all__ = ["Dimension", "Space", "read_space"]
+__all__ = ["Dimension", "Space", "parse_space", "read_space"]
 
 RANGE_KEYS: Final = frozenset({"low", "high", "step", "log"})
 CHOICE_KEYS: Final = frozenset({"choices"})
@@ -81,7 +81,12 @@ class Space:
 def read_space(path: Path, checker: ModeChecker) -> Space:
     """Parse and check a space file; raise ConfigError (ConfigUnknownKeyError for an unknown
     parameter or key) naming the file, key and value."""
-    data = read_yaml(path)
+    return parse_space(read_yaml(path), path, checker)
+
+
+def parse_space(data: Mapping[str, Any], path: Path, checker: ModeChecker) -> Space:
+    """Check a space given as data (`read_space`'s YAML, or a request body); `path` names it
+    in messages. Raises ConfigError as `read_space` does."""
     unknown = sorted(set(data) - {"parameters"})
     if unknown:
         raise ConfigUnknownKeyError(

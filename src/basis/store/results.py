@@ -171,8 +171,16 @@ class ResultStore:
             ).mappings()
             return rows.result_from_rows(run.one(), arrays.all(), logged.all())
 
-    def list(self, mode: str | None = None, limit: int = 50) -> builtins.list[RunRow]:
-        """Up to `limit` stored runs, newest first, of one `mode` or of all."""
+    def list(
+        self,
+        mode: str | None = None,
+        limit: int = 50,
+        *,
+        dataset: str | None = None,
+        offset: int = 0,
+    ) -> builtins.list[RunRow]:
+        """Up to `limit` stored runs, newest first, of one `mode` and `dataset` or of all,
+        skipping the first `offset` (pages of the same order)."""
         query = sa.select(
             runs.c.run_id,
             runs.c.mode,
@@ -187,7 +195,10 @@ class ResultStore:
         )
         if mode is not None:
             query = query.where(runs.c.mode == mode)
-        query = query.order_by(runs.c.created_at.desc(), runs.c.run_id.desc()).limit(limit)
+        if dataset is not None:
+            query = query.where(runs.c.dataset == dataset)
+        query = query.order_by(runs.c.created_at.desc(), runs.c.run_id.desc())
+        query = query.limit(limit).offset(offset)
         with self._engine.connect() as connection:
             return [_run_row(row) for row in connection.execute(query).mappings()]
 

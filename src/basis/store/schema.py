@@ -22,6 +22,7 @@ __all__ = [
     "VERSION_TABLE",
     "JsonDocument",
     "UtcDateTime",
+    "api_tokens",
     "events",
     "live_checkpoints",
     "live_controls",
@@ -35,6 +36,7 @@ __all__ = [
     "series",
     "sweep_points",
     "sweeps",
+    "users",
 ]
 
 VERSION_TABLE: Final = "basis_alembic_version"
@@ -329,4 +331,41 @@ live_checkpoints = sa.Table(
     ),
     sa.Column("document", JsonDocument(), nullable=False),
     sa.Column("saved_at", UtcDateTime(), nullable=False),
+)
+
+
+USER_NAME_LENGTH: Final = 64
+TOKEN_ID_LENGTH: Final = 16
+
+users = sa.Table(
+    "basis_users",
+    metadata,
+    sa.Column("name", sa.String(USER_NAME_LENGTH), primary_key=True),
+    sa.Column("role", sa.String(16), nullable=False),  # admin | trader | viewer
+    sa.Column("password_hash", sa.String(255), nullable=False),  # argon2id, PHC string
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("disabled", sa.Boolean(), nullable=False),
+    # Bumped on a password change or disable: every token issued before stops working.
+    sa.Column("session_version", sa.Integer(), nullable=False),
+    sa.Column("failed_logins", sa.Integer(), nullable=False),  # consecutive, reset on success
+    sa.Column("locked_until", UtcDateTime(), nullable=True),  # login back-off
+)
+
+api_tokens = sa.Table(
+    "basis_api_tokens",
+    metadata,
+    sa.Column("token_id", sa.String(TOKEN_ID_LENGTH), primary_key=True),  # public, in the token
+    sa.Column(
+        "user_name",
+        sa.String(USER_NAME_LENGTH),
+        sa.ForeignKey(users.c.name, ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),  # sha256 hex of the secret part
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=True),
+    sa.Column("revoked_at", UtcDateTime(), nullable=True),
+    sa.Column("last_used_at", UtcDateTime(), nullable=True),
+    sa.Index(None, "user_name"),
 )
