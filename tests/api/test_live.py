@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from basis.api.app import create_app
@@ -66,3 +68,38 @@ def test_with_a_runner_traders_control_it_and_viewers_only_read(settings: Settin
     assert killed.status_code == 200 and killed.json()["state"]["killed"] is True
     assert runner.calls == [("kill", "tom"), ("stop", "tom")]
     assert "binance:perp:ETHUSDT" in page and 'id="kill-switch"' not in page
+
+
+def test_attached_live_runs_a_paper_replay_shows_it_and_kills_it(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live runtime behind the routes: a trader starts the server's paper run, the
+    status comes from the journal, a viewer reads it, the kill switch stops its trading."""
+    import time
+
+    from basis.data.catalog import Catalog
+    from basis.trading.attached import AttachedLive
+    from basis.trading.launch import LiveRequest
+
+    for venue in ("BINANCE", "BYBIT", "OKX", "HYPERLIQUID"):
+        monkeypatch.delenv(f"BASIS_{venue}_API_KEY", raising=False)
+    journal = f"sqlite:///{tmp_path / 'journal.sqlite'}"
+    request = LiveRequest("btc_basis", paper=True, replay="scenario:default", tick=0.05)
+    live = AttachedLive(request, journal, settings.configs_path, Catalog(settings.catalog_path))
+    with TestClient(create_app(settings, FAST, live_runner=live)) as client:
+        viewer, trader = login(client, "vera"), login(client, "tom")
+        assert client.post("/api/v1/live/start", headers=viewer).status_code == 403
+        assert client.post("/api/v1/live/start", headers=trader).status_code == 200
+        deadline = time.monotonic() + 30
+        state = None
+        while time.monotonic() < deadline and not (state and state["ticks"] >= 3):
+            time.sleep(0.1)
+            state = client.get("/api/v1/live/status", headers=viewer).json()["state"]["state"]
+        assert state is not None and state["ticks"] >= 3 and state["paper"] is True
+        held = client.get("/api/v1/live/positions", headers=viewer).json()
+        assert any(p["instrument"] == "binance:perp:BTCUSDT" for p in held)
+        assert client.post("/api/v1/live/stop", headers=trader).status_code == 200
+        assert client.post("/api/v1/live/kill", headers=trader).status_code == 200
+        status = client.get("/api/v1/live/status", headers=viewer).json()["state"]
+        assert status["kill_switch"]["reason"] == "kill by tom"
+        assert status["server_run"]["running"] is False

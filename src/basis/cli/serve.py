@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from basis.cli.app import app, err
+
+if TYPE_CHECKING:
+    from basis.config.settings import Settings
+    from basis.trading.attached import AttachedLive
 
 # uvicorn's sans-I/O WebSocket protocol waits while the socket is paused for writing, so a
 # client that stops reading fills its queue in the hub and is dropped.
@@ -22,6 +26,15 @@ def serve(
         str | None,
         typer.Option(help="Proxy addresses whose X-Forwarded-* headers are trusted."),
     ] = None,
+    live_mode: Annotated[
+        str | None,
+        typer.Option(help="A live run the API may start and stop (POST /api/v1/live/start)."),
+    ] = None,
+    live_paper: Annotated[bool, typer.Option(help="That run on paper.")] = False,
+    live_venue_url: Annotated[
+        list[str] | None, typer.Option(help="VENUE=URL for that run (the emulator).")
+    ] = None,
+    live_tick: Annotated[float, typer.Option(help="Seconds between its ticks.")] = 60.0,
 ) -> None:
     """Serve the REST API, the WebSocket and the dashboard (docs/api.md, docs/deployment.md).
 
@@ -36,7 +49,9 @@ def serve(
     from basis.config import get_settings
 
     settings = get_settings()
-    application = create_app(settings)
+    live = _attached_live(settings, live_mode, live_paper, live_venue_url or [], live_tick)
+    application = create_app(settings, live_runner=live)
+    live.publish = application.state.context.hub.publish
     if not _loopback(host):
         err.print(
             f"[yellow]warning[/yellow] binding {host}: put a TLS reverse proxy in front "
@@ -64,3 +79,19 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _attached_live(
+    settings: Settings, mode: str | None, paper: bool, urls: list[str], tick: float
+) -> AttachedLive:
+    """The live runtime the API shows: the journal in the results store, and the run
+    `--live-mode` configures (None: status and the kill switch only)."""
+    from basis.data.catalog import Catalog
+    from basis.trading.attached import AttachedLive
+    from basis.trading.launch import LiveRequest
+    from basis.venues.registry import parse_venue_urls
+
+    request = None
+    if mode is not None:
+        request = LiveRequest(mode, paper=paper, venue_urls=parse_venue_urls(urls), tick=tick)
+    return AttachedLive(request, None, settings.configs_path, Catalog(settings.catalog_path))

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from basis.data.catalog import Catalog
-from basis.errors import BasisError, ConfigError
+from basis.errors import BasisError, ConfigError, ConflictError
 from basis.live.journal import Journal
 from basis.live.journal_records import order_document
+from basis.live.runner import Publish, Runner, TickReport
 from basis.trading.control import kill_all
 from basis.trading.inspect import status
 from basis.trading.launch import LiveRequest, start
@@ -29,10 +30,12 @@ __all__ = ["AttachedLive"]
 class AttachedLive:
     """A `LiveRunner` for `basis.api` over the journal at `request.journal`."""
 
-    def __init__(self, request: LiveRequest | None, journal: str | None, configs: Path,
-                 catalog: Catalog) -> None:  # fmt: skip
+    def __init__(
+        self, request: LiveRequest | None, journal: str | None, configs: Path, catalog: Catalog
+    ) -> None:
         self.request = None if request is None else replace(request, journal=journal)
         self.journal, self.configs, self.catalog = journal, configs, catalog
+        self.publish: Publish | None = None  # the API's hub: each tick's status goes there
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -78,12 +81,12 @@ class AttachedLive:
     def start(self, by: str) -> None:
         """Start the configured run in a thread with its own event loop."""
         if self.request is None:
-            raise ConfigError(
+            raise ConflictError(
                 "this server has no live run configured: start one with `basis live run`, "
                 "or serve with --live-mode"
             )
         if self.running:
-            raise ConfigError(f"the {self.request.mode} run is already running")
+            raise ConflictError(f"the {self.request.mode} run is already running")
         ready = threading.Event()
         self.error = None
         request = self.request
@@ -92,7 +95,7 @@ class AttachedLive:
             async def main() -> None:
                 self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
                 ready.set()
-                await start(request, self.configs, self.catalog, self._stop)
+                await start(request, self.configs, self.catalog, self._stop, self._on_tick)
 
             try:
                 asyncio.run(main())
@@ -105,10 +108,19 @@ class AttachedLive:
         self._thread.start()
         ready.wait(timeout=10)
 
+    def _on_tick(self, runner: Runner, report: TickReport) -> None:
+        if self.publish is not None:
+            at = None if report.time is None else report.time.isoformat()
+            self.publish("equity", {"run_id": runner.run_id, "equity": report.equity, "time": at})
+            for event in report.events:
+                topic = {"trade": "fill", "rejected": "order"}.get(event.kind.value, "alert")
+                detail = {"kind": event.kind.value, "subject": event.subject}
+                self.publish(topic, {**detail, "message": event.detail})
+
     def stop(self, by: str) -> None:
         """Stop the server's run after its current tick (as SIGTERM does)."""
         if not self.running or self._loop is None or self._stop is None:
-            raise ConfigError("no live run of this server is running")
+            raise ConflictError("no live run of this server is running")
         self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
             self._thread.join(timeout=60)
