@@ -307,7 +307,8 @@ def test_unit_rolls_back_everything_on_an_exception(journal: Journal, database_u
 def test_runs_latest_resume_and_stop(journal: Journal) -> None:
     first = started(journal)
     kill = journal.start_run(KILL_MODE, paper=False, config={})
-    assert journal.latest_run() is not None and journal.latest_run().run_id == kill  # type: ignore[union-attr]
+    assert journal.latest_run() is not None and journal.latest_run().run_id == first  # type: ignore[union-attr]
+    assert journal.latest_run(KILL_MODE).run_id == kill  # type: ignore[union-attr]
     resumed = journal.resume_run()
     assert resumed is not None and resumed.run_id == first  # kill runs are never resumed
     journal.stop_run(first)

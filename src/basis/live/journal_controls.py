@@ -106,7 +106,8 @@ class JournalControls(JournalBase):
             return self._run(connection, run_id)
 
     def latest_run(self, mode: str | None = None) -> LiveRun | None:
-        """The newest run (of `mode`, when given), whatever its status."""
+        """The newest run (of `mode`, when given; else the newest trading run, never the
+        kill switch's own), whatever its status."""
         return self._newest(mode, running=False)
 
     def resume_run(self, mode: str | None = None) -> LiveRun | None:
@@ -120,8 +121,10 @@ class JournalControls(JournalBase):
         )
         if mode is not None:
             query = query.where(live_runs.c.mode == mode)
+        else:  # the kill switch's own runs (its flattening orders) are not trading runs
+            query = query.where(live_runs.c.mode != KILL_MODE)
         if running:
-            query = query.where(live_runs.c.status == "running", live_runs.c.mode != KILL_MODE)
+            query = query.where(live_runs.c.status == "running")
         with self._begin() as connection:
             row = connection.execute(query.limit(1)).mappings().first()
         return None if row is None else LiveRun(**row)

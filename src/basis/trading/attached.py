@@ -44,33 +44,55 @@ class AttachedLive:
     # -- reading ---------------------------------------------------------------------------
 
     def status(self) -> Mapping[str, Any]:
-        with Journal.open(self.journal) as journal:
-            if journal.latest_run() is None:
-                found: dict[str, Any] = {"run_id": None, "detail": "no live or paper run yet"}
-            else:
-                found = status(journal)
-        found["server_run"] = {
-            "configured": self.request is not None,
-            "mode": None if self.request is None else self.request.mode,
-            "running": self.running,
-            "error": self.error,
+        """A flat summary of the newest run (the API's `state` and the live page's table)."""
+        found = self._journal_status()
+        state = found.get("state") or {}
+        kill = found.get("kill_switch")
+        return {
+            "run_id": found.get("run_id"),
+            "mode": found.get("mode"),
+            "paper": found.get("paper"),
+            "status": found.get("status", "no live or paper run yet"),
+            "time": state.get("time"),
+            "ticks": state.get("ticks"),
+            "equity": _cents(state.get("equity")),
+            "initial_equity": _cents(state.get("initial_equity")),
+            "share_class": state.get("share_class"),
+            "degraded": ", ".join(sorted(state.get("degraded") or {})) or None,
+            "kill_switch": None if kill is None else kill["reason"],
+            "open_orders": len(found.get("open_orders", [])),
+            "server_run": None if self.request is None else self.request.mode,
+            "server_running": self.running,
+            "server_error": self.error,
         }
-        return found
 
     def positions(self) -> Sequence[Mapping[str, Any]]:
-        state = self.status().get("state") or {}
-        return list(state.get("positions", []))
+        state = self._journal_status().get("state") or {}
+        return [
+            {"instrument": p["instrument"], "quantity": p["quantity"], "entry": p.get("entry")}
+            for p in state.get("positions", [])
+        ]
 
     def risk(self) -> Mapping[str, Any]:
-        state = self.status().get("state") or {}
-        return dict(state.get("risk", {}))
+        """Margin ratios per venue, net delta per asset and the number of alerts."""
+        risk = (self._journal_status().get("state") or {}).get("risk") or {}
+        flat: dict[str, Any] = {"alerts": len(risk.get("alerts", []))}
+        flat.update({f"margin_ratio:{v}": r for v, r in risk.get("margin_ratio", {}).items()})
+        flat.update({f"net_delta:{a}": d for a, d in risk.get("net_delta", {}).items()})
+        return flat
 
     def orders(self) -> Sequence[Mapping[str, Any]]:
+        """The open orders of every run, one flat row each (fills: `basis live orders`)."""
+        keys = ("client_order_id", "venue", "symbol", "side", "amount", "filled", "state")
         with Journal.open(self.journal) as journal:
             return [
-                order_document(order, [fill for _, fill in journal.fills(order.client_order_id)])
+                {key: order_document(order, [])[key] for key in keys}
                 for order in journal.open_orders()
             ]
+
+    def _journal_status(self) -> dict[str, Any]:
+        with Journal.open(self.journal) as journal:
+            return {} if journal.latest_run() is None else status(journal)
 
     # -- controls --------------------------------------------------------------------------
 
@@ -134,3 +156,8 @@ class AttachedLive:
         if report.failed:
             failed = ", ".join(f"{v}: {e}" for v, e in report.failed.items())
             raise ConfigError(f"kill switch on, but venues did not answer: {failed}")
+
+
+def _cents(value: float | None) -> float | None:
+    """A summary's money figure to the cent (the journal keeps the exact value)."""
+    return None if value is None else round(value, 2)
