@@ -54,9 +54,11 @@ def test_store_ciphertext_moved_to_another_account_is_refused(store: AccountStor
     store.add("alpha", "binance", SECRET, actor="test")
     store.add("beta", "binance", AccountSecret("key-beta", "secret-beta"), actor="test")
     with store.engine.begin() as connection:
-        alpha = connection.execute(
-            sa.select(accounts).where(accounts.c.name == "alpha")
-        ).mappings().one()
+        alpha = (
+            connection.execute(sa.select(accounts).where(accounts.c.name == "alpha"))
+            .mappings()
+            .one()
+        )
         connection.execute(
             sa.update(accounts)
             .where(accounts.c.name == "beta")
@@ -101,9 +103,9 @@ def test_store_remove_deletes_the_account(store: AccountStore) -> None:
 
 def test_store_wrong_master_key_raises_mismatch(database_url: str, store: AccountStore) -> None:
     store.add("alpha", "binance", SECRET, actor="test")
-    with AccountStore.open(database_url, environ={"BASIS_MASTER_KEY": OTHER_KEY}) as other:
-        with pytest.raises(MasterKeyMismatchError):
-            other.credentials("alpha", actor="test")
+    other = AccountStore.open(database_url, environ={"BASIS_MASTER_KEY": OTHER_KEY})
+    with other, pytest.raises(MasterKeyMismatchError):
+        other.credentials("alpha", actor="test")
 
 
 @pytest.mark.parametrize(
@@ -118,9 +120,9 @@ def test_store_wrong_master_key_raises_mismatch(database_url: str, store: Accoun
 def test_store_missing_or_malformed_master_key_raises(
     database_url: str, environ: dict[str, str]
 ) -> None:
-    with AccountStore.open(database_url, environ=environ) as store:
-        with pytest.raises(MasterKeyError) as raised:
-            store.add("alpha", "binance", SECRET, actor="test")
+    store = AccountStore.open(database_url, environ=environ)
+    with store, pytest.raises(MasterKeyError) as raised:
+        store.add("alpha", "binance", SECRET, actor="test")
     for value in environ.values():
         assert value not in str(raised.value)
 
@@ -131,9 +133,9 @@ def test_store_passphrase_key_opens_with_the_stored_salt(database_url: str) -> N
         store.add("alpha", "binance", SECRET, actor="test")
     with AccountStore.open(database_url, environ=environ) as store:
         assert store.credentials("alpha", actor="test").secret == SECRET.secret
-    with AccountStore.open(database_url, environ={"BASIS_MASTER_PASSPHRASE": "wrong"}) as store:
-        with pytest.raises(MasterKeyMismatchError):
-            store.credentials("alpha", actor="test")
+    wrong = AccountStore.open(database_url, environ={"BASIS_MASTER_PASSPHRASE": "wrong"})
+    with wrong, pytest.raises(MasterKeyMismatchError):
+        wrong.credentials("alpha", actor="test")
 
 
 def test_store_rotate_reseals_every_account_under_the_new_key(

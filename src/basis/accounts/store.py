@@ -81,7 +81,10 @@ class AccountStore:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.close()
 
@@ -210,7 +213,11 @@ class AccountStore:
                 f"account {name}",
             )
             audit.record(
-                connection, actor, "account.key_use", name, {"venue": row["venue"]},
+                connection,
+                actor,
+                "account.key_use",
+                name,
+                {"venue": row["venue"]},
                 clock=self._clock,
             )
             return AccountSecret.from_bytes(plain)
@@ -248,9 +255,11 @@ class AccountStore:
             connection.execute(
                 sa.update(keyring).where(keyring.c.name == _MASTER).values(name=_MASTER)
             )
-        stored = connection.execute(
-            sa.select(keyring).where(keyring.c.name == _MASTER)
-        ).mappings().first()
+        stored = (
+            connection.execute(sa.select(keyring).where(keyring.c.name == _MASTER))
+            .mappings()
+            .first()
+        )
         source = key_source(self._environment())
         if source is None:
             raise MasterKeyError(_NO_KEY)
@@ -292,7 +301,7 @@ class AccountStore:
         return os.environ if self._environ is None else self._environ
 
     @staticmethod
-    def _row(connection: sa.Connection, name: str) -> Mapping[str, Any] | None:
+    def _row(connection: sa.Connection, name: str) -> Mapping[Any, Any] | None:
         return (
             connection.execute(sa.select(accounts).where(accounts.c.name == name))
             .mappings()
@@ -300,7 +309,7 @@ class AccountStore:
         )
 
 
-def _account(row: Mapping[str, Any]) -> Account:
+def _account(row: Mapping[Any, Any]) -> Account:
     return Account(
         name=row["name"],
         venue=row["venue"],

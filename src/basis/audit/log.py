@@ -66,7 +66,10 @@ def canonical_details(details: Mapping[str, Any] | None) -> str:
     """`details` as canonical JSON: sorted keys, no spaces, UTF-8 text. Raises ValueError
     for a value JSON cannot carry (NaN, an object)."""
     return json.dumps(
-        dict(details or {}), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+        dict(details or {}),
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
         allow_nan=False,
     )
 
@@ -171,7 +174,12 @@ def find_break(chain: list[AuditEntry]) -> ChainBreak | None:
                 entry.seq, "prev_hash is not the previous entry's hash: deleted or reordered"
             )
         digest = entry_hash(
-            entry.seq, entry.time, entry.actor, entry.action, entry.subject, entry.details,
+            entry.seq,
+            entry.time,
+            entry.actor,
+            entry.action,
+            entry.subject,
+            entry.details,
             entry.prev_hash,
         )
         if digest != entry.hash:

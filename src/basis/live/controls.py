@@ -74,7 +74,8 @@ async def kill(
 
 async def _flatten(manager: OrderManager, name: str, cash: Collection[str]) -> list[JournalOrder]:
     """Close the positions and spot balances the venue reports for account `name`."""
-    holdings = await manager.venues[name].holdings()
+    venue = manager.venues[name]
+    holdings = await venue.holdings()
     sent: list[JournalOrder] = []
     for market, held in sorted(holdings.positions.items()):
         if held.size != 0.0:
@@ -82,5 +83,6 @@ async def _flatten(manager: OrderManager, name: str, cash: Collection[str]) -> l
             sent.append(await manager.flatten(name, market, side, abs(held.size)))
     for asset, amount in sorted(holdings.balances.items()):
         if asset not in cash and amount > 0.0:
-            sent.append(await manager.flatten(name, f"{name}:spot:{asset}", "sell", amount))
+            # markets are named by the venue (an account may have another name)
+            sent.append(await manager.flatten(name, f"{venue.name}:spot:{asset}", "sell", amount))
     return sent
