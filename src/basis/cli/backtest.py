@@ -113,7 +113,13 @@ def backtest(
 @app.command("modes")
 def modes() -> None:
     """List the strategy modes with a one-line description."""
-    table = Table(title="strategy modes", title_justify="left")
+    table = Table(
+        title="strategy modes",
+        title_justify="left",
+        caption="No mode trades volume between managed accounts: basis refuses wash trading "
+        "(docs/accounts.md).",
+        caption_justify="left",
+    )
     table.add_column("mode")
     table.add_column("description")
     for name in MODES:
