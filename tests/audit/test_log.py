@@ -38,9 +38,13 @@ def test_record_chains_each_entry_to_the_previous(engine: sa.Engine) -> None:
 
 
 def test_record_inside_a_rolled_back_transaction_leaves_no_entry(engine: sa.Engine) -> None:
-    with pytest.raises(RuntimeError), engine.begin() as connection:
-        audit.record(connection, "alice", "account.add", "a", {})
-        raise RuntimeError("the change failed")
+    def change_that_fails() -> None:
+        with engine.begin() as connection:
+            audit.record(connection, "alice", "account.add", "a", {})
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        change_that_fails()
     assert audit.entries(engine) == []
 
 
