@@ -174,3 +174,11 @@ def test_planted_secret_appears_nowhere(
         assert all(planted not in text for text in texts)
         assert planted.encode() not in files
         assert base64.b64encode(planted.encode()) not in files
+
+
+def test_backtest_equal_volume_mode_exits_2_with_the_reason(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    result = run(monkeypatch, "backtest", "--mode", "equal_volume")
+    assert result.exit_code == 2
+    assert "WASH_TRADING_REFUSED" in result.stderr and "wash trades" in result.stderr

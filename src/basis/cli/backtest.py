@@ -19,6 +19,7 @@ from basis.errors import ConfigError
 from basis.model.result import RunResult
 from basis.store import ResultStore, json_safe, run_json
 from basis.strategies import MODES, describe
+from basis.strategies.wash_trading import refuse_wash_trading
 
 __all__ = ["backtest", "execute", "modes"]
 
@@ -94,6 +95,7 @@ def backtest(
     With --json the run is stored but no HTML report is written unless --report is given:
     the JSON carries no report path, and the 5 MB report costs ~0.3 s (docs/benchmarks.md).
     """
+    refuse_wash_trading(mode)
     if mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}; known: {sorted(MODES)}")
     if data != REAL and not data.startswith("scenario:"):
