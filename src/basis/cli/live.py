@@ -222,10 +222,12 @@ def kill(
     """Turn the kill switch on: cancel every open order, block new ones (and flatten).
 
     Works with or without a runner alive: a runner stops trading at its next tick."""
+    from basis.cli.accounts import actor
     from basis.trading.control import kill_all
     from basis.venues.registry import parse_venue_urls
 
-    report = asyncio.run(kill_all(journal, flatten, testnet, parse_venue_urls(venue_url or ())))
+    urls = parse_venue_urls(venue_url or ())
+    report = asyncio.run(kill_all(journal, flatten, testnet, urls, actor()))
     out.print(f"kill switch on; {len(report.cancelled)} order(s) cancelled")
     if flatten:
         out.print(f"{len(report.flattening)} flattening order(s) sent")

@@ -37,15 +37,16 @@ async def kill(
     reason: str = "kill switch",
     paper: bool = False,
     cash: Collection[str] = CASH_ASSETS,
+    actor: str = "operator",
 ) -> KillReport:
     """Turn the kill switch on in the journal (a running runner stops at its next check, a
     new one refuses to trade), cancel every open order on every venue, and with `flatten`
     close every perp position (reduce-only market orders) and sell every spot balance but
-    `cash` at market. Flattening orders are journalled like any order (pending before
-    sent) under a run of mode `kill`. A second cancel pass catches an order that was in
-    flight during the first. The switch stays on until `journal.clear_kill()`.
+    `cash` at market (`actor` is who the audit log names). Flattening orders are journalled
+    like any order (pending before sent) under a run of mode `kill`. A second cancel pass
+    catches an order that was in flight during the first. The switch stays on until `journal.clear_kill()`.
     """
-    journal.request_kill(flatten, reason)
+    journal.request_kill(flatten, reason, actor)
     run_id = journal.start_run(KILL_MODE, paper, {"flatten": flatten, "reason": reason})
     manager = OrderManager(journal, venues, run_id)
     first = await manager.cancel_all()

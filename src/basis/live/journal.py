@@ -68,7 +68,9 @@ class Journal(JournalControls):
                     seq = (last or 0) + 1
                     now = self.now()
                     row = {
-                        "client_order_id": client_order_id(venue, run_id, seq),
+                        # the id follows the rule of the venue the market is on (the
+                        # `venue` column names the account, which may be called otherwise)
+                        "client_order_id": client_order_id(_venue_of(market, venue), run_id, seq),
                         "run_id": run_id,
                         "seq": seq,
                         "venue": venue,
@@ -359,6 +361,12 @@ class Journal(JournalControls):
                     )
                     .values(booked_at=now)
                 )
+
+
+def _venue_of(market: str, account: str) -> str:
+    """The venue of `market` (`binance:perp:BTCUSDT` → binance); `account` if unnamed."""
+    venue, separator, _ = market.partition(":")
+    return venue if separator else account
 
 
 def _check_order(side: str, amount: float, type: str, price: float | None) -> None:
