@@ -44,7 +44,8 @@ async def kill(
     close every perp position (reduce-only market orders) and sell every spot balance but
     `cash` at market (`actor` is who the audit log names). Flattening orders are journalled
     like any order (pending before sent) under a run of mode `kill`. A second cancel pass
-    catches an order that was in flight during the first. The switch stays on until `journal.clear_kill()`.
+    catches an order that was in flight during the first. The switch stays on until
+    `journal.clear_kill()`.
     """
     journal.request_kill(flatten, reason, actor)
     run_id = journal.start_run(KILL_MODE, paper, {"flatten": flatten, "reason": reason})
