@@ -3,6 +3,7 @@ no output, log line, journal row or database byte."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from basis import audit
 from basis.accounts.store import AccountStore
 from basis.live.journal import Journal
 from basis.store.schema import audit_log
@@ -182,3 +184,23 @@ def test_backtest_equal_volume_mode_exits_2_with_the_reason(
     result = run(monkeypatch, "backtest", "--mode", "equal_volume")
     assert result.exit_code == 2
     assert "WASH_TRADING_REFUSED" in result.stderr and "wash trades" in result.stderr
+
+
+def test_kill_all_without_master_key_names_accounts_and_still_kills(
+    monkeypatch: pytest.MonkeyPatch, db: str
+) -> None:
+    from basis.trading.control import kill_all
+
+    _basis(
+        monkeypatch, "accounts", "add", "binance", "--venue", "binance", "--db", db, stdin="k\ns\n"
+    )
+    monkeypatch.delenv("BASIS_MASTER_KEY")
+    for venue in ("BINANCE", "BYBIT", "OKX", "HYPERLIQUID"):
+        monkeypatch.delenv(f"BASIS_{venue}_API_KEY", raising=False)
+    report = asyncio.run(kill_all(db, False, False, {}, "cli:test"))
+    assert "MASTER_KEY" in report.failed["accounts"] or "master key" in report.failed["accounts"]
+    with Journal.open(db) as journal:
+        assert journal.kill_request() is not None
+    with AccountStore.open(db) as store:
+        actions = [e.action for e in audit.verify(store.engine)]
+    assert actions[-1] == "kill_switch.on"

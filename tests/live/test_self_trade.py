@@ -5,6 +5,8 @@ entry; orders that cannot match pass."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,7 +14,7 @@ from typing import Any, TypeVar
 import pytest
 
 from basis import audit
-from basis.errors import SelfTradeRefusedError
+from basis.errors import JournalError, SelfTradeRefusedError
 from basis.live.journal import Journal
 from basis.live.orders import OrderManager
 
@@ -95,3 +97,37 @@ def test_self_trade_other_run_in_the_same_journal_is_seen(
     run(other.submit("b", PERP, "buy", 0.1, "x", type="limit", price=59_900.0))
     with pytest.raises(SelfTradeRefusedError):
         run(manager.submit("a", PERP, "sell", 0.1, "x"))
+
+
+def test_lock_orders_second_process_waits_for_the_first(tmp_path: Path) -> None:
+    """Two journals on one SQLite file: the order lock of one holds the other back until
+    its unit commits, so check-then-journal cannot interleave."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    held, waited = threading.Event(), []
+
+    def first() -> None:
+        with Journal.open(url) as journal, journal.unit():
+            journal.lock_orders()
+            held.set()
+            time.sleep(0.5)
+
+    def second() -> None:
+        held.wait()
+        with Journal.open(url) as journal:
+            started = time.monotonic()
+            with journal.unit():
+                journal.lock_orders()
+            waited.append(time.monotonic() - started)
+
+    Journal.open(url).close()  # migrate once, before both
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert waited and waited[0] >= 0.3
+
+
+def test_lock_orders_outside_a_unit_raises(journal: Journal) -> None:
+    with pytest.raises(JournalError):
+        journal.lock_orders()
