@@ -131,3 +131,12 @@ def test_lock_orders_second_process_waits_for_the_first(tmp_path: Path) -> None:
 def test_lock_orders_outside_a_unit_raises(journal: Journal) -> None:
     with pytest.raises(JournalError):
         journal.lock_orders()
+
+
+def test_self_trade_paper_runs_orders_are_not_at_a_venue(
+    journal: Journal, manager: OrderManager
+) -> None:
+    paper = journal.start_run("btc_basis", paper=True, config={})
+    journal.record_order(paper, "b", PERP, "sell", 0.1, "paper", "limit", 60_000.0)
+    order = run(manager.submit("a", PERP, "buy", 0.1, "hedge"))
+    assert order.venue == "a"

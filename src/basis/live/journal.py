@@ -22,7 +22,7 @@ from basis.live.journal_records import (
     is_filled,
 )
 from basis.live.venue import FundingPaid, OrderType, Side, VenueFill
-from basis.store.schema import live_fills, live_funding, live_orders
+from basis.store.schema import live_fills, live_funding, live_orders, live_runs
 
 __all__ = ["KILL_MODE", "Journal"]
 
@@ -170,6 +170,16 @@ class Journal(JournalControls):
     def open_orders(self, venue: str | None = None) -> list[JournalOrder]:
         """Every non-terminal order of every run, `pending` and `unknown` included."""
         return self.orders(states=OPEN, venue=venue)
+
+    def live_open_orders(self) -> list[JournalOrder]:
+        """Every non-terminal order of every live (not paper) run: what may be at a venue."""
+        query = (
+            sa.select(live_orders)
+            .join(live_runs, live_runs.c.run_id == live_orders.c.run_id)
+            .where(~live_runs.c.paper, live_orders.c.state.in_([state.value for state in OPEN]))
+        )
+        with self._begin() as connection:
+            return [_order(row) for row in connection.execute(query).mappings()]
 
     def order_times(self, since: datetime, venue: str | None = None) -> list[datetime]:
         """When orders (of `venue`, or all) were journalled at or after `since`."""

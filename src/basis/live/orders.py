@@ -188,7 +188,7 @@ class OrderManager:
         and market orders whose fate is unknown (pending, sent, unknown)."""
         return OrderView(
             OpenOrder(o.venue, o.market, o.side, o.type, o.price, o.client_order_id)
-            for o in self.journal.open_orders()
+            for o in self.journal.live_open_orders()  # paper orders never reach a venue
             if o.type == "limit" or o.state in _UNSETTLED
         )
 
