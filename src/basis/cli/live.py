@@ -65,8 +65,9 @@ def run(
 ) -> None:
     """Run MODE's strategy on a wall clock until SIGTERM or Ctrl-C (then exit 0).
 
-    Credentials: BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET. Every order is journalled
-    before it is sent; a restart resumes the run and reconciles it with the venues.
+    Credentials: a stored account named like the venue (basis accounts add, opened with
+    BASIS_MASTER_KEY), else BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET. Every order is
+    journalled before it is sent; a restart resumes the run and reconciles it with the venues.
     """
     from basis.trading.launch import LiveRequest, start  # ccxt loads only for live commands
     from basis.venues.registry import parse_venue_urls

@@ -142,7 +142,8 @@ async def start(
         if not venues:
             raise ConfigError(
                 f"{request.mode}: none of its venues {list(config.hedge_allocation)} can be "
-                "reached (set BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET)"
+                "reached (store an account of that name with `basis accounts add`, or set "
+                "BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET)"
             )
         feed, hedge = VenueFeed(venues, market, needs), list(venues)
     options = RunnerOptions(tick=request.tick, max_age=request.max_age)
