@@ -228,7 +228,7 @@ class AccountStore:
         """Re-seal every credential under the key of `new` (fresh nonces, a fresh salt) in one
         transaction: all accounts move to the new key or none does. Returns how many."""
         with self._engine.begin() as connection:
-            old = self._unlock(connection, actor, lock=True)
+            old = self._unlock(connection, actor)
             fresh = derive(new)
             rows = connection.execute(sa.select(accounts)).mappings().all()
             for row in rows:
@@ -247,14 +247,12 @@ class AccountStore:
             audit.record(connection, actor, "keys.rotate", _MASTER, details, clock=self._clock)
             return len(rows)
 
-    def _unlock(self, connection: sa.Connection, actor: str, *, lock: bool = True) -> MasterKey:
+    def _unlock(self, connection: sa.Connection, actor: str) -> MasterKey:
         """The master key from the environment, checked against the stored check value; on
-        first use the key store is initialised with it. `lock` takes the key store's write
-        lock first, so a rotation and an add never interleave."""
-        if lock:  # a write: SQLite's write lock, PostgreSQL's row lock on the keyring
-            connection.execute(
-                sa.update(keyring).where(keyring.c.name == _MASTER).values(name=_MASTER)
-            )
+        first use the key store is initialised with it. The key store's write lock is taken
+        first (a write: SQLite's database lock, PostgreSQL's row lock on the keyring), so a
+        rotation and a sealing never interleave."""
+        connection.execute(sa.update(keyring).where(keyring.c.name == _MASTER).values(name=_MASTER))
         stored = (
             connection.execute(sa.select(keyring).where(keyring.c.name == _MASTER))
             .mappings()
