@@ -168,6 +168,9 @@ def test_planted_secret_appears_nowhere(
     basis("accounts", "show", "binance")
     basis("audit", "list")
     basis("audit", "list", "--json")
+    actions = [entry["action"] for entry in json.loads(outputs[-1].stdout)]
+    assert actions[:3] == ["keys.init", "account.add", "account.add"]
+    assert "keys.rotate" in actions and "account.key_use" in actions
     basis("audit", "verify")
     basis("accounts", "remove", "okx-a")
     files = b"".join(path.read_bytes() for path in tmp_path.glob("basis.sqlite*"))

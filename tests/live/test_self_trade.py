@@ -34,8 +34,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def journal(tmp_path: Path, clock: Clock) -> Iterator[Journal]:
-    with Journal.open(f"sqlite:///{tmp_path / 'journal.sqlite'}", clock=clock) as opened:
+def journal(database_url: str, clock: Clock) -> Iterator[Journal]:
+    """A journal on SQLite and (marked `postgres`) PostgreSQL: the order lock differs."""
+    with Journal.open(database_url, clock=clock) as opened:
         yield opened
 
 
