@@ -141,3 +141,10 @@ def test_self_trade_paper_runs_orders_are_not_at_a_venue(
     journal.record_order(paper, "b", PERP, "sell", 0.1, "paper", "limit", 60_000.0)
     order = run(manager.submit("a", PERP, "buy", 0.1, "hedge"))
     assert order.venue == "a"
+
+
+def test_journal_account_named_otherwise_gets_its_venues_id_rule(journal: Journal) -> None:
+    run_id = journal.start_run("funding_arbitrage", paper=False, config={})
+    order = journal.record_order(run_id, "hl-fund-a", "hyperliquid:perp:BTCUSDC", "sell", 0.1, "x")
+    assert order.venue == "hl-fund-a"
+    assert order.client_order_id.startswith("0x") and len(order.client_order_id) == 34
