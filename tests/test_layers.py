@@ -22,6 +22,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine",),  # the kernel and the backtest clock
     ("store",),
     ("research", "benchmarks"),
+    ("audit",),  # the hash-chained audit log: every layer above records into it
+    ("accounts",),  # accounts, their encrypted keys, and cross-account self-trade prevention
     ("live",),  # the wall-clock runtime, its journal use and the Venue protocol
     ("venues",),  # adapters and the emulator implement live's Venue protocol
     ("trading",),  # operating runs: the one place that opens venues for the runtime

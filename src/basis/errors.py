@@ -216,3 +216,62 @@ class UserError(ServiceError):
 
     code = "USER_INVALID"
     status = 422
+
+
+class SelfTradeRefusedError(OrderRefusedError):
+    """An order could match a resting order of another managed account (a wash trade):
+    refused before it was journalled or sent, as an event and an audit entry."""
+
+    code = "SELF_TRADE_PREVENTED"
+
+
+class WashTradingRefusedError(ConfigError):
+    """A strategy whose purpose is volume between managed accounts was asked for."""
+
+    code = "WASH_TRADING_REFUSED"
+
+
+class AccountError(BasisError):
+    """An account command cannot do what was asked (bad name, venue or input)."""
+
+    code = "ACCOUNT_INVALID"
+    exit_code = 2
+
+
+class AccountNotFoundError(AccountError):
+    code = "ACCOUNT_NOT_FOUND"
+
+
+class AccountExistsError(AccountError):
+    code = "ACCOUNT_EXISTS"
+
+
+class AccountDisabledError(AccountError):
+    """A disabled account's credentials were asked for: it cannot trade until enabled."""
+
+    code = "ACCOUNT_DISABLED"
+    exit_code = 1
+
+
+class MasterKeyError(BasisError):
+    """The master key is missing, malformed, ambiguous, or does not open the key store."""
+
+    code = "MASTER_KEY_INVALID"
+    exit_code = 2
+
+
+class MasterKeyMismatchError(MasterKeyError):
+    code = "MASTER_KEY_MISMATCH"
+
+
+class CredentialsCorruptError(BasisError):
+    """A stored credential failed authentication: edited, truncated or moved to another
+    account. Nothing is decrypted from it."""
+
+    code = "CREDENTIALS_CORRUPT"
+
+
+class AuditChainError(BasisError):
+    """The audit log's hash chain is broken: an entry was edited, deleted or reordered."""
+
+    code = "AUDIT_CHAIN_BROKEN"

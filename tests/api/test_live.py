@@ -84,7 +84,7 @@ def test_attached_live_runs_a_paper_replay_shows_it_and_kills_it(
     for venue in ("BINANCE", "BYBIT", "OKX", "HYPERLIQUID"):
         monkeypatch.delenv(f"BASIS_{venue}_API_KEY", raising=False)
     journal = f"sqlite:///{tmp_path / 'journal.sqlite'}"
-    request = LiveRequest("btc_basis", paper=True, replay="scenario:default", tick=0.05)
+    request = LiveRequest("btc_basis", paper=True, replay="scenario:default", tick=0.2)
     live = AttachedLive(request, journal, settings.configs_path, Catalog(settings.catalog_path))
     with TestClient(create_app(settings, FAST, live_runner=live)) as client:
         viewer, trader = login(client, "vera"), login(client, "tom")

@@ -116,7 +116,7 @@ def test_record_order_impossible_order_raises(
 
 def test_record_order_bad_venue_name_raises(journal: Journal) -> None:
     run_id = started(journal)
-    with pytest.raises(ValueError, match="venue 'Binance' is not a lower-case name"):
+    with pytest.raises(ValueError, match="account 'Binance' is not a lower-case name"):
         journal.record_order(run_id, "Binance", "binance:spot:BTC", "buy", 1.0, "x")
 
 

@@ -7,6 +7,8 @@ import sys
 from rich.markup import escape
 
 from basis.cli import (  # noqa: F401  (registers commands)
+    accounts,
+    audit,
     backtest,
     bench,
     config_commands,

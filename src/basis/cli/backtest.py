@@ -20,6 +20,7 @@ from basis.files import require_writable
 from basis.model.result import RunResult
 from basis.store import ResultStore, json_safe, run_json
 from basis.strategies import MODES, describe
+from basis.strategies.wash_trading import refuse_wash_trading
 
 __all__ = ["backtest", "execute", "modes"]
 
@@ -124,6 +125,7 @@ def backtest(
     With --json the run is stored but no HTML report is written unless --report is given:
     the JSON carries no report path, and the 3 MB report costs ~0.2-0.6 s (docs/benchmarks.md).
     """
+    refuse_wash_trading(mode)
     if mode not in MODES:
         raise ConfigError(f"unknown mode {mode!r}; known: {sorted(MODES)}")
     if data != REAL and not data.startswith("scenario:"):
@@ -154,7 +156,13 @@ def backtest(
 @app.command("modes")
 def modes() -> None:
     """List the strategy modes with a one-line description."""
-    table = Table(title="strategy modes", title_justify="left")
+    table = Table(
+        title="strategy modes",
+        title_justify="left",
+        caption="No mode trades volume between managed accounts: basis refuses wash trading "
+        "(docs/accounts.md).",
+        caption_justify="left",
+    )
     table.add_column("mode")
     table.add_column("description")
     for name in MODES:

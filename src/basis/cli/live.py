@@ -65,8 +65,9 @@ def run(
 ) -> None:
     """Run MODE's strategy on a wall clock until SIGTERM or Ctrl-C (then exit 0).
 
-    Credentials: BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET. Every order is journalled
-    before it is sent; a restart resumes the run and reconciles it with the venues.
+    Credentials: a stored account named like the venue (basis accounts add, opened with
+    BASIS_MASTER_KEY), else BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET. Every order is
+    journalled before it is sent; a restart resumes the run and reconciles it with the venues.
     """
     from basis.trading.launch import LiveRequest, start  # ccxt loads only for live commands
     from basis.venues.registry import parse_venue_urls
@@ -222,10 +223,12 @@ def kill(
     """Turn the kill switch on: cancel every open order, block new ones (and flatten).
 
     Works with or without a runner alive: a runner stops trading at its next tick."""
+    from basis.cli.accounts import actor
     from basis.trading.control import kill_all
     from basis.venues.registry import parse_venue_urls
 
-    report = asyncio.run(kill_all(journal, flatten, testnet, parse_venue_urls(venue_url or ())))
+    urls = parse_venue_urls(venue_url or ())
+    report = asyncio.run(kill_all(journal, flatten, testnet, urls, actor()))
     out.print(f"kill switch on; {len(report.cancelled)} order(s) cancelled")
     if flatten:
         out.print(f"{len(report.flattening)} flattening order(s) sent")

@@ -33,6 +33,7 @@ from basis.errors import ConfigError, DataMissingError
 from basis.model.needs import Needs
 from basis.model.result import RunResult
 from basis.strategies import Strategy, build
+from basis.strategies.wash_trading import refuse_wash_trading
 
 __all__ = [
     "EVERY_VENUE_MODES",
@@ -73,6 +74,7 @@ def load_mode(
     configs: Path, mode: str, overrides: Sequence[str], capital: float | None
 ) -> ModeConfig:
     """`configs/modes/<mode>.yaml` with `--set` overrides (and `--capital`)."""
+    refuse_wash_trading(mode)
     path = configs / "modes" / f"{mode}.yaml"
     if not path.is_file():
         known = sorted(p.stem for p in (configs / "modes").glob("*.yaml"))

@@ -37,15 +37,17 @@ async def kill(
     reason: str = "kill switch",
     paper: bool = False,
     cash: Collection[str] = CASH_ASSETS,
+    actor: str = "operator",
 ) -> KillReport:
     """Turn the kill switch on in the journal (a running runner stops at its next check, a
     new one refuses to trade), cancel every open order on every venue, and with `flatten`
     close every perp position (reduce-only market orders) and sell every spot balance but
-    `cash` at market. Flattening orders are journalled like any order (pending before
-    sent) under a run of mode `kill`. A second cancel pass catches an order that was in
-    flight during the first. The switch stays on until `journal.clear_kill()`.
+    `cash` at market (`actor` is who the audit log names). Flattening orders are journalled
+    like any order (pending before sent) under a run of mode `kill`. A second cancel pass
+    catches an order that was in flight during the first. The switch stays on until
+    `journal.clear_kill()`.
     """
-    journal.request_kill(flatten, reason)
+    journal.request_kill(flatten, reason, actor)
     run_id = journal.start_run(KILL_MODE, paper, {"flatten": flatten, "reason": reason})
     manager = OrderManager(journal, venues, run_id)
     first = await manager.cancel_all()
@@ -74,7 +76,8 @@ async def kill(
 
 async def _flatten(manager: OrderManager, name: str, cash: Collection[str]) -> list[JournalOrder]:
     """Close the positions and spot balances the venue reports for account `name`."""
-    holdings = await manager.venues[name].holdings()
+    venue = manager.venues[name]
+    holdings = await venue.holdings()
     sent: list[JournalOrder] = []
     for market, held in sorted(holdings.positions.items()):
         if held.size != 0.0:
@@ -82,5 +85,6 @@ async def _flatten(manager: OrderManager, name: str, cash: Collection[str]) -> l
             sent.append(await manager.flatten(name, market, side, abs(held.size)))
     for asset, amount in sorted(holdings.balances.items()):
         if asset not in cash and amount > 0.0:
-            sent.append(await manager.flatten(name, f"{name}:spot:{asset}", "sell", amount))
+            # markets are named by the venue (an account may have another name)
+            sent.append(await manager.flatten(name, f"{venue.name}:spot:{asset}", "sell", amount))
     return sent

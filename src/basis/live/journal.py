@@ -27,7 +27,7 @@ from basis.store.schema import live_fills, live_funding, live_orders, live_runs
 
 __all__ = ["KILL_MODE", "Journal"]
 
-_VENUE: Final = re.compile(r"[a-z][a-z0-9_]{0,31}")
+_VENUE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")  # a venue, or an account named for one
 
 
 class Journal(JournalControls):
@@ -72,7 +72,9 @@ class Journal(JournalControls):
                     seq = (last or 0) + 1
                     now = self.now()
                     row = {
-                        "client_order_id": client_order_id(venue, run_id, seq),
+                        # the id follows the rule of the venue the market is on (the
+                        # `venue` column names the account, which may be called otherwise)
+                        "client_order_id": client_order_id(_venue_of(market, venue), run_id, seq),
                         "run_id": run_id,
                         "seq": seq,
                         "venue": venue,
@@ -179,6 +181,16 @@ class Journal(JournalControls):
         """Every non-terminal order of every run (of paper or live runs only, when given),
         `pending` and `unknown` included."""
         return self.orders(states=OPEN, venue=venue, paper=paper)
+
+    def live_open_orders(self) -> list[JournalOrder]:
+        """Every non-terminal order of every live (not paper) run: what may be at a venue."""
+        query = (
+            sa.select(live_orders)
+            .join(live_runs, live_runs.c.run_id == live_orders.c.run_id)
+            .where(~live_runs.c.paper, live_orders.c.state.in_([state.value for state in OPEN]))
+        )
+        with self._begin() as connection:
+            return [_order(row) for row in connection.execute(query).mappings()]
 
     def order_times(self, since: datetime, venue: str | None = None) -> list[datetime]:
         """When orders (of `venue`, or all) were journalled at or after `since`."""
@@ -383,9 +395,15 @@ class Journal(JournalControls):
                 )
 
 
+def _venue_of(market: str, account: str) -> str:
+    """The venue of `market` (`binance:perp:BTCUSDT` → binance); `account` if unnamed."""
+    venue, separator, _ = market.partition(":")
+    return venue if separator else account
+
+
 def _check_order(venue: str, side: str, amount: float, type: str, price: float | None) -> None:
     if not _VENUE.fullmatch(venue):
-        raise ValueError(f"venue {venue!r} is not a lower-case name of at most 32 characters")
+        raise ValueError(f"account {venue!r} is not a lower-case name of at most 32 characters")
     if side not in ("buy", "sell"):
         raise ValueError(f"order side {side!r} is not buy or sell")
     if not (math.isfinite(amount) and amount > 0.0):

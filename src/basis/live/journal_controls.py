@@ -1,4 +1,4 @@
-"""The journal's runs, events, kill switch flag and checkpoints."""
+"""The journal's runs, events, kill switch flag, checkpoints, audit entries and order lock."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from basis import audit
+from basis.audit import AuditEntry
 from basis.errors import JournalError
 from basis.live.client_ids import new_run_id
 from basis.live.journal_base import JournalBase
@@ -21,6 +23,7 @@ KILL_MODE: Final = "kill"
 """The mode of the run a kill switch opens for its own flattening orders."""
 
 _KILL: Final = "kill"
+_ORDER_LOCK: Final = 0x6261736973_06  # PostgreSQL advisory lock: order decisions, one at a time
 ATTEMPTS: Final = 10
 """How often an id taken by a concurrent writer (or a random collision) is drawn again."""
 
@@ -163,13 +166,14 @@ class JournalControls(JournalBase):
         with self._begin() as connection:
             return [JournalEvent(**row) for row in connection.execute(query).mappings()]
 
-    def request_kill(self, flatten: bool, reason: str) -> KillRequest:
+    def request_kill(self, flatten: bool, reason: str, actor: str = "operator") -> KillRequest:
         """Turn the kill switch on: every runner refuses new orders until `clear_kill`."""
         request = KillRequest(flatten=flatten, reason=reason, requested_at=self.now())
         document = {"flatten": flatten, "reason": reason}
         with self._begin() as connection:
             self._replace(connection, live_controls, "name", _KILL, document=document)
             self._event(connection, None, "kill_requested", reason, {"flatten": float(flatten)})
+            audit.record(connection, actor, "kill_switch.on", _KILL, document, clock=self.now)
         return request
 
     def kill_request(self) -> KillRequest | None:
@@ -185,11 +189,33 @@ class JournalControls(JournalBase):
         document = row["document"]
         return KillRequest(bool(document["flatten"]), str(document["reason"]), row["updated_at"])
 
-    def clear_kill(self) -> None:
+    def clear_kill(self, actor: str = "operator") -> None:
         """Turn the kill switch off (trading may resume)."""
         with self._begin() as connection:
             connection.execute(sa.delete(live_controls).where(live_controls.c.name == _KILL))
             self._event(connection, None, "kill_cleared", "kill switch cleared", {})
+            audit.record(connection, actor, "kill_switch.off", _KILL, {}, clock=self.now)
+
+    def audit(
+        self, actor: str, action: str, subject: str, details: Mapping[str, Any] | None = None
+    ) -> AuditEntry:
+        """Append an audit entry stamped by the journal's clock; inside a unit it commits
+        with the unit's other writes."""
+        with self._begin() as connection:
+            return audit.record(connection, actor, action, subject, details, clock=self.now)
+
+    def lock_orders(self) -> None:
+        """Inside a unit: hold the journal's order lock until the unit ends, so deciding on
+        an order from the open orders and journalling it are one step for every process
+        sharing the journal (PostgreSQL: an advisory lock; SQLite: its write lock)."""
+        if self._unit is None:
+            raise JournalError("lock_orders() holds only inside a unit of work")
+        if self._unit.dialect.name == "postgresql":
+            self._unit.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ORDER_LOCK})
+        else:  # any write takes SQLite's database write lock until commit
+            self._unit.execute(
+                sa.update(live_controls).where(live_controls.c.name == _KILL).values(name=_KILL)
+            )
 
     def save_checkpoint(self, run_id: str, document: Mapping[str, Any]) -> None:
         """Keep `document` as the run's checkpoint, replacing the previous one; refuses

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, NoReturn
 
+from basis.accounts.self_trade import OpenOrder, OrderView, check
 from basis.config.limits import LimitsConfig
-from basis.errors import JournalError, OrderRefusedError
+from basis.errors import JournalError, OrderRefusedError, SelfTradeRefusedError
 from basis.live.journal import Journal
 from basis.live.journal_records import JournalOrder, OrderState, is_filled
 from basis.live.limits import OrderExposure, check_order
@@ -32,6 +33,7 @@ FILL_LOOKBACK: Final = timedelta(minutes=1)
 NEVER_SENT: Final = "never sent (crash before send)"
 NOT_AT_VENUE: Final = "not at the venue (the send never arrived)"
 RATE_WINDOW: Final = timedelta(minutes=1)
+_UNSETTLED: Final = frozenset({OrderState.PENDING, OrderState.SENT, OrderState.UNKNOWN})
 
 Fills = list[tuple[str, VenueFill]]
 
@@ -48,6 +50,12 @@ class CancelResult:
 class OrderManager:
     """Sends orders for one run through the journal, and brings the journal in line with
     the venues. Venue refusals and unknown fates are order states, never exceptions.
+
+    A venue's key in `venues` names the account the orders are for (the journal's `venue`
+    column); markets name the venue itself (`binance:perp:BTCUSDT`). Before any order is
+    journalled, cross-account self-trade prevention checks it against the open orders of
+    every managed account in the journal (enforced, never configurable); each order,
+    cancel and refusal is an audit entry.
 
     `limits` (None: no pre-trade limits) are checked on every `submit`. An order sent or
     of unknown fate that the venue does not know is cancelled in the journal only once it
@@ -68,6 +76,8 @@ class OrderManager:
         self.run_id = run_id
         self.paper = journal.run(run_id).paper
         """Paper and live orders never mix: reconciliation visits only this kind's."""
+        self.actor = f"run:{run_id}"
+        """Who the audit log names for this manager's orders."""
         self.limits = limits
         self.not_found_after = not_found_after
         self.degraded: dict[str, str] = {}
@@ -107,6 +117,8 @@ class OrderManager:
                 f"{side} {amount} {market} on {venue} ({intent}): {reason}",
                 {"amount": amount},
             )
+            details = {"account": venue, "side": side, "amount": amount, "reason": reason}
+            self.journal.audit(self.actor, "order.refused", market, details)
             raise OrderRefusedError(reason)
         return await self._place(venue, market, side, amount, intent, type, price, reduce_only)
 
@@ -137,9 +149,27 @@ class OrderManager:
                 self.run_id, "order_refused", f"{side} {market} on {venue}: {error.message}", {}
             )
             raise OrderRefusedError(error.message) from None
-        order = self.journal.record_order(
-            self.run_id, venue, market, side, amount, intent, type, price, reduce_only
-        )
+        new = OpenOrder(venue, market, side, type, price if type == "limit" else None)
+        with self.journal.unit():  # the check and the pending order are one step
+            self.journal.lock_orders()
+            refusal = check(self._managed_orders(), new)
+            if refusal is None:
+                order = self.journal.record_order(
+                    self.run_id, venue, market, side, amount, intent, type, price, reduce_only
+                )
+                details = {
+                    "account": venue,
+                    "market": market,
+                    "side": side,
+                    "amount": amount,
+                    "type": type,
+                    "price": price,
+                    "reduce_only": reduce_only,
+                    "intent": intent,
+                }
+                self.journal.audit(self.actor, "order.submit", order.client_order_id, details)
+        if refusal is not None:
+            self._refuse_self_trade(new, amount, intent, refusal)
         order = self.journal.transition(order.client_order_id, OrderState.SENT)
         self._in_flight.add(order.client_order_id)  # reconciliation leaves it alone
         try:
@@ -168,6 +198,28 @@ class OrderManager:
         if self.journal.in_unit:
             raise JournalError("orders cannot be sent inside a unit of work: pending must commit")
         return self._venue(venue)
+
+    def _managed_orders(self) -> OrderView:
+        """Every order of every managed account that may still execute: open limit orders,
+        and market orders whose fate is unknown (pending, sent, unknown)."""
+        return OrderView(
+            OpenOrder(o.venue, o.market, o.side, o.type, o.price, o.client_order_id)
+            for o in self.journal.live_open_orders()  # paper orders never reach a venue
+            if o.type == "limit" or o.state in _UNSETTLED
+        )
+
+    def _refuse_self_trade(
+        self, new: OpenOrder, amount: float, intent: str, reason: str
+    ) -> NoReturn:
+        self.journal.record_event(
+            self.run_id,
+            "self_trade_refused",
+            f"{new.side} {amount} {new.market} on {new.account} ({intent}): {reason}",
+            {"amount": amount},
+        )
+        details = {"account": new.account, "side": new.side, "amount": amount, "price": new.price}
+        self.journal.audit(self.actor, "order.self_trade_refused", new.market, details)
+        raise SelfTradeRefusedError(reason)
 
     def _refusal(self, venue: str, exposure: OrderExposure | None) -> str | None:
         """Why the kill switch or a limit refuses an order now, or None."""
@@ -341,6 +393,14 @@ class OrderManager:
                     answer = await self._cancel(name, target, open_order)
                     if answer is not None and answer.status in ("canceled", "expired"):
                         result.cancelled.append((name, answer))
+                        details = {
+                            "account": name,
+                            "market": answer.market,
+                            "status": answer.status,
+                        }
+                        self.journal.audit(
+                            self.actor, "order.cancel", answer.client_order_id, details
+                        )
             except VenueUnavailableError as error:
                 result.failed[name] = error.message
                 self.journal.record_event(

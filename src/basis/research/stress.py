@@ -31,6 +31,7 @@ from basis.research.paths import PathSpec, run_path
 from basis.research.statistics import PathRecord, StressSummary, summarize_paths
 from basis.store import json_safe
 from basis.strategies import MODES
+from basis.strategies.wash_trading import refuse_wash_trading
 
 __all__ = [
     "PathOutcome",
@@ -119,6 +120,7 @@ def plan_stress(
     than one path, a negative seed, a horizon the scenario cannot have, a bad `--set`
     or capital, or a name that is not a plain file name.
     """
+    refuse_wash_trading(request.mode)
     if request.mode not in MODES:
         raise ConfigError(f"unknown mode {request.mode!r}; known: {sorted(MODES)}")
     if request.paths < 1:

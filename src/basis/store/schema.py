@@ -1,6 +1,8 @@
 """The results tables: one row per run, one blob per recorded array, one row per event;
 the sweeps (grids and optimisation studies) with one row per parameter point; and the live
-order journal (runs, orders, fills, funding, events, controls, checkpoints).
+order journal (runs, orders, fills, funding, events, controls, checkpoints); the managed
+accounts with their encrypted credentials, the key store's master-key check, and the
+hash-chained audit log.
 
 The migrations in `migrations/versions/` create exactly these tables; a test compares them.
 Arrays are stored as raw little-endian bytes (`<i8` for `times`, `<f8` for the rest), so a
@@ -22,8 +24,11 @@ __all__ = [
     "VERSION_TABLE",
     "JsonDocument",
     "UtcDateTime",
+    "accounts",
     "api_tokens",
+    "audit_log",
     "events",
+    "keyring",
     "live_checkpoints",
     "live_controls",
     "live_events",
@@ -368,4 +373,49 @@ api_tokens = sa.Table(
     sa.Column("revoked_at", UtcDateTime(), nullable=True),
     sa.Column("last_used_at", UtcDateTime(), nullable=True),
     sa.Index(None, "user_name"),
+)
+
+
+ACCOUNT_NAME_LENGTH: Final = 64
+
+accounts = sa.Table(
+    "basis_accounts",
+    metadata,
+    sa.Column("name", sa.String(ACCOUNT_NAME_LENGTH), primary_key=True),
+    sa.Column("venue", sa.String(VENUE_LENGTH), nullable=False),
+    sa.Column("testnet", sa.Boolean(), nullable=False),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("tags", JsonDocument(), nullable=False),  # a list of strings
+    sa.Column("limits", JsonDocument(), nullable=False),  # reserved: per-account limits
+    sa.Column("status", sa.String(16), nullable=False),  # active | disabled
+    sa.Column("fingerprint", sa.String(32), nullable=False),  # of the API key, never the secret
+    sa.Column("nonce", sa.LargeBinary(), nullable=False),  # AES-GCM, fresh per write
+    sa.Column("ciphertext", sa.LargeBinary(), nullable=False),  # credentials + tag
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+keyring = sa.Table(
+    "basis_keyring",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),  # "master"
+    sa.Column("kdf", sa.String(16), nullable=False),  # raw | scrypt
+    sa.Column("params", JsonDocument(), nullable=False),  # scrypt n, r, p
+    sa.Column("salt", sa.LargeBinary(), nullable=False),  # empty for raw
+    sa.Column("nonce", sa.LargeBinary(), nullable=False),
+    sa.Column("check", sa.LargeBinary(), nullable=False),  # a known text under the key
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+audit_log = sa.Table(
+    "basis_audit_log",
+    metadata,
+    sa.Column("seq", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("time", UtcDateTime(), nullable=False),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("details", sa.Text(), nullable=False),  # canonical JSON, as hashed
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
 )

@@ -11,6 +11,7 @@ from basis.strategies.basis_trade import BasisTrade
 from basis.strategies.lending import PureLending
 from basis.strategies.market_neutral import MarketNeutral
 from basis.strategies.staking import LeveragedStaking, StakingOnly
+from basis.strategies.wash_trading import refuse_wash_trading
 
 __all__ = ["MODES", "PARAMETERS", "Intent", "State", "Strategy", "build", "describe"]
 
@@ -67,8 +68,10 @@ DESCRIPTIONS: dict[str, str] = {
 def build(config: ModeConfig, market: MarketConfig) -> Strategy:
     """The strategy of `config.mode`, with the hedge allocation as configured.
 
-    Raises ConfigError when the margin parameters cannot work on a perp venue it trades.
+    Raises ConfigError when the margin parameters cannot work on a perp venue it trades, and
+    WashTradingRefusedError for a mode that asks for volume between managed accounts.
     """
+    refuse_wash_trading(config.mode)
     strategy = MODES[config.mode](config, market)
     strategy.use_venues(list(config.hedge_allocation))
     _check_margins(config, market, strategy)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from basis.accounts.store import AccountStore
 from basis.config import loader
 from basis.config.limits import LimitsConfig
 from basis.config.market import load_market
@@ -24,7 +25,7 @@ from basis.model.market import RewardPayout
 from basis.model.needs import Needs
 from basis.strategies import build
 from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
-from basis.venues.credentials import Credentials, credentials_from_env
+from basis.venues.credentials import Credentials, account_credentials, credentials_from_env
 from basis.venues.registry import PROFILES, profile
 
 __all__ = ["LiveRequest", "chain_legs", "open_venues", "start"]
@@ -62,27 +63,44 @@ def open_venues(
     urls: Mapping[str, str],
     need_keys: bool,
     environ: Mapping[str, str] | None = None,
+    accounts: AccountStore | None = None,
+    actor: str = "live",
 ) -> tuple[dict[str, Venue], list[str]]:
     """Adapters for the venues of `names` that basis can reach, and a warning per venue left
-    out (no ccxt adapter, or no credentials for a live run). Paper runs read public quotes
-    and need no key. A venue at a `--venue-url` (the emulator) is not paced by ccxt."""
+    out (no ccxt adapter, no credentials for a live run, a disabled account). Paper runs
+    read public quotes and need no key. A venue at a `--venue-url` (the emulator) is not
+    paced by ccxt.
+
+    A name that is a stored account in `accounts` trades on that account's venue with its
+    sealed credentials, opened here in memory (`--testnet` or the account's own flag); any
+    other name is a venue whose keys come from `BASIS_<VENUE>_API_KEY` / `_SECRET`.
+    """
     venues: dict[str, Venue] = {}
     warnings = []
     for name in names:
-        if name not in PROFILES:
+        account = accounts.find(name) if accounts is not None else None
+        venue = account.venue if account is not None else name
+        if venue not in PROFILES:
             warnings.append(f"{name}: no venue adapter yet; allocation 0")
             continue
-        try:
-            credentials = credentials_from_env(name, environ)
-        except MissingSecretError as error:
-            if need_keys:
-                warnings.append(f"{error.message}; allocation 0")
-                continue
-            credentials = Credentials("", "")
+        if account is not None and not account.active:
+            warnings.append(f"account {name} is disabled; allocation 0")
+            continue
+        if account is not None and accounts is not None:
+            credentials = account_credentials(accounts, name, actor=actor)
+        else:
+            try:
+                credentials = credentials_from_env(name, environ)
+            except MissingSecretError as error:
+                if need_keys:
+                    warnings.append(f"{error.message}; allocation 0")
+                    continue
+                credentials = Credentials("", "")
         url = urls.get(name)
+        on_testnet = testnet or (account is not None and account.testnet)
         # the emulator enforces its own request limit (429): ccxt's pacing only slows it
-        config = CcxtVenueConfig(venue=name, testnet=testnet, url=url, throttle=url is None)
-        venues[name] = CcxtVenue(config, profile(name), credentials)
+        config = CcxtVenueConfig(venue=venue, testnet=on_testnet, url=url, throttle=url is None)
+        venues[name] = CcxtVenue(config, profile(venue), credentials)
     return venues, warnings
 
 
@@ -110,18 +128,22 @@ async def start(
         for warning in inputs.warnings:
             _say(warn, warning)
     else:
-        venues, warnings = open_venues(
-            list(config.hedge_allocation),
-            testnet=request.testnet,
-            urls=request.venue_urls or {},
-            need_keys=not request.paper,
-        )
+        with AccountStore.open(request.journal) as accounts:
+            venues, warnings = open_venues(
+                list(config.hedge_allocation),
+                testnet=request.testnet,
+                urls=request.venue_urls or {},
+                need_keys=not request.paper,
+                accounts=accounts if not request.paper else None,
+                actor=f"live:{request.mode}",
+            )
         for warning in warnings:
             _say(warn, warning)
         if not venues:
             raise ConfigError(
                 f"{request.mode}: none of its venues {list(config.hedge_allocation)} can be "
-                "reached (set BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET)"
+                "reached (store an account of that name with `basis accounts add`, or set "
+                "BASIS_<VENUE>_API_KEY and BASIS_<VENUE>_SECRET)"
             )
         feed, hedge = VenueFeed(venues, market, needs), list(venues)
     options = RunnerOptions(tick=request.tick, max_age=request.max_age)

@@ -1,4 +1,5 @@
-"""API credentials of a venue from the environment: `BASIS_<VENUE>_API_KEY` and `_SECRET`."""
+"""API credentials of a venue: from a stored account (sealed, opened in memory when a run
+starts), else from the environment: `BASIS_<VENUE>_API_KEY` and `_SECRET`."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from basis.accounts.store import AccountStore
 from basis.errors import MissingSecretError
 
-__all__ = ["Credentials", "credentials_from_env"]
+__all__ = ["Credentials", "account_credentials", "credentials_from_env"]
 
 
 @dataclass(frozen=True)
@@ -45,3 +47,11 @@ def credentials_from_env(venue: str, environ: Mapping[str, str] | None = None) -
             f"venue {venue}: set {' and '.join(prefix + m for m in missing)} in the environment"
         )
     return Credentials(key, secret, env.get(prefix + "PASSPHRASE") or None)
+
+
+def account_credentials(store: AccountStore, name: str, *, actor: str) -> Credentials:
+    """The credentials of the stored account `name`, opened in memory (a key-use audit
+    entry). Raises what `AccountStore.credentials` raises: not found, disabled, a master
+    key that is missing or wrong, a tampered record."""
+    secret = store.credentials(name, actor=actor)
+    return Credentials(secret.api_key, secret.secret, secret.passphrase)

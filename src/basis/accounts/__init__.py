@@ -1,0 +1,1 @@
+"""Managed accounts: their encrypted keys, and self-trade prevention across them."""
