@@ -81,3 +81,23 @@ def test_checkpoint_missing_field_refused_as_malformed() -> None:
     del document["perps"]
     with pytest.raises(InvalidOperationError, match="malformed"):
         from_document(market(), document)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(operations)
+def test_compact_ledger_keeps_attribution_and_one_entry_per_key(
+    steps: list[tuple[str, str, tuple[float, ...]]],
+) -> None:
+    target = book("USDT")
+    for account in ACCOUNTS:
+        target.deposit(account, WALLET_USDT, 5e4)
+        target.deposit(account, BINANCE_USDT, 2e4)
+    _run(target, steps)
+    before, split = target.attribution(), target.attribution_by_position()
+    target.compact_ledger()
+    assert target.attribution() == before
+    keys = [(e.account, e.instrument, e.category) for e in target.entries]
+    assert len(keys) == len(set(keys))
+    after = target.attribution_by_position()
+    for key, categories in split.items():
+        assert after[key] == pytest.approx(categories, rel=1e-12, abs=1e-9)

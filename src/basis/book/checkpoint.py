@@ -18,7 +18,7 @@ import numpy as np
 from basis.book.book import Book
 from basis.book.factors import ONE, Marks
 from basis.book.instruments import Instrument
-from basis.book.ledger import CATEGORIES, Category, Entry
+from basis.book.ledger import CATEGORIES, Category, Entry, summed
 from basis.book.positions import Claim, Key, PerpTable, UnitTable
 from basis.config.market import MarketConfig
 from basis.errors import InvalidOperationError
@@ -70,7 +70,9 @@ def to_document(book: Book) -> dict[str, Any]:
         ],
         "emode": dict(book._emode),
         "settled": {str(perp): at.isoformat() for perp, at in book._settled.items()},
-        "entries": _entry_sums(book),
+        "entries": [
+            [e.account, str(e.instrument), e.category.value, e.amount] for e in summed(book.entries)
+        ],
         "ledger": {
             c.value: float(t) for c, t in zip(CATEGORIES, book._ledger.totals(), strict=True)
         },
@@ -113,14 +115,6 @@ def from_document(market: MarketConfig, document: dict[str, Any]) -> Book:
         raise InvalidOperationError(f"book checkpoint is malformed: {error!r}") from error
     book._ledger.restore(totals, entries)
     return book
-
-
-def _entry_sums(book: Book) -> list[list[Any]]:
-    sums: dict[tuple[str, str, str], float] = {}
-    for entry in book.entries:
-        key = (entry.account, str(entry.instrument), entry.category.value)
-        sums[key] = sums.get(key, 0.0) + entry.amount
-    return [[*key, amount] for key, amount in sums.items()]
 
 
 def _marks(pairs: list[list[Any]]) -> Marks:

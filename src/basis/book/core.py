@@ -214,6 +214,13 @@ class BookCore:
         totals += accrued(self._units, self._perps)
         return {category: float(totals[COLUMN[category]]) for category in CATEGORIES}
 
+    def compact_ledger(self) -> None:
+        """Keep one ledger entry per position and category (`Ledger.compact`): attribution
+        is unchanged, memory stays flat over a long live run. Not inside `atomic()`."""
+        if self._depth:
+            raise InvalidOperationError("the ledger cannot be compacted inside an atomic group")
+        self._ledger.compact()
+
     def attribution_by_position(self) -> dict[Key, dict[Category, float]]:
         """Return the value booked per category for each (account, instrument) with any."""
         result: dict[Key, dict[Category, float]] = {}

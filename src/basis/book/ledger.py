@@ -20,6 +20,7 @@ __all__ = [
     "Entry",
     "Ledger",
     "LedgerMark",
+    "summed",
 ]
 
 
@@ -106,6 +107,12 @@ class Ledger:
         """Return where the ledger stands now, for `rollback`."""
         return LedgerMark(len(self._entries), self._totals.copy())
 
+    def compact(self) -> None:
+        """Replace the entries with one per (account, instrument, category), dated at the
+        last of them: totals and the per-position split stay (to float rounding), and a
+        long-running book's memory stays flat (the live runner compacts after each tick)."""
+        self._entries = summed(self._entries)
+
     def restore(self, totals: npt.NDArray[np.float64], entries: Sequence[Entry]) -> None:
         """Start again from `totals` and `entries` as they are (a book restored from a
         checkpoint keeps its exact totals and one summary entry per position and category)."""
@@ -118,3 +125,15 @@ class Ledger:
         """Drop every entry recorded after `mark` and restore the totals it saw."""
         del self._entries[mark.count :]
         self._totals = mark.totals.copy()
+
+
+def summed(entries: Sequence[Entry]) -> list[Entry]:
+    """One entry per (account, instrument, category) with the sum of `entries`' amounts
+    (in their order), dated at the last of them."""
+    sums: dict[tuple[str, Instrument, Category], float] = {}
+    last: dict[tuple[str, Instrument, Category], datetime] = {}
+    for entry in entries:
+        key = (entry.account, entry.instrument, entry.category)
+        sums[key] = sums.get(key, 0.0) + entry.amount
+        last[key] = entry.at
+    return [Entry(last[key], *key, amount) for key, amount in sums.items()]

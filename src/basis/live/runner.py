@@ -40,6 +40,7 @@ __all__ = ["LiveVenues", "PaperVenues", "Runner", "RunnerOptions", "TickReport"]
 Publish = Callable[[str, Mapping[str, Any]], None]
 FOLLOW_UP = 1.0  # seconds to the next tick while an order is open
 SETTLEMENT_DELAY = 1.0  # seconds after a funding settlement before the tick that books it
+FUNDING_LOOKBACK = timedelta(hours=1)  # funding is asked for from the last booked, less this
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,10 @@ class LiveVenues:
                 continue
             events.append(booking.book_funding(book, paid))
             self.booked_funding.append((venue, paid))
+            # later ticks ask the venues only for what may still be new (not the whole run)
+            since = paid.time - FUNDING_LOOKBACK
+            if self.funding_since is not None and since > self.funding_since:
+                self.funding_since = since
         return events
 
 
@@ -323,6 +328,7 @@ class Runner:
             events += self.side.book_after_execution(book)
         self._record(events)
         self.side.commit(self.journal, self.run_id, self._document())
+        book.compact_ledger()  # its events are in the journal; keep memory flat
         report = TickReport(
             snap.time, book.equity(), len(intents), tuple(events), bool(intents), why_not
         )
