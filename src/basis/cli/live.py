@@ -228,7 +228,7 @@ def kill(
     from basis.venues.registry import parse_venue_urls
 
     urls = parse_venue_urls(venue_url or ())
-    report = asyncio.run(kill_all(journal, flatten, testnet, urls, actor()))
+    report = asyncio.run(kill_all(journal, flatten, testnet, urls, actor=actor()))
     out.print(f"kill switch on; {len(report.cancelled)} order(s) cancelled")
     if flatten:
         out.print(f"{len(report.flattening)} flattening order(s) sent")

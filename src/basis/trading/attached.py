@@ -152,7 +152,9 @@ class AttachedLive:
         its open orders cancelled (positions stay: `basis live kill --flatten` closes them)."""
         urls = dict(self.request.venue_urls or {}) if self.request else {}
         testnet = self.request.testnet if self.request else False
-        report = asyncio.run(kill_all(self.journal, False, testnet, urls, reason=f"kill by {by}"))
+        report = asyncio.run(
+            kill_all(self.journal, False, testnet, urls, reason=f"kill by {by}", actor=f"api:{by}")
+        )
         if report.failed:
             failed = ", ".join(f"{v}: {e}" for v, e in report.failed.items())
             raise ConfigError(f"kill switch on, but venues did not answer: {failed}")
