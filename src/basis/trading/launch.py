@@ -48,6 +48,7 @@ class LiveRequest:
     limits: Path | None = None
     max_ticks: int | None = None
     new_run: bool = False
+    throttle: bool = True  # ccxt's client-side pacing; off only against a local emulator
 
 
 def chain_legs(needs: Needs) -> bool:
@@ -62,10 +63,11 @@ def open_venues(
     urls: Mapping[str, str],
     need_keys: bool,
     environ: Mapping[str, str] | None = None,
+    throttle: bool = True,
 ) -> tuple[dict[str, Venue], list[str]]:
     """Adapters for the venues of `names` that basis can reach, and a warning per venue left
     out (no ccxt adapter, or no credentials for a live run). Paper runs read public quotes
-    and need no key."""
+    and need no key. `throttle` keeps ccxt's client-side pacing by request weight."""
     venues: dict[str, Venue] = {}
     warnings = []
     for name in names:
@@ -79,7 +81,7 @@ def open_venues(
                 warnings.append(f"{error.message}; allocation 0")
                 continue
             credentials = Credentials("", "")
-        config = CcxtVenueConfig(venue=name, testnet=testnet, url=urls.get(name))
+        config = CcxtVenueConfig(venue=name, testnet=testnet, url=urls.get(name), throttle=throttle)
         venues[name] = CcxtVenue(config, profile(name), credentials)
     return venues, warnings
 
@@ -113,6 +115,7 @@ async def start(
             testnet=request.testnet,
             urls=request.venue_urls or {},
             need_keys=not request.paper,
+            throttle=request.throttle,
         )
         for warning in warnings:
             _say(warn, warning)
