@@ -260,3 +260,21 @@ def test_secret_and_key_never_reach_logs_errors_or_repr(
     logged = caplog.text + " ".join(messages)
     assert "'X-MBX-APIKEY': '***'" in caplog.text  # ccxt's debug lines carry the key header
     assert KEY not in logged and SECRET not in logged
+
+
+def test_spot_order_filled_stands_when_the_sweep_after_it_fails(
+    start_emulator: StartEmulator,
+) -> None:
+    """The sweep of spare spot cash to USDⓈ-M after a spot trade is about the wallet, not the
+    order: the venue's answer (filled) is returned, not a fate-unknown error."""
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> None:
+        await venue.place(OrderRequest("basis-10-spot", SPOT, "buy", 0.5))
+        fault(running, kind="rate_limit", retry_after=120, path="/sapi/v1/asset/transfer")
+        sold = await venue.place(OrderRequest("basis-11-spot", SPOT, "sell", 0.2))
+        assert sold.status == "closed"
+        assert sold.filled == 0.2
+
+    run(running, body)
+    assert [o["status"] for o in orders_at(running)] == ["closed", "closed"]

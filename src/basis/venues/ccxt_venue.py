@@ -109,6 +109,7 @@ class CcxtVenue:
             logger.addFilter(redactor)
         if credentials is not None:
             redactor.add(credentials)
+        self._logger = logger
         settings: dict[str, Any] = {
             "enableRateLimit": config.throttle,
             "timeout": config.timeout_ms,
@@ -296,7 +297,10 @@ class CcxtVenue:
             await self._spot_cash(float(amount) * float(reference) * SPOT_CASH_MARGIN)
         answer = await self._create(request, symbol, amount, price, params)
         if spot:
-            await self._spot_cash(0.0)
+            try:
+                await self._spot_cash(0.0)
+            except VenueError as error:  # the order stands; the next spot order moves the cash
+                self._logger.warning("%s: spare spot cash left in place: %s", self.name, error)
         return answer
 
     async def _spot_cash(self, need: float) -> None:
