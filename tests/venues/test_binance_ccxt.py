@@ -278,3 +278,22 @@ def test_spot_order_filled_stands_when_the_sweep_after_it_fails(
 
     run(running, body)
     assert [o["status"] for o in orders_at(running)] == ["closed", "closed"]
+
+
+def test_funding_reads_every_page(
+    start_emulator: StartEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The venue answers at most a page of funding rows from `since`: the adapter pages on,
+    or a long run would stop seeing its funding after the first page."""
+    monkeypatch.setattr("basis.venues.ccxt_venue.PAGE", 2)
+    wall = ManualWall()
+    running = start_emulator(wall=wall)
+
+    async def body(venue: CcxtVenue) -> None:
+        await venue.place(OrderRequest("basis-12-perp", PERP, "sell", 1.0))
+        wall.advance(41.0)  # five settlements: 08:00, 16:00, 00:00, 08:00, 16:00
+        paid = await venue.funding(SINCE)
+        assert len(paid) == 5
+        assert len({p.funding_id for p in paid}) == 5
+
+    run(running, body)

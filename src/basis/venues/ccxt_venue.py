@@ -254,22 +254,31 @@ class CcxtVenue:
         return sorted(found, key=lambda f: (f.time, f.trade_id))
 
     async def funding(self, since: datetime) -> list[FundingPaid]:
+        """Every payment at or after `since`, page by page (the venue answers one page from
+        its start time); a page restarts at the last time seen, so payments sharing that
+        millisecond across a page boundary are kept, and each is kept once by its id."""
         await self._markets()
         start = int(since.timestamp() * 1000)
-        rows = await self._read(
-            "funding", lambda: self._exchange.fetch_funding_history(None, start, PAGE)
-        )
-        paid = [
-            FundingPaid(
-                funding_id=str(r["id"]),
-                market=self.market_name(r["symbol"]),
-                amount=float(r["amount"]),
-                time=_time(r["timestamp"]),
-            )
-            for r in rows
-            if int(r["timestamp"]) >= start
-        ]
-        return sorted(paid, key=lambda f: (f.time, f.funding_id))
+        paid: dict[str, FundingPaid] = {}
+        for _ in range(MAX_PAGES):
+            fetch = partial(self._exchange.fetch_funding_history, None, start, PAGE)
+            rows: list[dict[str, Any]] = await self._read("funding", fetch)
+            before = len(paid)
+            for r in rows:
+                if int(r["timestamp"]) >= start:
+                    paid.setdefault(
+                        str(r["id"]),
+                        FundingPaid(
+                            funding_id=str(r["id"]),
+                            market=self.market_name(r["symbol"]),
+                            amount=float(r["amount"]),
+                            time=_time(r["timestamp"]),
+                        ),
+                    )
+            if len(rows) < PAGE or len(paid) == before:
+                break
+            start = int(rows[-1]["timestamp"])
+        return sorted(paid.values(), key=lambda f: (f.time, f.funding_id))
 
     # ----------------------------------------------------------------------------- orders
     async def place(self, request: OrderRequest) -> VenueOrder:
