@@ -122,10 +122,18 @@ def report(samples: list[Sample]) -> None:
     print(f"runner CPU: {cpu:.1f} s = {cpu / (hours * 3600):.1%} of a core")
     if orders:
         print(f"runner CPU per order: {cpu / orders * 1000:.0f} ms (reads of each tick included)")
-    print("RSS over the run (MB), at ticks:")
+    print("over the run: RSS, and the runner's CPU per tick since the previous line")
     step = max(1, len(samples) // 12)
-    for sample in [*samples[::step], last]:
-        print(f"  {sample.wall:7.0f} s  tick {sample.ticks:6d}  {sample.rss_mb:7.1f} MB")
+    shown = [*samples[::step], last] if samples[::step][-1] is not last else samples[::step]
+    previous = first
+    for sample in shown:
+        ticked = sample.ticks - previous.ticks
+        per_tick = (sample.cpu - previous.cpu) / ticked * 1000 if ticked else 0.0
+        print(
+            f"  {sample.wall:7.0f} s  tick {sample.ticks:6d}  {sample.rss_mb:7.1f} MB  "
+            f"{per_tick:6.1f} ms CPU/tick"
+        )
+        previous = sample
 
 
 def main() -> int:
