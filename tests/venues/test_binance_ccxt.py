@@ -265,6 +265,43 @@ def test_ccxt_venue_logs_errors_and_repr_never_show_key_or_secret(
     assert KEY not in logged and SECRET not in logged
 
 
+def test_spot_order_filled_stands_when_the_sweep_after_it_fails(
+    start_emulator: StartEmulator,
+) -> None:
+    """The sweep of spare spot cash to USDⓈ-M after a spot trade is about the wallet, not the
+    order: the venue's answer (filled) is returned, not a fate-unknown error."""
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> None:
+        await venue.place(OrderRequest("basis-10-spot", SPOT, "buy", 0.5))
+        fault(running, kind="rate_limit", retry_after=120, path="/sapi/v1/asset/transfer")
+        sold = await venue.place(OrderRequest("basis-11-spot", SPOT, "sell", 0.2))
+        assert sold.status == "closed"
+        assert sold.filled == 0.2
+
+    run(running, body)
+    assert [o["status"] for o in orders_at(running)] == ["closed", "closed"]
+
+
+def test_funding_reads_every_page(
+    start_emulator: StartEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The venue answers at most a page of funding rows from `since`: the adapter pages on,
+    or a long run would stop seeing its funding after the first page."""
+    monkeypatch.setattr("basis.venues.ccxt_venue.PAGE", 2)
+    wall = ManualWall()
+    running = start_emulator(wall=wall)
+
+    async def body(venue: CcxtVenue) -> None:
+        await venue.place(OrderRequest("basis-12-perp", PERP, "sell", 1.0))
+        wall.advance(41.0)  # five settlements: 08:00, 16:00, 00:00, 08:00, 16:00
+        paid = await venue.funding(SINCE)
+        assert len(paid) == 5
+        assert len({p.funding_id for p in paid}) == 5
+
+    run(running, body)
+
+
 def test_fills_over_pages_lose_no_row_sharing_a_millisecond(
     start_emulator: StartEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:

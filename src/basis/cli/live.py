@@ -61,6 +61,14 @@ def run(
     new_run: Annotated[
         bool, typer.Option("--new-run", help="Start a new run instead of resuming the last.")
     ] = False,
+    throttle: Annotated[
+        bool,
+        typer.Option(
+            "--throttle/--no-throttle",
+            help="Pace requests by the venue's weights (ccxt); turn off only against the "
+            "local emulator, whose own limit answers 429.",
+        ),
+    ] = True,
     catalog: CatalogOption = None,
 ) -> None:
     """Run MODE's strategy on a wall clock until SIGTERM or Ctrl-C (then exit 0).
@@ -85,6 +93,7 @@ def run(
         limits=limits,
         max_ticks=ticks,
         new_run=new_run,
+        throttle=throttle,
     )
     settings = get_settings()
 

@@ -49,6 +49,7 @@ class LiveRequest:
     limits: Path | None = None
     max_ticks: int | None = None
     new_run: bool = False
+    throttle: bool = True  # ccxt's client-side pacing; off only against a local emulator
 
 
 def chain_legs(needs: Needs) -> bool:
@@ -65,11 +66,12 @@ def open_venues(
     environ: Mapping[str, str] | None = None,
     accounts: AccountStore | None = None,
     actor: str = "live",
+    throttle: bool = True,
 ) -> tuple[dict[str, Venue], list[str]]:
     """Adapters for the venues of `names` that basis can reach, and a warning per venue left
     out (no ccxt adapter, no credentials for a live run, a disabled account). Paper runs
     read public quotes and need no key. A venue at a `--venue-url` (the emulator) is not
-    paced by ccxt.
+    paced by ccxt, nor any venue with `throttle` off (`--no-throttle`).
 
     A name that is a stored account in `accounts` trades on that account's venue with its
     sealed credentials, opened here in memory (`--testnet` or the account's own flag); any
@@ -99,7 +101,8 @@ def open_venues(
         url = urls.get(name)
         on_testnet = testnet or (account is not None and account.testnet)
         # the emulator enforces its own request limit (429): ccxt's pacing only slows it
-        config = CcxtVenueConfig(venue=venue, testnet=on_testnet, url=url, throttle=url is None)
+        paced = throttle and url is None
+        config = CcxtVenueConfig(venue=venue, testnet=on_testnet, url=url, throttle=paced)
         venues[name] = CcxtVenue(config, profile(venue), credentials)
     return venues, warnings
 
@@ -136,6 +139,7 @@ async def start(
                 need_keys=not request.paper,
                 accounts=accounts if not request.paper else None,
                 actor=f"live:{request.mode}",
+                throttle=request.throttle,
             )
         for warning in warnings:
             _say(warn, warning)

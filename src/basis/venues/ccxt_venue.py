@@ -110,6 +110,7 @@ class CcxtVenue:
             logger.addFilter(redactor)
         if credentials is not None:
             redactor.add(credentials)
+        self._logger = logger
         settings: dict[str, Any] = {
             "enableRateLimit": config.throttle,
             "timeout": config.timeout_ms,
@@ -267,6 +268,9 @@ class CcxtVenue:
         return sorted((self._fill(t, market) for t in rows), key=lambda f: (f.time, f.trade_id))
 
     async def funding(self, since: datetime) -> list[FundingPaid]:
+        """Every payment at or after `since`, page by page (the venue answers one page from
+        its start time); a page restarts at the last time seen, so payments sharing that
+        millisecond across a page boundary are kept, and each is kept once by its id."""
         await self._markets()
 
         async def page(start: int) -> list[dict[str, Any]]:
@@ -345,7 +349,10 @@ class CcxtVenue:
             await self._spot_cash(float(amount) * float(reference) * SPOT_CASH_MARGIN)
         answer = await self._create(request, symbol, amount, price, params)
         if spot:
-            await self._spot_cash(0.0)
+            try:
+                await self._spot_cash(0.0)
+            except VenueError as error:  # the order stands; the next spot order moves the cash
+                self._logger.warning("%s: spare spot cash left in place: %s", self.name, error)
         return answer
 
     async def _spot_cash(self, need: float) -> None:
