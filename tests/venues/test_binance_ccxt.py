@@ -334,3 +334,20 @@ def test_transfer_to_futures_moves_usdt_between_wallets(
     [account] = httpx.get(running.url + "/_emulator/accounts").json()
     assert account["spot"]["USDT"]["free"] == 400_000.0
     assert account["futures_wallet"] == 600_000.0
+
+
+def test_spot_buy_whose_cash_move_fails_is_rejected_and_never_sent(
+    start_emulator: StartEmulator,
+) -> None:
+    """Before a spot buy the adapter moves its cash from USDⓈ-M to the spot wallet; when
+    that move fails, the order was never sent: a definite refusal, not an unknown fate."""
+    running = start_emulator()
+
+    async def body(venue: CcxtVenue) -> None:
+        await venue.place(OrderRequest("basis-13-spot", SPOT, "buy", 0.5))  # spare cash swept
+        fault(running, kind="rate_limit", retry_after=120, path="/sapi/v1/asset/transfer")
+        with pytest.raises(OrderRejectedError, match="not sent: moving cash"):
+            await venue.place(OrderRequest("basis-14-spot", SPOT, "buy", 0.2))
+
+    run(running, body)
+    assert [o["client_order_id"] for o in orders_at(running)] == ["basis-13-spot"]

@@ -346,7 +346,13 @@ class CcxtVenue:
         spot = ":spot:" in request.market
         if spot and request.side == "buy":
             reference = price or (await self.quotes([request.market]))[request.market].mark
-            await self._spot_cash(float(amount) * float(reference) * SPOT_CASH_MARGIN)
+            try:
+                await self._spot_cash(float(amount) * float(reference) * SPOT_CASH_MARGIN)
+            except VenueError as error:  # the order itself was never sent: a definite no
+                raise OrderRejectedError(
+                    f"{self.name}: {request.client_order_id} not sent: moving cash to the spot "
+                    f"wallet failed ({error.message})"
+                ) from None
         answer = await self._create(request, symbol, amount, price, params)
         if spot:
             try:
