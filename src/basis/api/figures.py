@@ -1,6 +1,7 @@
 """The run page's figures and tables, from the report's own figure functions.
 
-The figures draw with `/static/plotly.min.js`; each is a `<div>` with its plot call.
+The figures draw with `/static/plotly.min.js` and `/static/figures.js`: each is a `<div>`
+and its JSON (`analytics.plotly_page.figure_div`).
 """
 
 from __future__ import annotations

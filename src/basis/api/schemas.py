@@ -247,6 +247,13 @@ class RunOut(PublicBody):
 
     mode: str
     share_class: str
+    dataset: str
+    fallback: dict[str, Any] | None = Field(
+        description="null, or {requested, used, reason} when the run fell back (--fallback)"
+    )
+    allocation: dict[str, float] | None = Field(
+        description="hedge weights per venue the run used; null where the mode has none"
+    )
     start: str
     end: str
     initial_equity: float | None
