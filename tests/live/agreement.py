@@ -49,7 +49,7 @@ def order_disagreements(journal: Sequence[Record], venue: Sequence[Record]) -> l
             continue
         if record["state"] not in JOURNAL_STATES[at_venue["status"]]:
             problems.append(f"{cid}: journal {record['state']}, venue {at_venue['status']}")
-        for key, theirs_key in (("symbol", "instrument"), ("side", "side")):
+        for key, theirs_key in (("market", "instrument"), ("side", "side")):
             if record[key] != at_venue[theirs_key]:
                 problems.append(f"{cid}: {key} {record[key]} ≠ venue {at_venue[theirs_key]}")
         for key in ("amount", "filled"):
@@ -89,7 +89,7 @@ def position_disagreements(
         filled = math.fsum(
             (1.0 if r["side"] == "buy" else -1.0) * f["amount"]
             for r in journal
-            if r["symbol"] == market
+            if r["market"] == market
             for f in r["fills"]
         )
         if not math.isclose(filled, held, abs_tol=TOLERANCE):

@@ -13,7 +13,7 @@ def journalled(cid: str, state: str = "filled", filled: float = 1.0, **kw: Any) 
     fills = [{"trade_id": f"t-{cid}", "amount": filled}] if filled else []
     return {
         "client_order_id": cid,
-        "symbol": PERP,
+        "market": PERP,
         "side": "sell",
         "amount": 1.0,
         "state": state,

@@ -10,6 +10,7 @@ request is on the wire, between an answer and its journal write, and inside a ti
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -98,6 +99,11 @@ def test_live_run_killed_20_times_agrees_with_the_venue(
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not os.environ.get("BASIS_SOAK"),
+    reason="the 60-kill soak variant (about 3 minutes) runs with BASIS_SOAK=1; "
+    "the 20-kill variant always runs",
+)
 def test_live_run_killed_60_times_agrees_with_the_venue(
     live_catalog: Catalog, tmp_path: Path
 ) -> None:
