@@ -105,7 +105,7 @@ def create_app(
 
     app = FastAPI(
         title="basis",
-        summary="Backtests, results and (soon) the live book of market-neutral crypto yield.",
+        summary="Backtests, results and the live book of market-neutral crypto yield.",
         version="1",
         lifespan=lifespan,
         docs_url=None,  # Swagger UI loads from a CDN; the service works offline
