@@ -275,3 +275,21 @@ class AuditChainError(BasisError):
     """The audit log's hash chain is broken: an entry was edited, deleted or reordered."""
 
     code = "AUDIT_CHAIN_BROKEN"
+
+
+class SessionError(BasisError):
+    """A session request that cannot be carried out as asked: a bad name, allocation or
+    account set, or a state change the session's state does not allow."""
+
+    code = "SESSION_INVALID"
+    exit_code = 2
+
+
+class SessionNotFoundError(SessionError):
+    code = "SESSION_NOT_FOUND"
+
+
+class SessionStateError(SessionError):
+    """A state change the session's current state does not allow (pause a stopped one)."""
+
+    code = "SESSION_STATE"

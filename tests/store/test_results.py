@@ -315,7 +315,7 @@ def test_open_upgrades_empty_database_to_head_and_reopen_is_a_no_op(database_url
     with ResultStore(database_url) as first:
         first.save(make_result())
     with engine.connect() as connection:
-        assert current_revision(connection) == head_revision() == "0005"
+        assert current_revision(connection) == head_revision() == "0006"
         versions = connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")).all()
     with ResultStore(database_url) as second:
         assert second.load("run-0001-aaaa").mode == "eth_basis"
@@ -411,4 +411,4 @@ def test_run_json_without_summary_raises() -> None:
 
 def test_the_shipped_head_read_without_alembic_is_alembics_head() -> None:
     """The store skips Alembic at head by reading the scripts' text: it must agree."""
-    assert migrate.shipped_head() == migrate.head_revision() == "0005"
+    assert migrate.shipped_head() == migrate.head_revision() == "0006"

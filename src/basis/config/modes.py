@@ -54,6 +54,23 @@ class FundingArbitrageConfig(FrozenModel):
         return self
 
 
+class RegimeThresholds(FrozenModel):
+    """Margin use at which an account's utilisation regime changes (docs/accounts.md):
+    below `hold_at` it builds, from `hold_at` it holds and balances, from `reduce_at` it
+    reduces. Margin use is initial margin over margin balance."""
+
+    hold_at: float = Field(default=0.60, gt=0.0, le=1.0)
+    reduce_at: float = Field(default=0.80, gt=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RegimeThresholds:
+        if self.hold_at >= self.reduce_at:
+            raise ValueError(
+                f"regimes.hold_at {self.hold_at} must be below regimes.reduce_at {self.reduce_at}"
+            )
+        return self
+
+
 class ModeConfig(FrozenModel):
     """Parameters of one strategy run; defaults are the reference system's (DESIGN §5)."""
 
@@ -76,6 +93,7 @@ class ModeConfig(FrozenModel):
     margin_target: float = Field(default=1.0, gt=0.0)
     margin_critical: float = Field(default=0.15, gt=0.0)
     funding_arbitrage: FundingArbitrageConfig = Field(default_factory=FundingArbitrageConfig)
+    regimes: RegimeThresholds = Field(default_factory=RegimeThresholds)
 
     @model_validator(mode="after")
     def _consistent(self) -> ModeConfig:

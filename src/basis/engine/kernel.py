@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from basis.book import Book, Exposure, Risk, exposure, risk
+from basis.book.utilisation import Regime
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
 from basis.model.market import Snapshot
@@ -31,6 +32,7 @@ class Kernel:
     book: Book
     venues: tuple[str, ...]
     owed: float = 0.0  # share-class amount withdrawn but not yet paid out
+    shared: Regime | None = None  # set by a session each tick: the regime of all its accounts
 
     @classmethod
     def start(
@@ -62,6 +64,8 @@ class Kernel:
             risk=assessed,
             venues=self.venues,
             owed=self.owed,
+            regimes=self.config.regimes,
+            shared=self.shared,
         )
 
     def decide(self, state: State) -> list[Intent]:

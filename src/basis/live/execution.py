@@ -11,6 +11,7 @@ one does. Both check the pre-trade limits before an order exists.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -121,8 +122,11 @@ class LiveExecution:
     """Intents to venue orders through the order manager; fills come back through the
     journal (the runner books them once)."""
 
-    def __init__(self, orders: OrderManager, book: Book) -> None:
+    def __init__(
+        self, orders: OrderManager, book: Book, accounts: Mapping[str, str] | None = None
+    ) -> None:
         self.orders, self.book = orders, book
+        self.accounts = dict(accounts or {})  # book venue -> the account trading it
         self.daily = DailyLoss()
 
     async def execute(self, intent: Intent, snap: Snapshot) -> list[Event]:
@@ -135,7 +139,7 @@ class LiveExecution:
             exposure = order_exposure(self.book, spec, self.daily)
             try:
                 placed = await self.orders.submit(
-                    spec.venue,
+                    self.accounts.get(spec.venue, spec.venue),
                     spec.market,
                     spec.side,
                     spec.amount,

@@ -109,10 +109,20 @@ class LiveVenues:
     paper = False
 
     def __init__(
-        self, kernel: Kernel, journal: Journal, orders: OrderManager, venues: Mapping[str, Venue]
+        self,
+        kernel: Kernel,
+        journal: Journal,
+        orders: OrderManager,
+        venues: Mapping[str, Venue],
+        accounts: Mapping[str, str] | None = None,
     ) -> None:
+        """`venues` is keyed by account (the journal's `venue` column); `accounts` maps a
+        book venue to the account trading it when the two names differ (a session's
+        account `fund_a` on `binance`)."""
         self.journal, self.orders, self.venues = journal, orders, dict(venues)
-        self.execution = LiveExecution(orders, kernel.book)
+        accounts = dict(accounts or {})
+        self.book_venue = {account: venue for venue, account in accounts.items()}
+        self.execution = LiveExecution(orders, kernel.book, accounts)
         self.booked_fills: list[tuple[str, VenueFill]] = []
         self.booked_funding: list[tuple[str, FundingPaid]] = []
         self.funding_since: datetime | None = None
@@ -152,7 +162,8 @@ class LiveVenues:
             )
             return events, None
         for name, reported in holdings.items():
-            events += booking.reconcile(book, name, reported, opening=opening)
+            book_venue = self.book_venue.get(name, name)
+            events += booking.reconcile(book, book_venue, reported, opening=opening)
         return events, None
 
     async def _collect(self, book: Book, since: datetime) -> list[Event]:
@@ -189,12 +200,12 @@ class LiveVenues:
     def _book_unbooked(self, book: Book) -> list[Event]:
         events = []
         for venue, fill in self.journal.fills(unbooked=True):
-            if (venue, fill) in self.booked_fills:
-                continue
+            if venue not in self.venues or (venue, fill) in self.booked_fills:
+                continue  # another account's fill is its own run's to book
             events.append(booking.book_fill(book, venue, fill))
             self.booked_fills.append((venue, fill))
         for venue, paid in self.journal.funding(unbooked=True):
-            if (venue, paid) in self.booked_funding:
+            if venue not in self.venues or (venue, paid) in self.booked_funding:
                 continue
             events.append(booking.book_funding(book, paid))
             self.booked_funding.append((venue, paid))
@@ -220,6 +231,7 @@ class Runner:
     initial_equity: float = math.nan
     opening: bool = True
     degraded: dict[str, str] = field(default_factory=dict)
+    hold: str | None = None  # why the strategy is not asked (a paused session), else None
     _seen: tuple[float, datetime] | None = field(default=None, init=False)  # (wall, venue)
     _venue_rate: float = field(default=0.0, init=False)  # venue seconds per wall second
 
@@ -347,6 +359,8 @@ class Runner:
         return self.kernel.book.equity()
 
     def _why_not(self, taken: Taken) -> str | None:
+        if self.hold is not None:
+            return self.hold
         kill = self.journal.kill_request()
         if kill is not None:
             return f"kill switch on since {kill.requested_at:%Y-%m-%d %H:%M:%S} ({kill.reason})"

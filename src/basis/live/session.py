@@ -41,10 +41,17 @@ async def open_runner(
     record: Mapping[str, Any] | None = None,
     rewards: Sequence[RewardPayout] = (),
     resume: bool = True,
+    run_id: str | None = None,
+    accounts: Mapping[str, str] | None = None,
 ) -> tuple[Runner, TickReport]:
     """Build the runner of `config` (resuming its crashed run when `resume`) and take its
-    first tick; returns both. Live runs need `venues` (name → adapter)."""
-    previous = journal.latest_run(config.mode) if resume else None
+    first tick; returns both. Live runs need `venues` (account name → adapter); `accounts`
+    maps a book venue to its account when the names differ. `run_id` resumes that run (a
+    session's account) instead of the newest run of the mode."""
+    if run_id is not None:
+        previous = journal.run(run_id) if resume else None
+    else:
+        previous = journal.latest_run(config.mode) if resume else None
     if previous is not None and (previous.paper != paper or previous.status == "killed"):
         previous = None
     if previous is None:
@@ -68,7 +75,7 @@ async def open_runner(
         if not venues:
             raise ConfigError("a live run needs at least one venue with credentials")
         orders = OrderManager(journal, venues, run_id, limits=limits)
-        side = LiveVenues(kernel, journal, orders, venues)
+        side = LiveVenues(kernel, journal, orders, venues, accounts)
     runner = Runner(kernel, journal, run_id, feed, side, options or RunnerOptions())
     if saved is not None:
         runner.ticks = saved["runner"]["ticks"]

@@ -39,6 +39,7 @@ __all__ = [
     "metadata",
     "runs",
     "series",
+    "sessions",
     "sweep_points",
     "sweeps",
     "users",
@@ -418,4 +419,22 @@ audit_log = sa.Table(
     sa.Column("details", sa.Text(), nullable=False),  # canonical JSON, as hashed
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+)
+
+SESSION_NAME_LENGTH: Final = 64
+
+sessions = sa.Table(
+    "basis_sessions",
+    metadata,
+    sa.Column("name", sa.String(SESSION_NAME_LENGTH), primary_key=True),
+    sa.Column("mode", sa.String(64), nullable=False),
+    sa.Column("accounts", JsonDocument(), nullable=False),  # account names, in order
+    sa.Column("allocation", JsonDocument(), nullable=False),  # account -> weight, sums to 1
+    sa.Column("overrides", JsonDocument(), nullable=False),  # --set key=value, in order
+    sa.Column("capital", sa.Float(), nullable=False),  # paper: split by the allocation
+    sa.Column("state", sa.String(16), nullable=False),  # created|running|paused|stopped
+    sa.Column("runs", JsonDocument(), nullable=False),  # account -> journal run id
+    sa.Column("status", JsonDocument(), nullable=True),  # the last tick's aggregate view
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
 )

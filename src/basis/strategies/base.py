@@ -16,8 +16,9 @@ import numpy as np
 
 from basis.book import Book, Exposure, Instrument, Kind, Risk
 from basis.book import factors as f
+from basis.book.utilisation import Regime, Utilisation, utilisation, worst
 from basis.config.market import MarketConfig
-from basis.config.modes import ModeConfig
+from basis.config.modes import ModeConfig, RegimeThresholds
 from basis.mechanics import gas
 from basis.model.market import Snapshot
 from basis.model.needs import Needs, perp_instrument
@@ -41,10 +42,22 @@ class State:
     risk: Risk
     venues: tuple[str, ...]  # perp venues with data for the run
     owed: float = 0.0  # share-class amount withdrawn but not yet paid out
+    regimes: RegimeThresholds = field(default_factory=RegimeThresholds)
+    shared: Regime | None = None  # the session's regime, when this book is one of its accounts
 
     @property
     def equity(self) -> float:
         return self.exposure.equity
+
+    def utilisation(self) -> Utilisation:
+        """Margin use per venue account of this book and its regime (docs/accounts.md)."""
+        return utilisation(self.risk.margin, self.book.market, self.regimes)
+
+    @property
+    def regime(self) -> Regime:
+        """The regime to act on: this book's, or its session's when that is worse."""
+        own = self.utilisation().regime
+        return own if self.shared is None else worst([own, self.shared])
 
     def price(self, asset: str) -> float:
         """USD price of `asset` now."""
