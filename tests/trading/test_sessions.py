@@ -20,7 +20,7 @@ import pytest
 from basis.accounts.records import AccountSecret
 from basis.accounts.sessions import SessionStore
 from basis.accounts.store import AccountStore
-from basis.book.utilisation import SessionRisk
+from basis.book.utilisation import Regime, SessionRisk
 from basis.engine.backtest import load_mode
 from basis.trading.sessions import SessionRequest, SessionRunner, run_session
 from basis.venues.emulator.accounts import account_name
@@ -151,6 +151,7 @@ def test_a_paper_session_obeys_pause_resume_and_stop_from_the_store(
     assert seen[1][1] is not None and "paused" in seen[1][1]
     assert seen[2][1] is not None and seen[3][1] is None
     assert seen[0][2] == pytest.approx(300_000.0, rel=5e-3)  # paper capital less costs
+    assert all(run.runner.kernel.shared is Regime.BUILD for run in result.runs)
     equities = [run.runner.kernel.book.equity() for run in result.runs]
     assert equities[0] == pytest.approx(2 * equities[1], rel=1e-3)
     with AccountStore.open(db, environ=environ) as accounts:
@@ -174,3 +175,21 @@ def test_a_paper_session_obeys_pause_resume_and_stop_from_the_store(
         )
         assert {r.account: r.runner.run_id for r in restarted.runs} == session.runs
         assert restarted.runs[0].runner.kernel.book.equity() == pytest.approx(equities[0], rel=1e-3)
+
+
+def test_session_refusals_are_one_line_with_exit_two(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASIS_MASTER_KEY", MASTER)
+    db = f"sqlite:///{tmp_path / 'basis.sqlite'}"
+    cases = [
+        (("session", "create", "d", "--mode", "btc_basis", "--accounts", "ghost"), "no account"),
+        (("session", "create", "d", "--mode", "volume", "--accounts", "a"), "wash"),
+        (("session", "pause", "ghost"), "no session 'ghost'"),
+        (("session", "start", "ghost", "--venue-url", "a=ftp://x"), "--venue-url"),
+    ]
+    for args, message in cases:
+        result = _basis(monkeypatch, *args, "--db", db)
+        assert result.exit_code == 2, (args, result.stderr)
+        assert message in result.stderr.lower() or message in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
