@@ -63,7 +63,9 @@ def test_create_refuses_with_a_precise_reason(
     sessions: SessionStore, name: str, accounts: list[str], message: str
 ) -> None:
     with pytest.raises(SessionError, match=message):
-        sessions.create(name, BTC_BASIS, accounts, parse_allocation(None, accounts or ["x"]), actor="t")
+        sessions.create(
+            name, BTC_BASIS, accounts, parse_allocation(None, accounts or ["x"]), actor="t"
+        )
     assert sessions.list() == []
 
 

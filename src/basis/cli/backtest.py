@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,9 @@ from basis.cli.app import CatalogOption, app, err, open_catalog, out, utc_date
 from basis.cli.results import print_summary
 from basis.config import get_settings
 from basis.data.catalog import REAL, Catalog, scenario_dataset
+from basis.engine.accounts import AccountSplit, parse_accounts, run_accounts
 from basis.engine.backtest import Backtest, run_backtest
+from basis.engine.loop import Progress as StepProgress
 from basis.errors import ConfigError
 from basis.files import require_writable
 from basis.model.result import RunResult
@@ -26,7 +29,13 @@ __all__ = ["backtest", "execute", "modes"]
 
 
 def execute(
-    request: Backtest, catalog: Path | None, report: Path | None, quiet: bool, *, html: bool = True
+    request: Backtest,
+    catalog: Path | None,
+    report: Path | None,
+    quiet: bool,
+    *,
+    html: bool = True,
+    accounts: Sequence[AccountSplit] = (),
 ) -> tuple[RunResult, Path | None]:
     """Run, store and (when `html`) report one backtest; the progress bar goes to stderr.
 
@@ -40,9 +49,9 @@ def execute(
     with ResultStore() as store:
         store.require_writable()
         if quiet:
-            result = run_backtest(request, opened, settings.configs_path)
+            result = _run(request, opened, settings.configs_path, accounts, None)
         else:
-            result = _run_with_bar(request, opened, settings.configs_path)
+            result = _run_with_bar(request, opened, settings.configs_path, accounts)
         store.save(result)
     if not html:
         return result, None
@@ -54,7 +63,21 @@ def execute(
     return result, path
 
 
-def _run_with_bar(request: Backtest, catalog: Catalog, configs: Path) -> RunResult:
+def _run(
+    request: Backtest,
+    catalog: Catalog,
+    configs: Path,
+    accounts: Sequence[AccountSplit],
+    progress: StepProgress | None,
+) -> RunResult:
+    if accounts:
+        return run_accounts(request, accounts, catalog, configs, progress=progress)
+    return run_backtest(request, catalog, configs, progress=progress)
+
+
+def _run_with_bar(
+    request: Backtest, catalog: Catalog, configs: Path, accounts: Sequence[AccountSplit]
+) -> RunResult:
     with Progress(
         TextColumn(f"[bold]{request.mode}[/bold]"),
         BarColumn(),
@@ -68,7 +91,7 @@ def _run_with_bar(request: Backtest, catalog: Catalog, configs: Path) -> RunResu
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return run_backtest(request, catalog, configs, progress=progress)
+        return _run(request, catalog, configs, accounts, progress)
 
 
 @app.command("backtest")
@@ -119,6 +142,15 @@ def backtest(
             "otherwise).",
         ),
     ] = False,
+    accounts: Annotated[
+        str | None,
+        typer.Option(
+            "--accounts",
+            metavar="NAME=VENUE[:WEIGHT],...",
+            help="Split the mode over accounts, each on its venue with its own book, margin "
+            "and liquidation and its share of --capital (equal shares without weights).",
+        ),
+    ] = None,
 ) -> None:
     """Backtest a mode; print the summary and where the report is (or JSON with --json).
 
@@ -143,8 +175,14 @@ def backtest(
         require_venues=require_venues,
         allow_unpaid=allow_unpaid,
     )
+    splits = parse_accounts(accounts) if accounts is not None else ()
     result, path = execute(
-        request, catalog, report, quiet=as_json, html=report is not None or not as_json
+        request,
+        catalog,
+        report,
+        quiet=as_json,
+        html=report is not None or not as_json,
+        accounts=splits,
     )
     if as_json:
         typer.echo(json.dumps(json_safe(run_json(result)), allow_nan=False))

@@ -120,6 +120,12 @@ class ModeConfig(FrozenModel):
             )
         return self
 
+    def on_account(self, venue: str, capital: float) -> ModeConfig:
+        """This mode on one account of a split (a session, a multi-account backtest): its
+        whole hedge on the account's `venue`, with `capital` (share class)."""
+        document = self.model_dump() | {"hedge_allocation": {venue: 1.0}}
+        return ModeConfig.model_validate(document | {"initial_capital": capital})
+
     @property
     def effective_target_ltv(self) -> float:
         """`target_ltv`, or `max_ltv × (1 − max_stake_spread_move)` when unset."""

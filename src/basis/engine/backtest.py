@@ -121,8 +121,10 @@ def prepare(
     catalog: Catalog,
     configs: Path,
     policy: ResolutionPolicy | None = None,
+    account: tuple[str, float] | None = None,
 ) -> Prepared:
-    """Resolve `request` and load its inputs (no engine step runs).
+    """Resolve `request` and load its inputs (no engine step runs). `account` (venue,
+    share of the capital) runs the mode as one account of a split (`ModeConfig.on_account`).
 
     Raises ConfigError / DataError naming what is wrong.
     """
@@ -136,6 +138,9 @@ def prepare(
     check_fallback(request.fallback)
     market = load_market(configs)
     config = load_mode(configs, request.mode, request.overrides, request.capital)
+    if account is not None:
+        venue, share = account
+        config = config.on_account(venue, config.initial_capital * share)
     flows = load_flows(request.flows)
     strategy = build(config, market)
     needs = strategy.needs()

@@ -39,7 +39,6 @@ from basis.trading.launch import chain_legs, open_venues
 __all__ = [
     "SessionRequest",
     "SessionRunner",
-    "account_config",
     "alive",
     "run_session",
     "session_document",
@@ -61,12 +60,6 @@ class SessionRequest:
     max_age: float = 30.0
     max_ticks: int | None = None
     throttle: bool = True
-
-
-def account_config(base: ModeConfig, venue: str, capital: float) -> ModeConfig:
-    """The mode on one account: all its hedge on the account's venue, `capital` (paper)."""
-    document = base.model_dump() | {"hedge_allocation": {venue: 1.0}, "initial_capital": capital}
-    return ModeConfig.model_validate(document)
 
 
 def alive(status: Mapping[str, Any] | None) -> bool:
@@ -260,8 +253,8 @@ async def _open_accounts(
     options = RunnerOptions(tick=request.tick, max_age=request.max_age)
     for name in session.accounts:
         account = accounts.get(name)
-        config = account_config(
-            running.config, account.venue, session.capital * session.allocation[name]
+        config = running.config.on_account(
+            account.venue, session.capital * session.allocation[name]
         )
         needs = build(config, market).needs()
         if chain_legs(needs):
