@@ -17,6 +17,7 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from basis import audit
 from basis.api.config import ServiceConfig
 from basis.errors import (
     AuthInvalidError,
@@ -36,10 +37,14 @@ __all__ = [
     "check_password",
     "create_api_token",
     "decode_token",
+    "delete_user",
     "issue_token",
     "principal_from_api_token",
     "principal_from_claims",
+    "revoke_token",
     "set_password",
+    "trail",
+    "update_user",
 ]
 
 API_TOKEN_PREFIX: Final = "basis_"
@@ -77,8 +82,20 @@ def check_password(password: str, config: ServiceConfig) -> None:
         )
 
 
+def trail(
+    store: UserStore, actor: str, action: str, subject: str, details: dict[str, Any] | None = None
+) -> None:
+    """An audit entry for a user, token or login action (never a password or token)."""
+    audit.record(store.engine, actor, action, subject, details or {})
+
+
 def add_user(
-    store: UserStore, name: str, role: str, password: str, config: ServiceConfig
+    store: UserStore,
+    name: str,
+    role: str,
+    password: str,
+    config: ServiceConfig,
+    actor: str = "operator",
 ) -> UserRow:
     """Store a new user with the argon2id hash of `password`.
 
@@ -93,13 +110,48 @@ def add_user(
     if role not in ROLES:
         raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}", field="role")
     check_password(password, config)
-    return store.add_user(name, role, _HASHER.hash(password))
+    row = store.add_user(name, role, _HASHER.hash(password))
+    trail(store, actor, "user.add", name, {"role": role})
+    return row
 
 
-def set_password(store: UserStore, name: str, password: str, config: ServiceConfig) -> UserRow:
+def set_password(
+    store: UserStore, name: str, password: str, config: ServiceConfig, actor: str = "operator"
+) -> UserRow:
     """Replace a user's password (ending their sessions); raises UserError / NotFoundError."""
     check_password(password, config)
-    return store.update_user(name, password_hash=_HASHER.hash(password))
+    row = store.update_user(name, password_hash=_HASHER.hash(password))
+    trail(store, actor, "user.password", name)
+    return row
+
+
+def update_user(
+    store: UserStore,
+    name: str,
+    *,
+    role: str | None = None,
+    disabled: bool | None = None,
+    actor: str = "operator",
+) -> UserRow:
+    """Change a user's role or disabled flag, audited; raises NotFoundError."""
+    row = store.update_user(name, role=role, disabled=disabled)
+    changes = {k: v for k, v in (("role", role), ("disabled", disabled)) if v is not None}
+    if changes:
+        trail(store, actor, "user.update", name, changes)
+    return row
+
+
+def delete_user(store: UserStore, name: str, actor: str = "operator") -> None:
+    """Delete a user and their tokens, audited; raises NotFoundError."""
+    store.delete_user(name)
+    trail(store, actor, "user.delete", name)
+
+
+def revoke_token(store: UserStore, token_id: str, actor: str = "operator") -> TokenRow:
+    """Revoke an API token, audited; raises NotFoundError."""
+    row = store.revoke_token(token_id)
+    trail(store, actor, "token.revoke", token_id, {"user": row.user_name})
+    return row
 
 
 def authenticate(
@@ -126,6 +178,7 @@ def authenticate(
     )
     if locked_until is not None and locked_until > now:
         wait = (locked_until - now).total_seconds()
+        trail(store, "anonymous", "login.locked", name, {"retry_after": round(wait)})
         raise RateLimitedError(
             f"too many failed logins; try again in {wait:.0f} s", retry_after=wait
         )
@@ -136,11 +189,14 @@ def authenticate(
         elif unknown is not None:
             _forget_old(unknown, now, config)
             unknown[name] = (failures + 1, lock or now)
+        trail(store, "anonymous", "login.failed", name, {"reason": "wrong password or user"})
         raise AuthInvalidError("wrong user name or password")
     if user is None or user.disabled:
+        trail(store, "anonymous", "login.failed", name, {"reason": "disabled user"})
         raise AuthInvalidError("wrong user name or password")
     if user.failed_logins:
         store.record_login(name, failed=False, locked_until=None)
+    trail(store, f"user:{name}", "login.success", name)
     return user
 
 
@@ -222,7 +278,11 @@ def principal_from_claims(
 
 
 def create_api_token(
-    store: UserStore, user_name: str, label: str, expires_days: float | None
+    store: UserStore,
+    user_name: str,
+    label: str,
+    expires_days: float | None,
+    actor: str = "operator",
 ) -> tuple[TokenRow, str]:
     """A new API token for `user_name`: its row and the token itself, shown once.
 
@@ -245,6 +305,9 @@ def create_api_token(
         last_used_at=None,
     )
     store.add_token(row)
+    expires = None if row.expires_at is None else row.expires_at.isoformat()
+    details = {"user": user_name, "label": label, "expires_at": expires}
+    trail(store, actor, "token.create", token_id, details)
     return row, f"{API_TOKEN_PREFIX}{token_id}_{secret}"
 
 

@@ -338,7 +338,7 @@ def add_user(
     password: Annotated[str, Form(max_length=1024)],
 ) -> Response:
     try:
-        auth.add_user(context.store, name, role, password, context.config)
+        auth.add_user(context.store, name, role, password, context.config, f"web:{caller.name}")
     except (UserError, ConflictError) as error:
         return _users(request, context, caller, error)
     return RedirectResponse("/users", status_code=303)
@@ -354,5 +354,5 @@ def set_disabled(
 ) -> Response:
     if name == caller.name:
         return _users(request, context, caller, ConflictError("you cannot disable yourself"))
-    context.store.update_user(name, disabled=disabled)
+    auth.update_user(context.store, name, disabled=disabled, actor=f"web:{caller.name}")
     return RedirectResponse("/users", status_code=303)

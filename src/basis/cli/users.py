@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from basis.cli.accounts import actor
 from basis.cli.app import app, err, out
 from basis.errors import UserError
 
@@ -46,7 +47,7 @@ def add(
 
     password = read_password()
     with UserStore() as store:
-        row = add_user(store, name, role, password, ServiceConfig())
+        row = add_user(store, name, role, password, ServiceConfig(), actor())
     out.print(f"added user {row.name} ({row.role})", highlight=False)
 
 
@@ -59,7 +60,7 @@ def passwd(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
 
     password = read_password()
     with UserStore() as store:
-        set_password(store, name, password, ServiceConfig())
+        set_password(store, name, password, ServiceConfig(), actor())
     out.print(f"password of {name} changed; their sessions are ended", highlight=False)
 
 
@@ -69,10 +70,11 @@ def disable(
     enable: Annotated[bool, typer.Option("--enable", help="Enable again instead.")] = False,
 ) -> None:
     """Disable a user (they cannot sign in; their tokens stop working), or --enable."""
+    from basis.api.auth import update_user
     from basis.store.users import UserStore
 
     with UserStore() as store:
-        store.update_user(name, disabled=not enable)
+        update_user(store, name, disabled=not enable, actor=actor())
     out.print(f"{name} {'enabled' if enable else 'disabled'}", highlight=False)
 
 
@@ -89,7 +91,7 @@ def token(
     from basis.store.users import UserStore
 
     with UserStore() as store:
-        row, secret = create_api_token(store, name, label, days)
+        row, secret = create_api_token(store, name, label, days, actor())
     typer.echo(secret)
     err.print(
         f"token {row.token_id} for {name} ({label}); revoke: DELETE /api/v1/tokens/{row.token_id}",

@@ -115,6 +115,11 @@ class ResultStore:
         """Release the database connections."""
         self._engine.dispose()
 
+    @property
+    def engine(self) -> sa.Engine:
+        """The database engine (for the audit log, which shares the database)."""
+        return self._engine
+
     def require_writable(self) -> None:
         """Raise `IoError` now when a run could not be saved (a read-only SQLite file or
         folder), so a command fails before its work rather than after it."""

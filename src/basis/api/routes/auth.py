@@ -47,6 +47,7 @@ def refresh(body: Refresh, request: Request, context: Ctx) -> TokenPair:
         raise AuthRequiredError("this refresh token was already used; sign in again")
     _, user = auth.principal_from_claims(context.store, claims, "bearer")
     context.ended.end(str(claims.get("jti")), float(claims["exp"]))  # single use
+    auth.trail(context.store, f"user:{user.name}", "login.refresh", user.name)
     return token_pair(context, user)
 
 

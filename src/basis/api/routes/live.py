@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from basis.api import auth
 from basis.api.auth import Principal
 from basis.api.deps import Context, Ctx, LiveRunner, require
 from basis.api.schemas import ERRORS, LiveStatus
@@ -53,12 +54,14 @@ def risk(context: Ctx) -> dict[str, Any]:
 @router.post("/start", summary="Start the live runner (trader, admin)")
 def start(caller: Trader, context: Ctx) -> LiveStatus:
     _runner(context).start(caller.name)
+    auth.trail(context.store, f"api:{caller.name}", "live.start", "live")
     return status(context)
 
 
 @router.post("/stop", summary="Stop the live runner gracefully (trader, admin)")
 def stop(caller: Trader, context: Ctx) -> LiveStatus:
     _runner(context).stop(caller.name)
+    auth.trail(context.store, f"api:{caller.name}", "live.stop", "live")
     return status(context)
 
 

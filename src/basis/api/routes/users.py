@@ -39,7 +39,9 @@ def list_users(caller: Admin, context: Ctx) -> list[UserPublic]:
 
 @router.post("/users", status_code=201, summary="Add a user (admin)")
 def add_user(body: UserCreate, caller: Admin, context: Ctx) -> UserPublic:
-    row = auth.add_user(context.store, body.name, body.role, body.password, context.config)
+    row = auth.add_user(
+        context.store, body.name, body.role, body.password, context.config, f"api:{caller.name}"
+    )
     return user_out(row)
 
 
@@ -48,8 +50,10 @@ def update_user(name: str, body: UserUpdate, caller: Admin, context: Ctx) -> Use
     if name == caller.name and (body.disabled or body.role not in (None, "admin")):
         raise ConflictError("an admin cannot disable or demote themselves", field="name")
     if body.password is not None:
-        auth.set_password(context.store, name, body.password, context.config)
-    row = context.store.update_user(name, role=body.role, disabled=body.disabled)
+        auth.set_password(context.store, name, body.password, context.config, f"api:{caller.name}")
+    row = auth.update_user(
+        context.store, name, role=body.role, disabled=body.disabled, actor=f"api:{caller.name}"
+    )
     return user_out(row)
 
 
@@ -57,7 +61,7 @@ def update_user(name: str, body: UserUpdate, caller: Admin, context: Ctx) -> Use
 def delete_user(name: str, caller: Admin, context: Ctx) -> Response:
     if name == caller.name:
         raise ConflictError("an admin cannot delete themselves", field="name")
-    context.store.delete_user(name)
+    auth.delete_user(context.store, name, f"api:{caller.name}")
     return Response(status_code=204)
 
 
@@ -69,7 +73,9 @@ def list_tokens(caller: Caller, context: Ctx) -> list[TokenPublic]:
 
 @router.post("/tokens", status_code=201, summary="A new API token for you, shown once")
 def create_token(body: TokenCreate, caller: Caller, context: Ctx) -> TokenCreated:
-    row, token = auth.create_api_token(context.store, caller.name, body.label, body.expires_days)
+    row, token = auth.create_api_token(
+        context.store, caller.name, body.label, body.expires_days, f"api:{caller.name}"
+    )
     return TokenCreated.model_validate(token_out(row).model_dump() | {"token": token})
 
 
@@ -78,4 +84,4 @@ def revoke_token(token_id: str, caller: Caller, context: Ctx) -> TokenPublic:
     row = context.store.token(token_id)
     if row is None or (row.user_name != caller.name and not caller.may("admin")):
         raise NotFoundError(f"no API token {token_id!r}", field="token_id")
-    return token_out(context.store.revoke_token(token_id))
+    return token_out(auth.revoke_token(context.store, token_id, f"api:{caller.name}"))
