@@ -160,6 +160,8 @@ def _read_secret(venue: str) -> AccountSecret:
     from basis.accounts.records import PASSPHRASE_VENUES, AccountSecret
 
     fields = ["API key", "API secret"] + (["passphrase"] if venue in PASSPHRASE_VENUES else [])
+    if venue == "pacifica":  # signatures, not HMAC: the account and the key that signs for it
+        fields = ["account public key", "agent private key (base58 keypair)"]
     values = _read_hidden(fields)
     return AccountSecret(values[0], values[1], values[2] if len(values) > 2 else None)
 

@@ -16,6 +16,9 @@ venue_app = typer.Typer(help="Run the local venue emulator.", no_args_is_help=Tr
 app.add_typer(venue_app, name="venue")
 
 
+_DEFAULT_BALANCE = {"pacifica": "futures:USDT=1000000"}  # all of it is perp margin
+
+
 @venue_app.command("serve")
 def serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.", min=1, max=65535)] = 8300,
@@ -36,11 +39,19 @@ def serve(
     weight_per_minute: Annotated[
         int, typer.Option(help="Request weight per minute before 429.", min=1)
     ] = 2400,
+    dialect: Annotated[
+        str,
+        typer.Option(
+            help="binance: Binance's spot and USDⓈ-M REST; pacifica: Pacifica's REST under "
+            "/api/v1 and its WebSocket at /ws, with Pacifica's signatures (docs/pacifica.md)."
+        ),
+    ] = "binance",
     catalog: CatalogOption = None,
 ) -> None:
-    """Serve Binance's spot and USDⓈ-M REST on 127.0.0.1, replaying catalog data.
+    """Serve a venue's API on 127.0.0.1, replaying catalog data.
 
-    BASIS_BINANCE_API_KEY / BASIS_BINANCE_SECRET, when set, are registered as an account.
+    BASIS_<VENUE>_API_KEY / BASIS_<VENUE>_SECRET, when set, are registered as an account
+    (Pacifica: the account's public key and the keypair that signs for it).
     """
     from basis.venues.emulator.server import EmulatorConfig, serve  # uvicorn: load on use
 
@@ -48,13 +59,14 @@ def serve(
         "dataset": data,
         "speed": speed,
         "start": utc_date(start, "start"),
-        "balances": tuple(balance or ("USDT=1000000",)),
+        "balances": tuple(balance or (_DEFAULT_BALANCE.get(dialect, "USDT=1000000"),)),
+        "dialect": dialect,
         "weight_per_minute": weight_per_minute,
         "port": port,
     }
     config = build(EmulatorConfig, options, "basis venue serve")
     try:
-        found = credentials_from_env("binance")
+        found = credentials_from_env(config.dialect)
         pairs = [(found.api_key, found.secret)]
     except MissingSecretError:
         pairs = []

@@ -10,7 +10,7 @@ from basis.errors import BasisError
 from basis.live.controls import KillReport, kill
 from basis.live.journal import Journal
 from basis.trading.launch import open_venues
-from basis.venues.registry import PROFILES
+from basis.venues.registry import VENUES
 
 __all__ = ["kill_all"]
 
@@ -30,7 +30,7 @@ async def kill_all(
     failed: dict[str, str] = {}
     with AccountStore.open(journal_url) as store:
         stored = {account.name for account in store.list() if account.active}
-        names = sorted(set(urls) if urls else set(PROFILES) | stored)
+        names = sorted(set(urls) if urls else set(VENUES) | stored)
         try:
             venues, _ = open_venues(
                 names, testnet=testnet, urls=urls, need_keys=True, accounts=store, actor=actor

@@ -24,9 +24,8 @@ from basis.live.venue import Venue
 from basis.model.market import RewardPayout
 from basis.model.needs import Needs
 from basis.strategies import build
-from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
 from basis.venues.credentials import Credentials, account_credentials, credentials_from_env
-from basis.venues.registry import PROFILES, profile
+from basis.venues.registry import VENUES, adapter
 
 __all__ = ["LiveRequest", "chain_legs", "open_venues", "start"]
 
@@ -82,7 +81,7 @@ def open_venues(
     for name in names:
         account = accounts.find(name) if accounts is not None else None
         venue = account.venue if account is not None else name
-        if venue not in PROFILES:
+        if venue not in VENUES:
             warnings.append(f"{name}: no venue adapter yet; allocation 0")
             continue
         if account is not None and not account.active:
@@ -100,10 +99,9 @@ def open_venues(
                 credentials = Credentials("", "")
         url = urls.get(name)
         on_testnet = testnet or (account is not None and account.testnet)
-        # the emulator enforces its own request limit (429): ccxt's pacing only slows it
+        # the emulator enforces its own request limit (429): client-side pacing only slows it
         paced = throttle and url is None
-        config = CcxtVenueConfig(venue=venue, testnet=on_testnet, url=url, throttle=paced)
-        venues[name] = CcxtVenue(config, profile(venue), credentials)
+        venues[name] = adapter(venue, credentials, testnet=on_testnet, url=url, throttle=paced)
     return venues, warnings
 
 

@@ -5,17 +5,40 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from basis.errors import ConfigError
+from basis.live.venue import Venue
 from basis.venues.binance import BINANCE
 from basis.venues.bybit import BYBIT
 from basis.venues.ccxt_venue import CcxtVenue, CcxtVenueConfig
-from basis.venues.credentials import credentials_from_env
+from basis.venues.credentials import Credentials, credentials_from_env
 from basis.venues.hyperliquid import HYPERLIQUID
 from basis.venues.okx import OKX
 from basis.venues.profile import VenueProfile
 
-__all__ = ["PROFILES", "open_venue", "parse_venue_urls"]
+__all__ = ["PROFILES", "VENUES", "adapter", "open_venue", "parse_venue_urls"]
 
 PROFILES: dict[str, VenueProfile] = {p.name: p for p in (BINANCE, BYBIT, OKX, HYPERLIQUID)}
+VENUES: frozenset[str] = frozenset({*PROFILES, "pacifica"})
+"""Every venue basis can trade live: the ccxt profiles and Pacifica (our own client)."""
+
+
+def adapter(
+    venue: str,
+    credentials: Credentials | None,
+    *,
+    testnet: bool = False,
+    url: str | None = None,
+    throttle: bool = True,
+) -> Venue:
+    """An adapter on `venue` (ccxt's, or our Pacifica client). Raises ConfigError for a
+    venue basis cannot trade."""
+    if venue == "pacifica":
+        from basis.venues.pacifica.client import PacificaConfig, PacificaVenue
+
+        return PacificaVenue(
+            PacificaConfig(testnet=testnet, url=url, throttle=throttle), credentials
+        )
+    config = CcxtVenueConfig(venue=venue, testnet=testnet, url=url, throttle=throttle)
+    return CcxtVenue(config, profile(venue), credentials)
 
 
 def profile(name: str) -> VenueProfile:
@@ -40,6 +63,7 @@ def parse_venue_urls(items: Sequence[str]) -> dict[str, str]:
         name, sep, url = item.partition("=")
         if not sep or not url.startswith(("http://", "https://")):
             raise ConfigError(f"--venue-url {item!r}: expected VENUE=http(s)://host:port")
-        profile(name)
+        if name not in VENUES:
+            raise ConfigError(f"--venue-url {item!r}: unknown venue; known: {sorted(VENUES)}")
         urls[name] = url
     return urls

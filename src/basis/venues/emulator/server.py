@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qsl
 
 import uvicorn
@@ -23,6 +24,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as HttpRoute
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from basis.config.base import FrozenModel
 from basis.config.market import load_market
@@ -42,6 +45,7 @@ from basis.venues.emulator.inspection import (
     income_view,
     order_view,
 )
+from basis.venues.emulator.pacifica_api import PacificaDialect
 from basis.venues.emulator.replay import EmulatorClock, load_replay
 
 __all__ = [
@@ -64,6 +68,7 @@ class EmulatorConfig(FrozenModel):
 
     dataset: str = "scenario:default"
     venue: str = "binance"
+    dialect: Literal["binance", "pacifica"] = "binance"
     speed: float = Field(default=1.0, gt=0.0, le=1_000_000.0)
     start: dt.datetime | None = None
     balances: tuple[str, ...] = ("USDT=1000000",)
@@ -85,6 +90,7 @@ class Emulator:
     faults: FaultPlan
     limiter: RateLimiter
     config: EmulatorConfig
+    pacifica: PacificaDialect | None = None  # the Pacifica dialect's state (--dialect pacifica)
 
 
 def build_emulator(
@@ -95,8 +101,12 @@ def build_emulator(
 ) -> Emulator:
     """Load the replay of `config.dataset` and open the venue at `config.start` (default: the
     data's first hour). Raises DataMissingError / ConfigError naming what is wrong."""
-    if config.venue != "binance":
-        raise ConfigError(f"the emulator speaks binance only, got venue {config.venue!r}")
+    if config.dialect == "pacifica" and config.venue == "binance":
+        config = config.model_copy(update={"venue": "pacifica"})
+    if config.venue != config.dialect:
+        raise ConfigError(
+            f"the {config.dialect} dialect serves venue {config.dialect}, got {config.venue!r}"
+        )
     venue = load_market(configs_path).venue(config.venue)
     replay = load_replay(catalog, config.dataset, config.venue, venue.funding.interval_hours)
     start = config.start or replay.start
@@ -109,9 +119,9 @@ def build_emulator(
         )
     clock = EmulatorClock(start, config.speed, wall)
     exchange = Exchange(replay, clock, venue, parse_balances(config.balances))
-    return Emulator(
-        exchange, KeyStore(), FaultPlan(), RateLimiter(config.weight_per_minute), config
-    )
+    limiter = RateLimiter(config.weight_per_minute)
+    pacifica = PacificaDialect(exchange, limiter) if config.dialect == "pacifica" else None
+    return Emulator(exchange, KeyStore(), FaultPlan(), limiter, config, pacifica)
 
 
 def create_app(emulator: Emulator) -> Starlette:
@@ -153,6 +163,12 @@ def create_app(emulator: Emulator) -> Starlette:
                 if balances is not None and not isinstance(balances, list):
                     raise ConfigError("balances: expected a list of ASSET=AMOUNT items")
                 opening = None if balances is None else parse_balances([str(b) for b in balances])
+                if emulator.pacifica is not None:  # keyed by public key; signatures, no secret
+                    agent = body.get("agent_wallet")
+                    name = emulator.pacifica.register(
+                        str(body["api_key"]), None if agent is None else str(agent), opening
+                    )
+                    return JSONResponse({"account": name})
                 emulator.keys.register(str(body.get("api_key", "")), str(body.get("secret", "")))
             except (EmulatorRejectedError, ConfigError) as error:
                 return JSONResponse({"error": error.message}, status_code=400)
@@ -187,7 +203,11 @@ def create_app(emulator: Emulator) -> Starlette:
             emulator.faults.clear()
         return JSONResponse({"pending": emulator.faults.pending()})
 
+    async def prices_stream(socket: WebSocket) -> None:
+        await stream_prices(emulator, socket)
+
     routes = [
+        WebSocketRoute("/ws", prices_stream),
         HttpRoute("/_emulator/orders", orders, methods=["GET"]),
         HttpRoute("/_emulator/fills", fills, methods=["GET"]),
         HttpRoute("/_emulator/funding", funding, methods=["GET"]),
@@ -232,6 +252,11 @@ async def _early_fault(request: Request, fault: FaultSpec) -> Response | None:
 def _dispatch(emulator: Emulator, request: Request, body: bytes) -> Response:
     """Run one venue request through rate limit, key and signature checks and its handler."""
     method, path = request.method, request.url.path
+    if emulator.pacifica is not None:
+        status, document, headers = emulator.pacifica.answer(
+            method, path, dict(parse_qsl(request.url.query)), body
+        )
+        return JSONResponse(document, status_code=status, headers=headers)
     route = ROUTES.get((method, path))
     if route is None:
         return JSONResponse(
@@ -317,10 +342,16 @@ def serve(
         write_scenario(catalog, load_scenario(name, configs_path), load_market(configs_path))
     emulator = build_emulator(config, catalog, configs_path)
     for api_key, secret in credentials:
+        if emulator.pacifica is not None:
+            from basis.venues.pacifica.signing import Signer
+
+            emulator.pacifica.register(api_key, Signer(api_key, secret).agent_wallet, None)
+            continue
         emulator.keys.register(api_key, secret)
     exchange = emulator.exchange
     announce(
-        f"{config.venue} emulator on http://{HOST}:{config.port}: {config.dataset} from "
+        f"{emulator.config.venue} emulator ({config.dialect} dialect) on "
+        f"http://{HOST}:{config.port}: {config.dataset} from "
         f"{exchange.clock.now().isoformat()} at {config.speed:g}x "
         f"(data {exchange.replay.start.isoformat()} → {exchange.replay.end.isoformat()}); "
         f"{len(credentials)} key(s) registered, more with POST /_emulator/accounts"
@@ -328,3 +359,28 @@ def serve(
     uvicorn.run(
         create_app(emulator), host=HOST, port=config.port, log_level="warning", lifespan="off"
     )
+
+
+PRICES_EVERY = 0.5  # seconds between price messages on the WebSocket
+
+
+async def stream_prices(emulator: Emulator, socket: WebSocket) -> None:
+    """Pacifica's WebSocket (`/ws`): after `{"method": "subscribe", "params": {"source":
+    "prices"}}`, a `{"channel": "prices", "data": [...]}` message every half second (the
+    rows of `GET /api/v1/info/prices`). Other dialects close it (code 1008)."""
+    await socket.accept()
+    if emulator.pacifica is None:
+        await socket.close(code=1008)
+        return
+    try:
+        request = await socket.receive_json()
+        params = request.get("params") if isinstance(request, dict) else None
+        if not (isinstance(params, dict) and params.get("source") == "prices"):
+            await socket.send_json({"channel": "error", "data": "subscribe to source prices"})
+            await socket.close(code=1008)
+            return
+        while True:
+            await socket.send_json({"channel": "prices", "data": emulator.pacifica.prices({})})
+            await asyncio.sleep(PRICES_EVERY)
+    except WebSocketDisconnect:
+        return
