@@ -166,6 +166,10 @@ def test_planted_secret_appears_nowhere(
     monkeypatch.delenv("BASIS_MASTER_KEY")
     monkeypatch.setenv("BASIS_MASTER_PASSPHRASE", NEW_PASSPHRASE)
     basis("accounts", "show", "binance")
+    basis("session", "create", "desk", "--mode", "btc_basis", "--accounts", "binance")
+    basis("session", "status", "desk", "--json")
+    basis("session", "list")
+    basis("dashboard", "--once")
     basis("audit", "list")
     basis("audit", "list", "--json")
     actions = [entry["action"] for entry in json.loads(outputs[-1].stdout)]
