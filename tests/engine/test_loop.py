@@ -294,3 +294,51 @@ def test_every_venue_with_data_is_used_without_warning(catalog: Catalog) -> None
     result = backtest(catalog, "eth_basis", DEFAULT, START, END)
     assert result.config["venues"] == ["binance", "bybit", "okx"]
     assert not any("venue" in w for w in result.warnings)
+
+
+def test_an_intent_without_orders_is_recorded_as_an_event(catalog: Catalog) -> None:
+    """A decision to wait ("staking deferred") is on the record, with no trade."""
+    from basis.engine.backtest import load_mode
+    from basis.engine.loop import run as run_loop
+    from basis.strategies import Intent, State, build
+    from tests.conftest import CONFIGS
+
+    from .stubs import market
+
+    inputs = inputs_for(catalog, "pure_lending_usdt")
+    config = load_mode(CONFIGS, "pure_lending_usdt", (), None)
+    strategy = build(config, market())
+    decide = strategy.decide
+    first = inputs.data.time(5)
+
+    def waiting(state: State) -> list[Intent]:
+        if state.snapshot.time == first:
+            return [Intent(EventKind.REBALANCE, "staking deferred: test", ())]
+        return decide(state)
+
+    strategy.decide = waiting  # type: ignore[method-assign]
+    result = run_loop(strategy, inputs, market(), reference=True)  # every step decided
+    noted = [e for e in result.events if e.detail == "staking deferred: test"]
+    assert [(e.time, e.kind, e.value, e.cost) for e in noted] == [
+        (first, EventKind.REBALANCE, 0.0, 0.0)
+    ]
+
+
+def test_a_hedge_venue_with_cash_and_no_perp_has_an_infinite_margin_ratio() -> None:
+    """Refunded but not yet re-hedged: nothing to liquidate (inf), where a venue holding
+    nothing has no ratio at all (NaN); the report draws neither."""
+    from basis.engine.backtest import load_mode
+    from basis.engine.loop import _Series
+    from basis.model.orders import ACCOUNT
+    from basis.strategies import build
+    from tests.book.stubs import BINANCE_USDT, book
+    from tests.conftest import CONFIGS
+
+    from .stubs import market
+
+    strategy = build(load_mode(CONFIGS, "btc_basis", (), None), market())
+    held = book()
+    held.deposit(ACCOUNT, BINANCE_USDT, 1_000.0)
+    series = _Series(1, strategy, MarketData.__new__(MarketData))
+    assert series.flat(held, set()) == ["binance"]
+    assert series.flat(held, {"binance"}) == []  # listed: it has a perp, its ratio is real

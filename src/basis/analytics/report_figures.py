@@ -236,7 +236,7 @@ def margin_figure(result: RunResult, sampler: Sampler) -> str | None:
         return None
     fig = go.Figure(
         [
-            _line(sampler, sampler.low(values), venue, line=venue_line(index))
+            _line(sampler, sampler.low(_finite(values)), venue, line=venue_line(index))
             for index, (venue, values) in enumerate(venues)
         ]
     )

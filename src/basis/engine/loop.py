@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import math
 import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from basis.book import (
     Book,
     Breach,
     Instrument,
+    Kind,
 )
 from basis.book.risk_path import risk_path
 from basis.book.span import Settlements
@@ -177,9 +179,9 @@ class _Run:
     def _execute(
         self, kind: EventKind, reason: str, orders: Sequence[Any], snap: Snapshot
     ) -> float:
-        if not orders:
-            return 0.0
         self.events.append(Event(snap.time, kind, ACCOUNT, "*", reason))
+        if not orders:  # a decision to wait ("staking deferred") is on the record too
+            return 0.0
         fills = self.execution.execute(orders, snap)
         self.events += fills
         traded, self.execution.traded = self.execution.traded, 0.0
@@ -394,11 +396,26 @@ class _Series:
         for m in view.margin:
             if m.venue in self.margin:
                 self.margin[m.venue][k] = m.margin_ratio
+        for venue in self.flat(state.book, {m.venue for m in view.margin}):
+            self.margin[venue][k] = math.inf
         self.delta[k] = max(view.delta_drift.values(), default=0.0)
         worst_state = RiskState.NORMAL
         if view.alerts:
             worst_state = STATE_OF_BREACH[view.alerts[0].breach]
         self.codes[k] = STATE_CODES[worst_state]
+
+    def flat(self, book: Book, listed: set[str]) -> list[str]:
+        """Hedge venues holding margin cash but no perp (refunded, not yet re-hedged): their
+        margin ratio is +inf (nothing to liquidate), where a venue holding nothing is NaN."""
+        return [
+            venue
+            for venue in self.margin
+            if venue not in listed
+            and any(
+                h.instrument.venue == venue and h.instrument.kind is Kind.TOKEN and h.quantity > 0
+                for h in book.holdings()
+            )
+        ]
 
     def arrays(self) -> dict[str, np.ndarray]:
         result = {
@@ -454,6 +471,8 @@ class _Record:
         for margin in risk.margin:
             if margin.venue in series.margin:
                 series.margin[margin.venue][rows] = margin.ratio[:stop]
+        for venue in series.flat(view.book, {m.venue for m in risk.margin}):
+            series.margin[venue][rows] = math.inf  # no perp to fund: its cash is constant
         drifts = [d[:stop] for d in risk.drift.values()]
         series.delta[rows] = np.max(drifts, axis=0) if drifts else 0.0
         critical = np.zeros(stop, dtype=bool)
