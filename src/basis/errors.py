@@ -293,3 +293,10 @@ class SessionStateError(SessionError):
     """A state change the session's current state does not allow (pause a stopped one)."""
 
     code = "SESSION_STATE"
+
+
+class StressError(BasisError):
+    """A stress run that produced no usable result: every path failed, or the worst path
+    did not reproduce when run again."""
+
+    code = "STRESS_FAILED"

@@ -57,3 +57,21 @@ def test_config_show_unknown_override_key_exits_two(monkeypatch: pytest.MonkeyPa
     assert result.exit_code == 2
     assert "CONFIG_UNKNOWN_KEY" in result.stderr
     assert "leverage" in result.stderr
+
+
+def test_config_check_reads_sweep_grids_and_spaces_as_sweep_and_optimize_do(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    sweeps = tmp_path / "sweeps"
+    sweeps.mkdir()
+    for example in (CONFIGS / "sweeps").glob("*.yaml"):
+        (sweeps / example.name).write_text(example.read_text())
+    assert run(monkeypatch, "config", "check", str(tmp_path)).exit_code == 0
+    (sweeps / "flat_grid.yaml").write_text("parameters:\n  target_ltv: 0.85\n")
+    (sweeps / "wide_space.yaml").write_text("parameters:\n  target_ltv: {low: 0.9, high: 0.8}\n")
+    (sweeps / "notes.yaml").write_text("parameters: {}\n")
+    result = run(monkeypatch, "config", "check", str(tmp_path), columns=400)
+    assert result.exit_code == 2
+    assert "expected a list of values" in result.stdout
+    assert "wide_space.yaml" in result.stdout and "low" in result.stdout
+    assert "a grid named <name>_grid.yaml or a space named <name>_space.yaml" in result.stdout

@@ -79,7 +79,7 @@ def test_wheel_installs_basis_with_its_configs(installed: Path) -> None:
     assert where.startswith(str(installed.parent))  # the installed copy, not the checkout
     configs = Path(where).parent / "configs"
     assert (configs / "modes" / "btc_basis.yaml").is_file()
-    assert (configs / "sweeps" / "market_neutral_grid.yml").is_file()
+    assert (configs / "sweeps" / "market_neutral_grid.yaml").is_file()
 
 
 def test_installed_basis_modes_version_and_a_short_backtest(

@@ -180,11 +180,11 @@ def test_objective_is_none_when_undefined_or_not_finite() -> None:
 
 def test_example_files_in_configs_are_valid_for_usdt_market_neutral() -> None:
     folder = CONFIGS / "sweeps"
-    grid = read_grid(folder / "market_neutral_grid.yml", CONFIGS)
+    grid = read_grid(folder / "market_neutral_grid.yaml", CONFIGS)
     points = expand(grid, ["scenario:default"])
     assert len(points) == 9
     validate(grid, points, ModeChecker(CONFIGS, MODE, None))
-    space = read_space(folder / "market_neutral_space.yml", ModeChecker(CONFIGS, MODE, None))
+    space = read_space(folder / "market_neutral_space.yaml", ModeChecker(CONFIGS, MODE, None))
     assert space.names == [
         "target_ltv",
         "stake_allocation",

@@ -10,7 +10,7 @@ import distributed
 import polars as pl
 import pytest
 
-from basis.errors import BasisError, ConfigError
+from basis.errors import BasisError, ConfigError, StressError
 from basis.research.cluster import open_client
 from basis.research.paths import PathSpec, run_path
 from basis.research.statistics import PathRecord
@@ -97,7 +97,7 @@ def test_every_path_failing_raises_after_writing_the_errors(
     request = StressRequest(MODE, str(scenario), paths=2, name="all", out=tmp_path)
     run = run_stress(plan_stress(request, CONFIGS, tmp_path), client)
     assert run.worst is None and run.summary.failed == 2
-    with pytest.raises(BasisError, match=r"all 2 paths failed; seed 0: InvalidOperationError"):
+    with pytest.raises(StressError, match=r"all 2 paths failed; seed 0: InvalidOperationError"):
         write_outputs(run)
     assert pl.read_csv(tmp_path / "all.csv")["ok"].to_list() == [False, False]
     assert not (tmp_path / "all.html").exists()  # no report that looks complete

@@ -119,6 +119,7 @@ def test_table_has_one_row_per_point_with_the_stored_numbers(
     assert table.columns == [
         "position",
         "dataset",
+        "ran_on",
         "target_ltv",
         "hedge_allocation",
         "status",

@@ -104,3 +104,22 @@ def test_a_run_the_store_refuses_leaves_no_point_behind(store: SweepStore) -> No
         store.record_done("grid-1", FIRST, make_result("run-sweep-0005", summary=False), 1.0)
     assert store.points("grid-1") == []
     assert store.list() == []
+
+
+def test_a_point_asked_on_real_data_shows_the_scenario_its_run_fell_back_to(
+    store: SweepStore,
+) -> None:
+    import dataclasses
+
+    from basis.research.grid import Point
+    from basis.research.sweep_table import sweep_table
+
+    store.open_sweep(SPEC)
+    point = Point(0, "real", {"delta_tolerance": 0.005})
+    asked = dataclasses.replace(FIRST, key=point.key, dataset="real")
+    fell_back = dataclasses.replace(make_result("run-sweep-0010"), dataset="scenario:default")
+    store.record_done("grid-1", asked, fell_back, 1.0)
+    (row,) = store.points("grid-1")
+    assert (row.dataset, row.ran_on) == ("real", "scenario:default")
+    table = sweep_table([point], {row.key: row}, ["delta_tolerance"])
+    assert table.select("dataset", "ran_on").row(0) == ("real", "scenario:default")

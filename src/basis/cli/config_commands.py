@@ -20,9 +20,15 @@ def check(
         Path | None, typer.Argument(help="A YAML file or a folder; default: the configs/ folder.")
     ] = None,
 ) -> None:
-    """Validate configuration files; exit 2 when anything is wrong."""
-    target = path if path is not None else get_settings().configs_path
-    problems = loader.check(target)
+    """Validate configuration files (sweep grids and spaces under sweeps/ too); exit 2 when
+    anything is wrong."""
+    from functools import partial
+
+    from basis.research.sweep_files import sweep_file_problems
+
+    configs = get_settings().configs_path
+    target = path if path is not None else configs
+    problems = loader.check(target, {"sweeps": partial(sweep_file_problems, configs=configs)})
     if not problems:
         out.print(f"[green]ok[/green]: {target} — no problems")
         return

@@ -7,9 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, out, percent, utc_date
+from basis.cli.app import CatalogOption, app, err, percent, utc_date
 from basis.cli.sweep import (
     CapitalOption,
     DataOption,
@@ -23,6 +22,7 @@ from basis.cli.sweep import (
     check_cluster,
     notice,
     points_progress,
+    print_facts,
     resolve_paths,
 )
 
@@ -119,26 +119,24 @@ def _print_summary(outputs: StudyOutputs) -> None:
     request = outputs.plan.request
     complete = sum(1 for t in outcome.trials if t.state == "complete")
     feasible = sum(1 for t in outcome.trials if t.feasible)
-    table = Table(title=f"study {outputs.plan.name}", title_justify="left", show_header=False)
-    table.add_column("what")
-    table.add_column("value")
-    table.add_row("trials", f"{len(outcome.trials)} ({complete} complete, {feasible} feasible)")
-    table.add_row("backtests run now", f"{outcome.ran} (batch {outputs.batch})")
-    table.add_row("objective", f"{request.direction} {request.objective}")
+    rows = [
+        ("trials", f"{len(outcome.trials)} ({complete} complete, {feasible} feasible)"),
+        ("backtests run now", f"{outcome.ran} (batch {outputs.batch})"),
+        ("objective", f"{request.direction} {request.objective}"),
+    ]
     best = outcome.best
-    if best is not None:
-        table.add_row("best trial", f"#{best.number} (run {str(best.run_id)[:12]})")
-        table.add_row(request.objective, _show(best.value, request.objective))
-        for key, value in best.params.items():
-            table.add_row(f"  {key}", str(value))
-        for metric in ("apy", "max_drawdown", "min_health_factor", "liquidations"):
-            if metric != request.objective:
-                table.add_row(metric, _show(best.numbers.get(metric), metric))
+    if best is None:
+        rows.append(("best trial", "— (no feasible trial)"))
     else:
-        table.add_row("best trial", "— (no feasible trial)")
-    out.print(table)
-    for path in outputs.files:
-        out.print(f"wrote: {path}", highlight=False, soft_wrap=True)
+        rows.append(("best trial", f"#{best.number} (run {str(best.run_id)[:12]})"))
+        rows.append((request.objective, _show(best.value, request.objective)))
+        rows += [(f"  {key}", str(value)) for key, value in best.params.items()]
+        rows += [
+            (metric, _show(best.numbers.get(metric), metric))
+            for metric in ("apy", "max_drawdown", "min_health_factor", "liquidations")
+            if metric != request.objective
+        ]
+    print_facts(f"study {outputs.plan.name}", rows, outputs.files)
 
 
 RATES = frozenset({"apy", "apr", "max_drawdown"})

@@ -6,7 +6,7 @@ Also holds the options and helpers `basis optimize` shares (data, window, cluste
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -213,19 +213,29 @@ def sweep(
         raise typer.Exit(1)
 
 
-def _print_summary(outputs: SweepOutputs) -> None:
-    run = outputs.run
-    table = Table(title=f"sweep {outputs.plan.name}", title_justify="left", show_header=False)
+def print_facts(title: str, rows: Sequence[tuple[str, str]], files: Sequence[Path]) -> None:
+    """A research command's summary: a two-column table of facts, then the files written
+    (`basis sweep` and `basis optimize` end alike)."""
+    table = Table(title=title, title_justify="left", show_header=False)
     table.add_column("what")
     table.add_column("value")
-    table.add_row("points", str(len(outputs.plan.points)))
-    table.add_row("ran now", f"{run.ran} ({run.done} done, {run.failed} failed)")
-    table.add_row("skipped (done before)", str(run.skipped))
-    table.add_row("done / failed in total", f"{outputs.done} / {outputs.failed}")
-    table.add_row("best APY", _best(outputs))
+    for what, value in rows:
+        table.add_row(what, value)
     out.print(table)
-    for path in outputs.files:
+    for path in files:
         out.print(f"wrote: {path}", highlight=False, soft_wrap=True)
+
+
+def _print_summary(outputs: SweepOutputs) -> None:
+    run = outputs.run
+    rows = [
+        ("points", str(len(outputs.plan.points))),
+        ("ran now", f"{run.ran} ({run.done} done, {run.failed} failed)"),
+        ("skipped (done before)", str(run.skipped)),
+        ("done / failed in total", f"{outputs.done} / {outputs.failed}"),
+        ("best APY", _best(outputs)),
+    ]
+    print_facts(f"sweep {outputs.plan.name}", rows, outputs.files)
 
 
 def _best(outputs: SweepOutputs) -> str:

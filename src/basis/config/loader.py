@@ -6,7 +6,7 @@ expected; nothing is half-loaded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -186,8 +186,14 @@ def model_for(path: Path) -> type[BaseModel] | None:
     return MODEL_BY_FOLDER.get(path.parent.name) or MODEL_BY_FILE.get(path.name)
 
 
-def check(path: Path) -> list[ConfigProblem]:
-    """Every problem in a config file, or in every YAML file under a folder."""
+FileChecker = Callable[[Path], list[ConfigProblem]]
+"""Checks a kind of file the config layer cannot validate itself (sweep grids and spaces
+need the research layer): given by the caller, keyed by folder name under configs/."""
+
+
+def check(path: Path, folders: Mapping[str, FileChecker] | None = None) -> list[ConfigProblem]:
+    """Every problem in a config file, or in every YAML file under a folder. A file in a
+    folder named in `folders` is checked by that folder's checker."""
     if not path.exists():
         return [ConfigProblem(str(path), "(file)", None, "the path does not exist")]
     files = sorted(path.rglob("*.yaml")) if path.is_dir() else [path]
@@ -195,6 +201,9 @@ def check(path: Path) -> list[ConfigProblem]:
         return [ConfigProblem(str(path), "(folder)", None, "no *.yaml files in it")]
     problems: list[ConfigProblem] = []
     for file in files:
+        if folders is not None and file.parent.name in folders:
+            problems.extend(folders[file.parent.name](file))
+            continue
         model = model_for(file)
         if model is None:
             expected = f"a file under {sorted(MODEL_BY_FOLDER)}/ or one of {sorted(MODEL_BY_FILE)}"

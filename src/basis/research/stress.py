@@ -24,7 +24,7 @@ import distributed
 from basis.config.market import load_market
 from basis.data.scenario import load_scenario, resolve
 from basis.engine.backtest import load_mode
-from basis.errors import BasisError, ConfigError
+from basis.errors import BasisError, ConfigError, StressError
 from basis.model.result import RunResult
 from basis.research.cluster import Outcome, run_tasks
 from basis.research.paths import PathSpec, run_path
@@ -190,7 +190,7 @@ def run_stress(
 ) -> StressRun:
     """Run every path of `plan`, summarise them and run the worst path again in the client.
 
-    Raises `BasisError` when the worst path's re-run disagrees with its record (the same
+    Raises `StressError` when the worst path's re-run disagrees with its record (the same
     seed must give the same market and the same run).
     """
     outcomes = run_paths(client, plan.spec, plan.seeds, on_done)
@@ -203,7 +203,7 @@ def run_stress(
         if not math.isclose(
             again.total_return, summary.worst.total_return, rel_tol=RERUN_TOLERANCE
         ):
-            raise BasisError(
+            raise StressError(
                 f"the worst path (seed {again.seed}) gave total return "
                 f"{summary.worst.total_return!r} on its worker but {again.total_return!r} when "
                 "run again in the client: the path is not reproducible (do the workers run "

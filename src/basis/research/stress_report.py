@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from basis.analytics.report import write_report
-from basis.errors import BasisError
+from basis.errors import StressError
 from basis.research.documents import (
     facts_table,
     figure_div,
@@ -67,7 +67,7 @@ def write_outputs(run: StressRun) -> StressFiles:
     """Write the per-path table, store and report the worst path, then the stress report.
 
     Every file is written atomically and the HTML report last, so a stress report on disk
-    always has its table and its worst path beside it. Raises `BasisError` when no path
+    always has its table and its worst path beside it. Raises `StressError` when no path
     completed (the table with every error is still written, so the failures can be read).
     """
     out, name = run.plan.out, run.plan.name
@@ -81,7 +81,7 @@ def write_outputs(run: StressRun) -> StressFiles:
     if run.worst is None or files.worst_report is None:
         first = next((o for o in run.outcomes if o.error is not None), None)
         example = f"; seed {first.seed}: {first.error}" if first is not None else ""
-        raise BasisError(
+        raise StressError(
             f"all {len(run.outcomes)} paths failed{example}; every error is in {files.csv}"
         )
     with ResultStore() as store:

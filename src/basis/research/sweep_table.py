@@ -19,7 +19,7 @@ from basis.store.sweeps import PointRow
 __all__ = ["HEAD_COLUMNS", "METRIC_COLUMNS", "STATUS_PENDING", "cell", "first_line", "sweep_table"]
 
 STATUS_PENDING: Final = "pending"
-HEAD_COLUMNS: Final = ("position", "dataset")
+HEAD_COLUMNS: Final = ("position", "dataset", "ran_on")
 STATUS_COLUMNS: Final = ("status", "error", "run_id")
 RISK_KEYS: Final = ("min_health_factor", "min_margin_ratio", "liquidations")
 _FIRST: Final = ("apr", "apy", "max_drawdown", "min_health_factor", "liquidations")
@@ -36,7 +36,9 @@ def sweep_table(
 ) -> pl.DataFrame:
     """The table of `points` (grid order) with what the store holds for each (by key).
 
-    Columns: position, dataset, one per parameter in `names` (mappings and lists as JSON
+    Columns: position, dataset (as asked), ran_on (the dataset its run used: a scenario
+    when the asked one lacked a series and the sweep allowed a fallback; null until run),
+    one per parameter in `names` (mappings and lists as JSON
     text), status (done | failed | pending), error (its first line), run_id, then
     `METRIC_COLUMNS`, then seconds (the run's wall time on its worker).
     """
@@ -45,6 +47,7 @@ def sweep_table(
     schema: dict[str, Any] = {
         "position": pl.Int64,
         "dataset": pl.String,
+        "ran_on": pl.String,
         "status": pl.String,
         "error": pl.String,
         "run_id": pl.String,
@@ -71,7 +74,12 @@ def first_line(text: str | None) -> str | None:
 
 
 def _record(point: Point, row: PointRow | None, names: Sequence[str]) -> dict[str, Any]:
-    record: dict[str, Any] = {"position": point.position, "dataset": point.dataset}
+    ran_on = row.ran_on if row is not None and row.done else None
+    record: dict[str, Any] = {
+        "position": point.position,
+        "dataset": point.dataset,
+        "ran_on": ran_on,
+    }
     record |= {name: cell(point.params.get(name)) for name in names}
     numbers: dict[str, Any] = {}
     if row is not None and row.done:

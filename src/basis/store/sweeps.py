@@ -78,6 +78,7 @@ class PointRow:
     metrics: Mapping[str, Any] | None
     risk: Mapping[str, Any] | None
     final_equity: float | None
+    ran_on: str | None = None  # the dataset its run used (a scenario fallback differs)
 
     @property
     def done(self) -> bool:
@@ -147,6 +148,7 @@ class SweepStore(ResultStore):
                 runs.c.metrics,
                 runs.c.risk,
                 runs.c.final_equity,
+                runs.c.dataset.label("ran_on"),
             )
             .select_from(sweep_points.outerjoin(runs, sweep_points.c.run_id == runs.c.run_id))
             .where(sweep_points.c.sweep == name)
@@ -238,4 +240,5 @@ def _point_row(row: sa.RowMapping) -> PointRow:
         metrics=row["metrics"],
         risk=row["risk"],
         final_equity=None if row["final_equity"] is None else float(row["final_equity"]),
+        ran_on=row["ran_on"],
     )
