@@ -35,7 +35,14 @@ from basis.model.orders import ACCOUNT
 from basis.model.result import Event, EventKind
 from basis.strategies import Intent
 
-__all__ = ["LiveVenues", "PaperVenues", "Runner", "RunnerOptions", "TickReport"]
+__all__ = [
+    "LiveVenues",
+    "PaperVenues",
+    "Runner",
+    "RunnerOptions",
+    "TickReport",
+    "stopped_within",
+]
 
 Publish = Callable[[str, Mapping[str, Any]], None]
 FOLLOW_UP = 1.0  # seconds to the next tick while an order is open
@@ -250,11 +257,8 @@ class Runner:
                 return
             if isinstance(self.feed, ReplayFeed) and self.feed.done:
                 return
-            try:
-                await asyncio.wait_for(stop.wait(), timeout=self.next_wait())
+            if await stopped_within(stop, self.next_wait()):
                 return
-            except TimeoutError:
-                pass
             report = await self.tick()
             if on_tick is not None:
                 on_tick(self, report)
@@ -434,6 +438,15 @@ class Runner:
 def _entry(book: Book, holding: Any) -> float:
     row = book.perps.rows[(holding.account, holding.instrument)]
     return float(book.perps.entry[row])
+
+
+async def stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait up to `seconds` for `stop`; True when it was set (the caller stops ticking)."""
+    try:
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+    except TimeoutError:
+        return False
+    return True
 
 
 def _warning(at: datetime, detail: str) -> Event:

@@ -30,7 +30,7 @@ from basis.engine.backtest import load_mode
 from basis.errors import ConfigError, SessionStateError
 from basis.live.feed import VenueFeed
 from basis.live.journal import Journal
-from basis.live.runner import Runner, RunnerOptions
+from basis.live.runner import Runner, RunnerOptions, stopped_within
 from basis.live.session import open_runner
 from basis.live.venue import Venue
 from basis.strategies import build
@@ -324,11 +324,8 @@ async def _loop(
     while not stop.is_set():
         if request.max_ticks is not None and running.ticks >= request.max_ticks:
             return
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=running.next_wait())
+        if await stopped_within(stop, running.next_wait()):
             return
-        except TimeoutError:
-            pass
         state = store.get(name).state
         if state == "stopped":
             return
