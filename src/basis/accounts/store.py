@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Final, Self
 
 import sqlalchemy as sa
@@ -32,6 +31,7 @@ from basis.errors import (
     MasterKeyError,
     MasterKeyMismatchError,
 )
+from basis.store.database import Database
 from basis.store.results import open_database
 from basis.store.schema import accounts, keyring
 
@@ -50,7 +50,7 @@ def _associated(name: str, venue: str) -> bytes:
     return f"basis/account/v1\x00{name}\x00{venue}".encode()
 
 
-class AccountStore:
+class AccountStore(Database):
     """Managed accounts in the results database (SQLite or PostgreSQL).
 
     The master key comes from `environ` (the process environment by default) each time a
@@ -66,8 +66,7 @@ class AccountStore:
         environ: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self._engine = engine
-        self.url = url
+        super().__init__(engine, url)
         self._environ = environ
         self._clock = clock or (lambda: datetime.now(UTC))
 
@@ -76,28 +75,6 @@ class AccountStore:
         """The store in the database `url` (default: the results store), migrated."""
         engine, _, display = open_database(url, "accounts")
         return cls(engine, display, environ=environ)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"AccountStore({self.url!r})"
-
-    def close(self) -> None:
-        self._engine.dispose()
-
-    @property
-    def engine(self) -> sa.Engine:
-        """The database engine (for the audit log, which shares it)."""
-        return self._engine
 
     # -- accounts -----------------------------------------------------------------------
 

@@ -5,25 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Self
 
 import sqlalchemy as sa
 
+from basis.store.database import Database
 from basis.store.results import open_database
 
 __all__ = ["JournalBase"]
 
 
-class JournalBase:
+class JournalBase(Database):
     """A journal database: every call commits on its own, unless made inside
     `with journal.unit():`, where all calls commit together or not at all. Times come
     from `clock` (UTC now by default)."""
 
     def __init__(self, engine: sa.Engine, url: str, clock: Callable[[], datetime]) -> None:
-        self._engine = engine
-        self.url = url
-        """The database URL without its password, for display."""
+        super().__init__(engine, url)
         self.now = clock
         """The journal's clock: the time stamped on every row."""
         self._unit: sa.Connection | None = None
@@ -34,24 +32,6 @@ class JournalBase:
         newest schema. Raises `ConfigError` when the database cannot be opened."""
         engine, _, display = open_database(url, "journal")
         return cls(engine, display, clock if clock is not None else _utc_now)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"Journal({self.url!r})"
-
-    def close(self) -> None:
-        """Release the database connections."""
-        self._engine.dispose()
 
     # -- units of work ------------------------------------------------------------------
 

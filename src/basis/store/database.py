@@ -11,7 +11,8 @@ from __future__ import annotations
 import errno
 import os
 from pathlib import Path
-from typing import Final
+from types import TracebackType
+from typing import Final, Self
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
@@ -25,6 +26,7 @@ from basis.files import ensure_folder
 __all__ = [
     "DEFAULT_FILE",
     "SUPPORTED",
+    "Database",
     "create_engine",
     "require_creatable",
     "require_writable",
@@ -112,3 +114,37 @@ def require_writable(url: URL) -> None:
         if path.exists() and not os.access(path, os.W_OK):
             with files.io_errors(path, "write the results database"):
                 raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+
+class Database:
+    """A handle on one database: its engine and display URL (never the password), closed
+    by `close()` or at the end of a `with` block. The results store, the order journal and
+    the account store are each one."""
+
+    def __init__(self, engine: sa.Engine, url: str) -> None:
+        self._engine = engine
+        self.url = url
+        """The database URL without its password, for display."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.url!r})"
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The database engine (the audit log and the sessions share it)."""
+        return self._engine

@@ -6,8 +6,7 @@ import builtins
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL
@@ -17,6 +16,7 @@ from basis.errors import ConfigError, IoError, RunNotFoundError
 from basis.model.result import RunResult
 from basis.store import migrate, rows
 from basis.store.database import (
+    Database,
     create_engine,
     require_creatable,
     require_writable,
@@ -82,7 +82,7 @@ def open_database(url: str | None, what: str) -> tuple[sa.Engine, URL, str]:
     return engine, target, display
 
 
-class ResultStore:
+class ResultStore(Database):
     """Finished runs in a database, upgraded to the newest schema when opened.
 
     `url` as `resolve_url` takes it; `clock` stamps `created_at` (UTC now by default).
@@ -93,32 +93,9 @@ class ResultStore:
     def __init__(
         self, url: str | None = None, *, clock: Callable[[], datetime] | None = None
     ) -> None:
-        self._engine, self._target, self.url = open_database(url, "results")
-        """The database URL without its password, for display."""
+        engine, self._target, display = open_database(url, "results")
+        super().__init__(engine, display)
         self._clock = clock if clock is not None else _utc_now
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"ResultStore({self.url!r})"
-
-    def close(self) -> None:
-        """Release the database connections."""
-        self._engine.dispose()
-
-    @property
-    def engine(self) -> sa.Engine:
-        """The database engine (for the audit log, which shares the database)."""
-        return self._engine
 
     def require_writable(self) -> None:
         """Raise `IoError` now when a run could not be saved (a read-only SQLite file or
