@@ -46,11 +46,29 @@ UNLEVERED = (
 DESIGN_START, DESIGN_END = utc(2024, 5, 1), utc(2025, 7, 1)
 
 
+PERP_DEX = "perp_dex"  # Hyperliquid's real funding, beside real/ in shared/data (optional)
+
+
 @pytest.fixture(scope="session")
 def real_catalog(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The real set, with the perp-DEX funding beside it when that folder is there."""
     catalog = Catalog(tmp_path_factory.mktemp("real_catalog"))
     import_folder(real_data, catalog, REAL)
+    if (real_data.parent / PERP_DEX).is_dir():
+        import_folder(real_data.parent / PERP_DEX, catalog, REAL)
     return catalog
+
+
+@pytest.fixture(scope="session")
+def cex_only_catalog(real_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """The real set alone: no perp DEX."""
+    catalog = Catalog(tmp_path_factory.mktemp("cex_only_catalog"))
+    import_folder(real_data, catalog, REAL)
+    return catalog
+
+
+def with_perp_dex(real_catalog: Catalog) -> bool:
+    return "hyperliquid:funding:ETHUSDC" in {i.series for i in real_catalog.series(REAL)}
 
 
 @pytest.fixture(scope="session")
@@ -191,17 +209,36 @@ def test_usdt_market_neutral_stays_healthy_and_hedged(real_runs: Runs) -> None:
     assert np.mean(result.series["net_delta"] <= 0.015) >= 0.99
 
 
-def test_funding_arbitrage_falls_back_to_scenario_data_only_when_asked(
+def test_funding_arbitrage_runs_on_real_hyperliquid_funding_marked_at_binance(
     real_runs: Runs, real_catalog: Catalog
 ) -> None:
-    # The real set has no perp DEX (hyperliquid, pacifica): the mode cannot run on it.
+    if not with_perp_dex(real_catalog):
+        pytest.skip("no perp_dex/ folder beside BASIS_REAL_DATA (Hyperliquid's real funding)")
+    result = real_runs("funding_arbitrage")
+    assert result.dataset == REAL and result.config["fallback"] is None
+    assert any(
+        "hyperliquid has no ETHUSDC prices in 'real': its perp is marked at "
+        "binance:perp:ETHUSDT" in warning
+        for warning in result.warnings
+    )
+    expected = independent_funding(result, market_of(real_catalog, result))
+    assert set(expected) == {"binance", "hyperliquid"}
+    for venue, amount in expected.items():
+        assert result.series[f"funding:{venue}"].sum() == pytest.approx(amount, rel=1e-9)
+    assert result.summary.attribution["basis"] == 0.0  # one price for both legs
+
+
+def test_funding_arbitrage_falls_back_to_scenario_data_only_when_asked(
+    cex_only_catalog: Catalog,
+) -> None:
+    # Without the perp-DEX folder the real set has no Hyperliquid: the mode cannot run on it.
     with pytest.raises(DataMissingError) as caught:
-        backtest(real_catalog, "funding_arbitrage", REAL)
+        backtest(cex_only_catalog, "funding_arbitrage", REAL)
     message = caught.value.message
     assert "dataset 'real' has no usable ETH perp data for hyperliquid" in message
     assert "hyperliquid:perp:ETHUSDC" in message
     assert message.endswith("--fallback scenario:default")
-    result = real_runs("funding_arbitrage")
+    result = backtest(cex_only_catalog, "funding_arbitrage", REAL, fallback=DEFAULT)
     assert result.dataset == "scenario:default"
     assert result.config["fallback"]["requested"] == "real"
     assert result.config["fallback"]["used"] == "scenario:default"

@@ -101,12 +101,18 @@ def load_inputs(
             f"{MIN_ANNUALISED_WINDOW.days} days; read the total return"
         )
 
-    venues, perps, funding_panels = [], [], []
+    venues, perps, funding_panels, marks = [], [], [], []
     dropped: dict[str, str] = {}
     for venue in needs.perp_venues:
         assert needs.perp_base is not None
         perp = perp_instrument(market, venue, needs.perp_base)
-        series = [f"{venue}:perp:{perp.symbol}", f"{venue}:funding:{perp.symbol}"]
+        price = _perp_price_source(venue, perp, needs.perp_base, market, available)
+        if price != f"{venue}:perp:{perp.symbol}":
+            warnings.append(
+                f"{venue} has no {perp.symbol} prices in {dataset!r}: its perp is marked at "
+                f"{price} (the two venues' basis is taken as zero; funding is {venue}'s own)"
+            )
+        series = [price, f"{venue}:funding:{perp.symbol}"]
         try:
             for name in series:
                 _require(name, available, dataset)
@@ -123,6 +129,7 @@ def load_inputs(
         venues.append(venue)
         perps.append(perp)
         funding_panels.append(loaded)
+        marks.append(price)
         warnings += loaded.notes
     if needs.perp_venues and not venues:
         raise DataMissingError(
@@ -135,7 +142,7 @@ def load_inputs(
         needs.prices, [needs.lst] if needs.lst else [], needs.aave_assets, [str(p) for p in perps]
     )
     values = np.empty((panel.steps, len(names)))
-    columns = _factor_columns(needs, price_series, panel, perps, funding_panels)
+    columns = _factor_columns(needs, price_series, panel, perps, funding_panels, marks)
     for j, name in enumerate(names):
         values[:, j] = columns[name]
     zeros = np.zeros(panel.steps)
@@ -217,6 +224,7 @@ def _factor_columns(
     panel: Panel,
     perps: Sequence[Instrument],
     funding_panels: Sequence[Panel],
+    marks: Sequence[str],
 ) -> dict[str, np.ndarray]:
     ones = np.ones(panel.steps)
     columns: dict[str, np.ndarray] = {"price:USDT": ones, "price:USDC": ones}
@@ -234,11 +242,31 @@ def _factor_columns(
         columns[f"borrow_index:aave_v3:{asset}"] = np.asarray(
             panel[f"{rates}.variable_borrow_index"], float
         )
-    for perp, loaded in zip(perps, funding_panels, strict=True):
-        columns[f"mark:{perp}"] = np.asarray(
-            loaded[f"{perp.venue}:perp:{perp.symbol}.price"], float
-        )
+    for perp, loaded, mark in zip(perps, funding_panels, marks, strict=True):
+        columns[f"mark:{perp}"] = np.asarray(loaded[f"{mark}.price"], float)
     return columns
+
+
+def _perp_price_source(
+    venue: str,
+    perp: Instrument,
+    base: str,
+    market: MarketConfig,
+    available: Mapping[str, SeriesInfo],
+) -> str:
+    """The series that marks `perp`: its own prices, or, for a perp DEX whose data has
+    funding but no prices (the real Hyperliquid files), the first CEX perp on the same
+    base (docs/data.md, "Perp-DEX funding")."""
+    own = f"{venue}:perp:{perp.symbol}"
+    if own in available or market.venue(venue).kind != "perp_dex":
+        return own
+    if f"{venue}:funding:{perp.symbol}" not in available:
+        return own
+    for cex in SPOT_VENUES:
+        proxy = f"{cex}:perp:{base}USDT"
+        if proxy in available:
+            return proxy
+    return own
 
 
 def _rewards(

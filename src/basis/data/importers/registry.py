@@ -17,7 +17,7 @@ from typing import Any, Final
 import polars as pl
 
 from basis.data.catalog import ParamsDoc, SeriesFrame
-from basis.data.importers import aave, benchmarks, cex, chain, params, staking, tokens
+from basis.data.importers import aave, benchmarks, cex, chain, params, perp_dex, staking, tokens
 from basis.data.importers.table import SourceTable, read_table
 
 
@@ -79,6 +79,12 @@ def _cex_funding(match: re.Match[str]) -> Route:
     return SeriesRoute(f"{venue}:funding:{symbol}", "funding", "8h", None, parse)
 
 
+def _perp_dex_funding(match: re.Match[str]) -> Route:
+    venue, base = match["venue"], match["base"]
+    parse = partial(perp_dex.funding, base=base)
+    return SeriesRoute(f"{venue}:funding:{base}USDC", "funding", "1h", None, parse)
+
+
 def _aave_rates(match: re.Match[str]) -> Route:
     asset = match["asset"]
     parse = partial(aave.rates, asset=asset)
@@ -118,6 +124,10 @@ RULES: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Route]], ...
     for pattern, build in (
         (rf"cex/{_VENUE}/{_SYMBOL}_(?P<market>spot|perp)_1h\.csv", _cex_candles),
         (rf"cex/{_VENUE}/{_SYMBOL}_funding_8h\.csv", _cex_funding),
+        (
+            r"perp_dex/(?P<venue>hyperliquid|pacifica)/(?P<base>[A-Z0-9]+)_funding_1h\.csv",
+            _perp_dex_funding,
+        ),
         (rf"aave_v3/rates_1d/{_ASSET}\.csv", _aave_rates),
         (rf"aave_v3/oracle/{_ASSET}_(?P<quote>USD|ETH)_(?P<interval>1h|1d)\.csv", _aave_oracle),
         (r"staking/(?P<lst>[A-Za-z0-9]+)_peg_1h\.csv", _lst_peg),

@@ -20,7 +20,8 @@ from basis.data.schema import ROW, TS
 from basis.errors import DataMalformedError
 
 TIMESTAMP_FORMS: Final = (
-    "'YYYY-MM-DDTHH:MM:SSZ', 'YYYY-MM-DD HH:MM:SS+00:00', 'YYYY-MM-DD' or unix seconds"
+    "'YYYY-MM-DDTHH:MM:SSZ', 'YYYY-MM-DD HH:MM:SS+00:00', 'YYYY-MM-DDTHH:MM:SS.ffffff+00:00', "
+    "'YYYY-MM-DD' or unix seconds"
 )
 # Any timestamp outside these bounds is a unit mistake (milliseconds, days), not market data.
 EARLIEST: Final = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -130,6 +131,10 @@ class SourceTable:
                     "%Y-%m-%dT%H:%M:%SZ", time_unit="us", time_zone="UTC", strict=False
                 ).dt.replace_time_zone(None),
                 raw.str.to_datetime("%Y-%m-%d %H:%M:%S%:z", time_unit="us", strict=False)
+                .dt.convert_time_zone("UTC")
+                .dt.replace_time_zone(None),
+                # ISO 8601 with an offset and optional fractions (Hyperliquid's funding)
+                raw.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us", strict=False)
                 .dt.convert_time_zone("UTC")
                 .dt.replace_time_zone(None),
                 raw.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us")),
