@@ -71,7 +71,13 @@ def test_mode_inconsistent_values_rejected(tmp_path: Path) -> None:
 
 
 def test_check_repo_configs_have_no_problems() -> None:
-    assert check(CONFIGS) == []
+    from functools import partial
+
+    from basis.research.sweep_files import sweep_file_problems
+
+    assert check(CONFIGS, {"sweeps": partial(sweep_file_problems, configs=CONFIGS)}) == []
+    unchecked = check(CONFIGS)  # the config layer alone cannot read sweep grids and spaces
+    assert {Path(problem.file).parent.name for problem in unchecked} == {"sweeps"}
 
 
 def test_check_reports_every_problem_with_file_field_value_expected(tmp_path: Path) -> None:

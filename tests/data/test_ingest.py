@@ -109,21 +109,22 @@ def test_import_folder_keeps_other_series_and_replaces_same_name(tmp_path: Path)
     ]
 
 
-def test_import_folder_unknown_csv_is_an_error(tmp_path: Path) -> None:
+def test_import_folder_unknown_data_files_are_findings_not_refusals(tmp_path: Path) -> None:
     source = small_folder(tmp_path / "src")
     write(source, "cex/binance/BTCUSDT_spot_1h (1).csv", BINANCE_SPOT)
-    with pytest.raises(
-        DataMalformedError, match=r"cex/binance/BTCUSDT_spot_1h \(1\)\.csv: no importer"
-    ):
-        import_folder(source, Catalog(tmp_path / "catalog"))
-    assert not (tmp_path / "catalog").exists()
-
-
-def test_import_folder_unknown_json_is_an_error(tmp_path: Path) -> None:
-    source = small_folder(tmp_path / "src")
     write(source, "notes/extra.json", "{}")
-    with pytest.raises(DataMalformedError, match=re.escape("notes/extra.json: no importer")):
-        import_folder(source, Catalog(tmp_path / "catalog"))
+    catalog = Catalog(tmp_path / "catalog")
+    report = import_folder(source, catalog)
+    assert [(f.file, f.kind) for f in report.findings] == [
+        ("cex/binance/BTCUSDT_spot_1h (1).csv", "unknown_file"),
+        ("notes/extra.json", "unknown_file"),
+    ]
+    assert "no importer for this file name" in report.findings[0].detail
+    assert len(report.series) == 3  # the known files imported
+    kept = catalog.read_params("real", "import:findings")["findings"]
+    assert [f["file"] for f in kept] == [f.file for f in report.findings]
+    with pytest.raises(DataMalformedError, match=r"--strict: 2 finding\(s\)"):
+        import_folder(source, Catalog(tmp_path / "strict"), strict=True)
 
 
 def test_import_folder_hidden_and_other_files_skipped_with_reason(tmp_path: Path) -> None:
@@ -204,6 +205,7 @@ def test_real_import_every_file_series_or_document(real_catalog: Catalog) -> Non
         "etherfi:eigen_distributions",
         "etherfi:ethfi_topups",
         "execution_costs:summary",
+        "import:findings",  # the five estimated seasonal airdrop rows of the rewards file
     ]
 
 
@@ -282,4 +284,4 @@ def test_real_import_twice_byte_identical(real_data: Path, tmp_path: Path) -> No
     first = snapshot(catalog.root)
     import_folder(real_data, catalog)
     assert snapshot(catalog.root) == first
-    assert len(first) == 1 + 29 + 7
+    assert len(first) == 1 + 29 + 7 + 1  # and the findings (estimated reward rows)

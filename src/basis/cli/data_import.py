@@ -27,11 +27,30 @@ def import_(
     folder: Annotated[Path, typer.Argument(help="Folder of source files (e.g. data/real).")],
     catalog: CatalogOption = None,
     dataset: DatasetOption = REAL,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse the import when there is any finding, not only errors."
+        ),
+    ] = False,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import every valid file and list the refused ones with their reasons "
+            "(default: one refused file refuses the import).",
+        ),
+    ] = False,
 ) -> None:
-    """Import every source file under FOLDER into the catalog in one atomic commit."""
+    """Import every source file under FOLDER into the catalog in one atomic commit.
+
+    Errors (unreadable file, missing column, wrong unit, bad timestamp) refuse the file and,
+    by default, the import; findings (estimated rows, inclusive periods, new categories,
+    unknown files, ...) import and show here and in `basis data check`.
+    """
     target = open_catalog(catalog)
     started = time.perf_counter()
-    report = import_folder(folder, target, dataset)
+    report = import_folder(folder, target, dataset, strict=strict, skip_invalid=skip_invalid)
     _print_report(report, target, time.perf_counter() - started)
 
 
@@ -71,11 +90,26 @@ def _print_report(report: ImportReport, catalog: Catalog, seconds: float) -> Non
         for item in report.skipped:
             skipped.add_row(*_cells(item.path, item.reason))
         out.print(skipped)
+    if report.findings:
+        found = Table(title="findings (imported; also in basis data check)", title_justify="left")
+        for column in ("file", "kind", "rows", "detail"):
+            found.add_column(column, overflow="fold")
+        for finding in report.findings:
+            found.add_row(*_cells(finding.file, finding.kind, finding.count, finding.detail))
+        out.print(found)
+    if report.refused:
+        refused = Table(title="refused files (--skip-invalid)", title_justify="left")
+        refused.add_column("file", overflow="fold")
+        refused.add_column("reason", overflow="fold")
+        for left in report.refused:
+            refused.add_row(*_cells(left.path, left.reason))
+        out.print(refused)
+    mark = "[yellow]partial[/yellow]" if report.refused else "[green]ok[/green]"
     out.print(
-        f"[green]ok[/green]: {len(report.series)} series and {len(report.params)} parameter "
+        f"{mark}: {len(report.series)} series and {len(report.params)} parameter "
         f"documents from {escape(str(report.folder))} into {escape(str(catalog.root))} in "
-        f"{seconds:.2f} s; "
-        f"{len(report.skipped)} file(s) skipped",
+        f"{seconds:.2f} s; {len(report.skipped)} file(s) skipped, "
+        f"{len(report.findings)} finding(s), {len(report.refused)} file(s) refused",
         highlight=False,
     )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from basis.data.catalog import (
     REAL,
@@ -24,6 +24,7 @@ from basis.data.catalog import (
     check_dataset_name,
 )
 from basis.data.importers import Route, route_for
+from basis.data.importers.table import ImportFinding
 from basis.errors import DataMalformedError, DataMissingError
 
 DATA_SUFFIXES: Final = (".csv", ".json")
@@ -46,6 +47,8 @@ class ImportReport:
     series: tuple[SeriesInfo, ...]
     params: tuple[ParamsInfo, ...]
     skipped: tuple[Skipped, ...]
+    findings: tuple[ImportFinding, ...] = ()  # accepted, also in `basis data check`
+    refused: tuple[Skipped, ...] = ()  # files left out by --skip-invalid, with the error
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,15 @@ class Planned:
     route: Route
 
 
-def plan_folder(folder: Path) -> tuple[list[Planned], list[Skipped]]:
+def plan_folder(folder: Path) -> tuple[list[Planned], list[Skipped], list[ImportFinding]]:
     """Route every file under `folder` (sorted by relative path) without reading any.
 
     Hidden files and folders (a path part starting with ".") are skipped, a folder once.
 
-    Returns the files to import and the files skipped with their reason. Raises
-    `DataMissingError` when the folder does not exist or holds nothing to import, and
-    `DataMalformedError` for a `.csv`/`.json` file no importer knows or for two files
+    Returns the files to import, the files skipped with their reason, and an
+    `unknown_file` finding for each `.csv`/`.json` file no importer knows (a data drop
+    that adds files never breaks an import). Raises `DataMissingError` when the folder
+    does not exist or holds nothing to import, and `DataMalformedError` for two files
     that would become the same series or document.
     """
     if not folder.is_dir():
@@ -72,6 +76,7 @@ def plan_folder(folder: Path) -> tuple[list[Planned], list[Skipped]]:
     root = folder.resolve()
     planned: list[Planned] = []
     skipped: list[Skipped] = []
+    unknown: list[ImportFinding] = []
     hidden_folders: set[str] = set()
     for path in sorted(root.rglob("*")):
         if not path.is_file():
@@ -91,10 +96,11 @@ def plan_folder(folder: Path) -> tuple[list[Planned], list[Skipped]]:
         if route is not None:
             planned.append(Planned(path, name, route))
         elif path.suffix.lower() in DATA_SUFFIXES:
-            raise DataMalformedError(
-                f"{name}: no importer for this file name; expected one of the layouts in "
-                "docs/data.md (rename the file or move it out of the folder)"
+            detail = (
+                "no importer for this file name: not imported (the layouts are in "
+                "docs/data.md; rename the file if it is one of them)"
             )
+            unknown.append(ImportFinding(name, "unknown_file", 1, detail))
         else:
             skipped.append(Skipped(name, f"not a data file ({path.suffix or 'no suffix'})"))
     if not planned:
@@ -103,37 +109,90 @@ def plan_folder(folder: Path) -> tuple[list[Planned], list[Skipped]]:
             "layout described in docs/data.md, e.g. cex/binance/BTCUSDT_spot_1h.csv"
         )
     _no_two_files_per_target(planned)
-    return planned, skipped
+    return planned, skipped, unknown
 
 
-def import_folder(folder: Path, catalog: Catalog, dataset: str = REAL) -> ImportReport:
+def import_folder(
+    folder: Path,
+    catalog: Catalog,
+    dataset: str = REAL,
+    *,
+    strict: bool = False,
+    skip_invalid: bool = False,
+) -> ImportReport:
     """Import every file under `folder` into `dataset`, replacing series of the same name.
 
-    Returns the report of what was written and skipped. Raises `DataMalformedError` (the
-    first bad file, naming it, its line or column and what was expected) or
-    `DataMissingError` (see `plan_folder`); in both cases nothing is written. Raises
-    `ConfigError` for a dataset name that is empty, path-like or `scenario:*` (generated
-    and real series never share a dataset).
+    Errors refuse a file: it cannot be parsed, a required column is missing, a unit is
+    wrong, a timestamp cannot be read. By default one refused file refuses the import
+    (`DataMalformedError` naming the file, its line or column and what was expected) and
+    nothing is written; with `skip_invalid` every valid file is imported and the refused
+    ones are listed in the report. Findings (`ImportFinding`) import and are kept in the
+    dataset's `import:findings` document for `basis data check`; `strict` refuses the
+    import when there is any. Raises `DataMissingError` (see `plan_folder`), and
+    `ConfigError` for a dataset name that is empty, path-like or `scenario:*`.
     """
     check_dataset_name(dataset, imported=True)
-    planned, skipped = plan_folder(folder)
+    planned, skipped, findings = plan_folder(folder)
     frames: list[SeriesFrame] = []
     documents: list[ParamsDoc] = []
+    refused: list[Skipped] = []
     for item in planned:
-        loaded = item.route.load(item.path, item.name)
+        try:
+            loaded, noted = item.route.load(item.path, item.name)
+        except DataMalformedError as error:
+            if not skip_invalid:
+                raise
+            refused.append(Skipped(item.name, error.message))
+            continue
+        findings += noted
         if isinstance(loaded, SeriesFrame):
             frames.append(loaded)
         else:
             documents.append(loaded)
-    series = catalog.write(dataset, frames, documents)
-    names = {document.name for document in documents}
+    if strict and findings:
+        listed = "; ".join(f"{f.file}: {f.kind} ({f.detail})" for f in findings[:3])
+        more = f" and {len(findings) - 3} more" if len(findings) > 3 else ""
+        raise DataMalformedError(
+            f"--strict: {len(findings)} finding(s) refuse the import: {listed}{more}"
+        )
+    if not frames and not documents:
+        raise DataMissingError(
+            f"{folder}: every data file was refused ({len(refused)}); nothing imported"
+        )
+    names = {document.name for document in documents}  # what the report lists
+    kept = _findings_document(catalog, dataset, planned, findings)
+    series = catalog.write(dataset, frames, [*documents, *([kept] if kept else [])])
     return ImportReport(
         folder=folder,
         dataset=dataset,
         series=tuple(series),
         params=tuple(info for info in catalog.params(dataset) if info.name in names),
         skipped=tuple(skipped),
+        findings=tuple(findings),
+        refused=tuple(refused),
     )
+
+
+FINDINGS_DOCUMENT = "import:findings"
+"""The parameter document that keeps each imported file's findings for `basis data check`."""
+
+
+def _findings_document(
+    catalog: Catalog, dataset: str, planned: list[Planned], findings: list[ImportFinding]
+) -> ParamsDoc | None:
+    """The dataset's findings: those of earlier imports for files not imported again, and
+    this import's (a file imported again replaces its own); None when there are none and
+    never were."""
+    kept: list[dict[str, Any]] = []
+    existed = any(info.name == FINDINGS_DOCUMENT for info in catalog.params(dataset))
+    if existed:
+        again = {item.name for item in planned} | {f.file for f in findings}
+        earlier = catalog.read_params(dataset, FINDINGS_DOCUMENT).get("findings", [])
+        kept = [f for f in earlier if f.get("file") not in again]
+    if not existed and not findings:
+        return None
+    content = {"findings": kept + [f.document() for f in findings]}
+    return ParamsDoc(FINDINGS_DOCUMENT, "basis data import", content)
 
 
 def _no_two_files_per_target(planned: list[Planned]) -> None:

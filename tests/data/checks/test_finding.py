@@ -25,6 +25,12 @@ def test_severity_policy_pinned() -> None:
         "placeholder": "warning",
         "outlier": "warning",
         "missing_range": "info",
+        "unknown_file": "info",
+        "inclusive_period": "info",
+        "short_period": "warning",
+        "estimated": "warning",
+        "new_category": "warning",
+        "empty_field": "warning",
     }
 
 

@@ -25,6 +25,13 @@ FindingKind = Literal[
     "missing_range",
     "missing_object",
     "damaged_object",
+    # what `basis data import` accepted with a remark (docs/data.md, "Errors and findings")
+    "unknown_file",
+    "inclusive_period",
+    "short_period",
+    "estimated",
+    "new_category",
+    "empty_field",
 ]
 Severity = Literal["error", "warning", "info"]
 
@@ -45,6 +52,12 @@ SEVERITY: Final[dict[FindingKind, Severity]] = {
     "placeholder": "warning",
     "outlier": "warning",
     "missing_range": "info",
+    "unknown_file": "info",
+    "inclusive_period": "info",
+    "short_period": "warning",
+    "estimated": "warning",
+    "new_category": "warning",
+    "empty_field": "warning",
 }
 SEVERITY_ORDER: Final[dict[Severity, int]] = {"error": 0, "warning": 1, "info": 2}
 

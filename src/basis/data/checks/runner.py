@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
 import polars as pl
 
 from basis.data.catalog import Catalog, ParamsInfo, SeriesInfo
 from basis.data.checks.coverage import missing_ranges
-from basis.data.checks.finding import SEVERITY_ORDER, Finding, finding
+from basis.data.checks.finding import SEVERITY, SEVERITY_ORDER, Finding, finding
 from basis.data.checks.interpolation import interpolated
 from basis.data.checks.outliers import outliers
 from basis.data.checks.params import Document, params
 from basis.data.checks.placeholders import placeholders
 from basis.data.checks.timing import duplicates, gaps, non_monotonic
 from basis.data.checks.values import nan, negative
+from basis.data.ingest import FINDINGS_DOCUMENT
 from basis.errors import DataCorruptError, DataMissingError
 
 SeriesCheck = Callable[[pl.DataFrame, SeriesInfo], list[Finding]]
@@ -78,6 +79,8 @@ def check_catalog(catalog: Catalog, dataset: str | None = None) -> list[Finding]
             except DataCorruptError as error:
                 found.append(_damaged(catalog, doc, "json", error))
         found.extend(params(documents))
+        if FINDINGS_DOCUMENT in documents:
+            found.extend(import_findings(*documents.pop(FINDINGS_DOCUMENT)))
         findings.extend(
             sorted(
                 found,
@@ -98,3 +101,24 @@ def _damaged(
     """A `missing_object` or `damaged_object` finding: the run would refuse this data."""
     missing = not catalog.objects.path(about.object, suffix).exists()
     return finding("missing_object" if missing else "damaged_object", about, 1, error.message)
+
+
+def import_findings(info: ParamsInfo, content: Mapping[str, Any]) -> list[Finding]:
+    """The findings `basis data import` kept (`import:findings`), one per file and kind."""
+    found = []
+    for entry in content.get("findings", []):
+        kind = entry.get("kind")
+        if kind not in SEVERITY:
+            continue  # a kind a later version wrote: nothing to say about it here
+        found.append(
+            Finding(
+                dataset=info.dataset,
+                source=str(entry.get("file", "")),
+                series=FINDINGS_DOCUMENT,
+                kind=kind,
+                severity=SEVERITY[kind],
+                count=max(int(entry.get("count", 1)), 1),
+                detail=str(entry.get("detail", "")),
+            )
+        )
+    return found

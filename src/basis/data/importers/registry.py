@@ -18,7 +18,7 @@ import polars as pl
 
 from basis.data.catalog import ParamsDoc, SeriesFrame
 from basis.data.importers import aave, benchmarks, cex, chain, params, perp_dex, staking, tokens
-from basis.data.importers.table import SourceTable, read_table
+from basis.data.importers.table import ImportFinding, SourceTable, read_table
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,13 @@ class SeriesRoute:
     def target(self) -> str:
         return self.series
 
-    def load(self, path: Path, name: str) -> SeriesFrame:
-        """Read and convert the file; raises `DataMalformedError` naming the file."""
-        frame = self.parse(read_table(path, name))
-        return SeriesFrame(self.series, self.kind, name, self.interval, frame, self.quote)
+    def load(self, path: Path, name: str) -> tuple[SeriesFrame, list[ImportFinding]]:
+        """Read and convert the file, with its findings; raises `DataMalformedError`
+        naming the file."""
+        table = read_table(path, name)
+        frame = self.parse(table)
+        loaded = SeriesFrame(self.series, self.kind, name, self.interval, frame, self.quote)
+        return loaded, table.findings
 
 
 @dataclass(frozen=True)
@@ -52,9 +55,9 @@ class ParamsRoute:
     def target(self) -> str:
         return self.name
 
-    def load(self, path: Path, name: str) -> ParamsDoc:
-        """Read and convert the file; raises `DataMalformedError` naming the file."""
-        return ParamsDoc(self.name, name, self.parse(path, name))
+    def load(self, path: Path, name: str) -> tuple[ParamsDoc, list[ImportFinding]]:
+        """Read and convert the file (no findings); raises `DataMalformedError`."""
+        return ParamsDoc(self.name, name, self.parse(path, name)), []
 
 
 Route = SeriesRoute | ParamsRoute

@@ -28,10 +28,10 @@ REWARD_COLUMNS = (
     "reward_type",
     "data_quality",
     "eigen_per_eeth_weekly",
-    "eigen_price_usd",
     "ethfi_per_eeth",
-    "ethfi_price_usd",
 )
+"""Required; the price columns (`eigen_price_usd`, `ethfi_price_usd`) may be missing or
+renamed: the payouts are then priced from the DEX, with a finding."""
 
 
 def peg(table: SourceTable, lst: str) -> pl.DataFrame:
@@ -49,49 +49,87 @@ def peg(table: SourceTable, lst: str) -> pl.DataFrame:
 
 
 def rewards(table: SourceTable) -> pl.DataFrame:
-    """The canonical `rewards` frame, one row per source row, in source order.
+    """The canonical `rewards` frame, one row per source row of a known reward, in order.
 
-    Raises `DataMalformedError` for an unknown reward type, a `period_days` that disagrees
-    with the dates, a period ending before it starts, an EIGEN period shorter than half a
-    week (it would count as zero distributions) or a row lacking its token's columns.
+    Refused (`DataMalformedError`): a `period_days` that is neither end − start nor one
+    more (an inclusive count), a period ending before it starts, a row lacking its token's
+    amount, no row of a known reward type. Accepted with a finding: an inclusive count, a
+    period shorter than a week (an EIGEN amount is per week: pro rata by days, so daily
+    rows read as well as weekly ones), rows the vendor marks estimated, an empty price
+    (the payout is then priced from the DEX), and a reward type the importer does not know
+    (those rows are left out: their token has no price or amount rule).
     """
     table.require(*REWARD_COLUMNS)
     start = table.timestamps("period_start")
     end = table.timestamps("period_end")
     reward_type = table.strings("reward_type")
     token = reward_type.str.extract(r"^(EIGEN|ETHFI)_", 1)
-    table.fail_where(
-        token.is_null(), "reward_type", "is not a known reward type; expected EIGEN_* or ETHFI_*"
-    )
+    unknown = token.is_null()
+    if unknown.all():
+        table.fail_where(
+            unknown, "reward_type", "is not a known reward type; expected EIGEN_* or ETHFI_*"
+        )
+    if unknown.any():
+        kinds = sorted(set(reward_type.filter(unknown).to_list()))
+        table.note(
+            "new_category",
+            int(unknown.sum()),
+            f"reward_type {kinds}: not EIGEN_* or ETHFI_*; those rows are not imported",
+        )
     span = (end - start).dt.total_days()
     table.fail_where(span < 0, "period_end", "is before period_start; expected a period end")
     days = table.floats("period_days")
+    inclusive = days == (span + 1).cast(pl.Float64)
     table.fail_where(
-        days != span.cast(pl.Float64),
+        (days != span.cast(pl.Float64)) & ~inclusive,
         "period_days",
-        "disagrees with period_end − period_start in days",
+        "disagrees with period_end − period_start in days (nor is it one more, an inclusive count)",
     )
-    eigen = token == "EIGEN"
+    if inclusive.any():
+        table.note(
+            "inclusive_period",
+            int(inclusive.sum()),
+            "period_days counts both the start and the end day (end − start + 1)",
+        )
+    eigen, ethfi = token == "EIGEN", token == "ETHFI"
     weeks = ((span + 1) / 7 + 0.5).floor()
-    table.fail_where(
-        eigen & (weeks == 0),
-        "period_end",
-        "is less than 4 days after period_start; expected a weekly EIGEN period",
-    )
+    short = eigen & (weeks == 0)
+    if short.any():
+        table.note(
+            "short_period",
+            int(short.sum()),
+            "EIGEN periods shorter than half a week (daily rows): the weekly amount is "
+            "paid pro rata, (end − start + 1) / 7 of it",
+        )
+    weeks = pl.select(pl.when(short).then((span + 1) / 7).otherwise(weeks)).to_series()
     per_week = table.floats("eigen_per_eeth_weekly", optional=True)
-    eigen_price = table.floats("eigen_price_usd", optional=True)
+    eigen_price = _optional_floats(table, "eigen_price_usd")
     per_period = table.floats("ethfi_per_eeth", optional=True)
-    ethfi_price = table.floats("ethfi_price_usd", optional=True)
-    for column, values, rows in (
-        ("eigen_per_eeth_weekly", per_week, eigen),
-        ("eigen_price_usd", eigen_price, eigen),
-        ("ethfi_per_eeth", per_period, ~eigen),
-        ("ethfi_price_usd", ethfi_price, ~eigen),
-    ):
-        table.fail_empty(rows & values.is_null(), column, "a number for this reward type")
-    amount = pl.select(pl.when(eigen).then(per_week * weeks).otherwise(per_period)).to_series()
+    ethfi_price = _optional_floats(table, "ethfi_price_usd")
+    for column, values, rows in (("eigen_per_eeth_weekly", per_week, eigen),
+                                 ("ethfi_per_eeth", per_period, ethfi)):  # fmt: skip
+        table.fail_empty(
+            rows.fill_null(False) & values.is_null(), column, "a number for this reward type"
+        )
+    amount = pl.select(
+        pl.when(eigen).then(per_week * weeks).when(ethfi).then(per_period)
+    ).to_series()
     price = pl.select(pl.when(eigen).then(eigen_price).otherwise(ethfi_price)).to_series()
-    return pl.DataFrame(
+    unpriced = ~unknown & price.is_null()
+    if unpriced.any():
+        table.note(
+            "empty_field",
+            int(unpriced.sum()),
+            "rows without the token's USD price: each payout is priced from the DEX",
+        )
+    estimated = table.strings("data_quality") != "exact"
+    if (estimated & ~unknown).any():
+        table.note(
+            "estimated",
+            int((estimated & ~unknown).sum()),
+            "rows the vendor marks estimated (not exact); every run says how much rests on them",
+        )
+    frame = pl.DataFrame(
         [
             table.timestamps("payout_date").alias("ts"),
             start,
@@ -99,7 +137,15 @@ def rewards(table: SourceTable) -> pl.DataFrame:
             token.alias("token"),
             amount.alias("amount_per_lst"),
             price.alias("quoted_price_usd"),
-            (table.strings("data_quality") != "exact").alias("estimated"),
+            estimated.alias("estimated"),
             table.lines(),
         ]
     )
+    return frame.filter(~unknown)
+
+
+def _optional_floats(table: SourceTable, column: str) -> pl.Series:
+    """The column as Float64 when the file has it, else all null (a renamed optional column)."""
+    if column in table.columns:
+        return table.floats(column, optional=True)
+    return pl.Series(column, [None] * table.frame.height, dtype=pl.Float64)

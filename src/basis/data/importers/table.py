@@ -10,9 +10,9 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import polars as pl
 
@@ -40,12 +40,42 @@ def read_text(path: Path, name: str) -> str:
 
 
 @dataclass(frozen=True)
+class ImportFinding:
+    """Something an import accepted but a reader should know: the file still imports (an
+    error refuses it instead). `kind` is one of `FINDING_KINDS`; `count` rows or items."""
+
+    file: str
+    kind: str
+    count: int
+    detail: str
+
+    def document(self) -> dict[str, Any]:
+        return {"file": self.file, "kind": self.kind, "count": self.count, "detail": self.detail}
+
+
+FINDING_KINDS: Final = (
+    "unknown_file",  # a file no importer knows: left out, the rest imports
+    "inclusive_period",  # period_days counts both ends (one more than end − start)
+    "short_period",  # a reward period shorter than a week: pro rata by days
+    "estimated",  # rows the vendor marks estimated or approximated
+    "new_category",  # a category value the importer does not know: those rows left out
+    "empty_field",  # an empty field whose meaning survives (a price that is looked up)
+)
+
+
+@dataclass(frozen=True)
 class SourceTable:
-    """The data rows of a CSV file, every cell a string (null when empty)."""
+    """The data rows of a CSV file, every cell a string (null when empty). Importers
+    record what they accept with a remark in `findings` (`note`)."""
 
     name: str  # path relative to the imported folder, used in every message
     frame: pl.DataFrame
     first_line: int  # 1-based source line of the first data row
+    findings: list[ImportFinding] = field(default_factory=list, compare=False)
+
+    def note(self, kind: str, count: int, detail: str) -> None:
+        """Record a finding about this file (see `FINDING_KINDS`)."""
+        self.findings.append(ImportFinding(self.name, kind, count, detail))
 
     @property
     def columns(self) -> list[str]:
