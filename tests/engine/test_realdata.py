@@ -254,3 +254,25 @@ def test_spans_equal_the_reference_loop_over_the_real_window(
 ) -> None:
     """The issue 5 equality test on real data: the span engine changes no decision."""
     assert_same_run(*run_both(real_catalog, mode, REAL))
+
+
+def test_every_run_says_how_much_of_its_pnl_rests_on_estimated_rewards(
+    real_runs: Runs, real_catalog: Catalog
+) -> None:
+    """The real rewards file marks five seasonal ETHFI airdrops estimated: eth_leveraged
+    books four of them, and leaving them out removes exactly their value."""
+    result = real_runs("eth_leveraged")
+    metrics = result.summary.metrics
+    estimated = [e for e in result.events if "estimated by the vendor" in e.detail]
+    assert len(estimated) == 4
+    assert metrics["estimated_rewards"] == pytest.approx(math.fsum(e.value for e in estimated))
+    pnl = result.final_equity - result.initial_equity - result.net_flows
+    assert metrics["estimated_share"] == pytest.approx(metrics["estimated_rewards"] / pnl)
+    without = backtest(
+        real_catalog, "eth_leveraged", REAL, overrides=["exclude_estimated_rewards=true"]
+    )
+    assert without.summary.metrics["estimated_rewards"] == 0.0
+    assert not [e for e in without.events if "estimated by the vendor" in e.detail]
+    assert any("4 payout(s) the vendor marks estimated left out" in w for w in without.warnings)
+    assert without.summary.attribution["rewards"] < result.summary.attribution["rewards"]
+    assert real_runs("btc_basis").summary.metrics["estimated_rewards"] == 0.0

@@ -26,7 +26,9 @@ results_app = typer.Typer(help="List, show and compare stored runs.", no_args_is
 app.add_typer(results_app, name="results")
 
 NONE: Final = "—"
-RATES: Final = frozenset({"total_return", "apr", "apy", "volatility", "max_drawdown", "undeployed"})
+RATES: Final = frozenset(
+    {"total_return", "apr", "apy", "volatility", "max_drawdown", "undeployed", "estimated_share"}
+)
 MULTIPLES: Final = frozenset({"turnover"})
 DECIMALS: Final = {"USDT": 2, "USDC": 2, "USD": 2, "ETH": 4, "BTC": 6}
 
@@ -231,7 +233,7 @@ def _flatten(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any
 def _metric_formatter(name: str, amount: Formatter) -> Formatter:
     if name in RATES or name.endswith(("_return", "_apr", "_apy")):
         return _rate
-    if name.endswith("_paid") or name == "unpaid":
+    if name.endswith("_paid") or name in ("unpaid", "estimated_rewards"):
         return amount
     if name.endswith("_hours"):
         return _count

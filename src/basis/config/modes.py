@@ -94,6 +94,7 @@ class ModeConfig(FrozenModel):
     margin_critical: float = Field(default=0.15, gt=0.0)
     funding_arbitrage: FundingArbitrageConfig = Field(default_factory=FundingArbitrageConfig)
     regimes: RegimeThresholds = Field(default_factory=RegimeThresholds)
+    exclude_estimated_rewards: bool = False  # leave out reward rows the vendor estimates
 
     @model_validator(mode="after")
     def _consistent(self) -> ModeConfig:

@@ -24,7 +24,7 @@ from basis.analytics import check_attribution, summarize
 from basis.data.catalog import Catalog
 from basis.data.resolve import ResolutionPolicy
 from basis.engine.backtest import Backtest, execute, load_mode, prepare
-from basis.engine.loop import Progress
+from basis.engine.loop import Progress, estimated_share
 from basis.errors import ConfigError
 from basis.model.result import Floats, RunResult
 
@@ -32,7 +32,7 @@ __all__ = ["AccountSplit", "combine", "parse_accounts", "run_accounts"]
 
 _ITEM: Final = re.compile(r"([a-z][a-z0-9_-]{0,31})=([a-z][a-z0-9_]*)(?::(.+))?")
 _PER_VENUE: Final = ("margin_ratio:", "funding:")
-_SUMMED_OUTCOMES: Final = ("unpaid",)
+_SUMMED_OUTCOMES: Final = ("unpaid", "estimated_rewards")
 
 
 @dataclass(frozen=True)
@@ -168,6 +168,7 @@ def combine(parts: Sequence[tuple[AccountSplit, RunResult]]) -> RunResult:
         if r.summary is not None
     ]
     metrics["undeployed"] = math.fsum(undeployed) / combined.final_equity
+    metrics["estimated_share"] = estimated_share(combined, metrics["estimated_rewards"] or 0.0)
     return dataclasses.replace(combined, summary=dataclasses.replace(summary, metrics=metrics))
 
 

@@ -294,8 +294,13 @@ def _rewards(
     }
     payouts = []
     quoted = 0
+    left_out = 0
     for row in frame.sort("ts").iter_rows(named=True):
         token = str(row["token"])
+        estimated = bool(row.get("estimated") or False)
+        if estimated and not needs.estimated_rewards:
+            left_out += 1
+            continue
         price_eth = _token_price_eth(tokens[token], row["ts"])
         price_usd = row.get("quoted_price_usd")
         if price_eth is None:
@@ -311,7 +316,13 @@ def _rewards(
                 float(row["amount_per_lst"]),
                 price_eth,
                 None if price_usd is None else float(price_usd),
+                estimated,
             )
+        )
+    if left_out:
+        warnings.append(
+            f"{name}: {left_out} payout(s) the vendor marks estimated left out "
+            "(exclude_estimated_rewards)"
         )
     if quoted:
         warnings.append(

@@ -77,6 +77,14 @@ def run(
     return run.result()
 
 
+def estimated_share(result: RunResult, estimated: float) -> float | None:
+    """The share of the run's P&L that rests on reward rows the vendor marks estimated
+    (their value when booked, over the P&L less flows); None when the P&L is not positive,
+    where a share means nothing."""
+    pnl = result.final_equity - result.initial_equity - result.net_flows
+    return estimated / pnl if pnl > 0.0 else None
+
+
 class _Run:
     def __init__(
         self,
@@ -167,6 +175,7 @@ class _Run:
         check_attribution(result)
         summary = summarize(result)
         metrics = {**summary.metrics, **outcome}
+        metrics["estimated_share"] = estimated_share(result, outcome["estimated_rewards"])
         summary = dataclasses.replace(summary, metrics=metrics)
         return RunResult(**{**result.__dict__, "summary": summary})
 
@@ -357,7 +366,11 @@ class _Run:
                 f"({idle * view.equity:,.2f} {self.config.share_class}) is idle cash beyond the "
                 f"reserve at the end, so the APY is not the strategy's; {why}"
             )
-        return {"undeployed": idle, "unpaid": self.kernel.owed}
+        return {
+            "undeployed": idle,
+            "unpaid": self.kernel.owed,
+            "estimated_rewards": self.venues.estimated_rewards,
+        }
 
     def _finish_warnings(self) -> None:
         self.warnings += self.venues.missing_funding_warnings()

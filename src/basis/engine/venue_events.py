@@ -39,6 +39,7 @@ class SimulatedVenues:
         self.config = kernel.config
         self.events, self.warnings = events, warnings
         self.rewards: dict[int, list[RewardPayout]] = {}
+        self.estimated_rewards = 0.0  # share-class value of the estimated payouts booked
         for payout in rewards:
             self.rewards.setdefault(int(payout.time.timestamp()), []).append(payout)
         self.missing_funding: dict[str, int] = {}
@@ -88,13 +89,16 @@ class SimulatedVenues:
             self.book.accrue(snap.time, {f"price:{payout.token}": usd})
             paid = self.book.pay_rewards(ACCOUNT, lst, payout.token, payout.amount_per_lst)
             value = paid * usd / snap.marks[f"price:{self.config.share_class}"]
+            if payout.estimated:
+                self.estimated_rewards += value
             self.events.append(
                 Event(
                     snap.time,
                     EventKind.REWARDS,
                     ACCOUNT,
                     f"wallet:token:{payout.token}",
-                    f"{paid:.6g} {payout.token} on {held:.6g} {lst}",
+                    f"{paid:.6g} {payout.token} on {held:.6g} {lst}"
+                    + (" (estimated by the vendor)" if payout.estimated else ""),
                     paid,
                     value,
                 )

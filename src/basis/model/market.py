@@ -48,6 +48,7 @@ class RewardPayout:
     amount_per_lst: float
     price_eth: float | None
     price_usd: float | None
+    estimated: bool = False  # the vendor marks the row estimated, not exact
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ class Needs:
     perp_venues: tuple[str, ...] = ()
     onchain: bool = False
     rewards: bool = False
+    estimated_rewards: bool = True  # False: leave out the payouts the vendor marks estimated
 
 
 def perp_instrument(market: MarketConfig, venue: str, base: str) -> Instrument:

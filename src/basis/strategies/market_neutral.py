@@ -104,6 +104,7 @@ class MarketNeutral(Strategy):
             perp_venues=tuple(self.config.hedge_allocation),
             onchain=True,
             rewards=True,
+            estimated_rewards=not self.config.exclude_estimated_rewards,
         )
 
     def deposit(self, amount: float, state: State) -> dict[Instrument, float]:

@@ -23,7 +23,13 @@ class StakingOnly(Strategy):
     """Hold the LST; earn its rate growth and the reward programmes (sold into ETH)."""
 
     def needs(self) -> Needs:
-        return Needs(prices=("ETH",), lst=self.config.lst, onchain=True, rewards=True)
+        return Needs(
+            prices=("ETH",),
+            lst=self.config.lst,
+            onchain=True,
+            rewards=True,
+            estimated_rewards=not self.config.exclude_estimated_rewards,
+        )
 
     def decide(self, state: State) -> list[Intent]:
         idle = self.spendable(state, "ETH", "stake_deposit")
@@ -49,7 +55,12 @@ class LeveragedStaking(Strategy):
     def needs(self) -> Needs:
         lst = self.config.lst
         return Needs(
-            prices=("ETH",), lst=lst, aave_assets=(lst, "WETH"), onchain=True, rewards=True
+            prices=("ETH",),
+            lst=lst,
+            aave_assets=(lst, "WETH"),
+            onchain=True,
+            rewards=True,
+            estimated_rewards=not self.config.exclude_estimated_rewards,
         )
 
     def decide(self, state: State) -> list[Intent]:
