@@ -30,6 +30,8 @@ METRICS = [
     "gas_paid",
     "undeployed",
     "unpaid",
+    "estimated_rewards",
+    "estimated_share",
 ]
 
 
