@@ -106,3 +106,13 @@ def test_state_changes_follow_the_state_machine_and_are_audited(sessions: Sessio
         "session.remove",
     ]
     assert len(audit.verify(sessions.accounts.engine)) > 0
+
+
+def test_a_session_refuses_funding_arbitrage_and_keeps_shared_capacity(
+    sessions: SessionStore,
+) -> None:
+    arbitrage = load_mode(CONFIGS, "funding_arbitrage", (), None)
+    with pytest.raises(SessionError, match="funding_arbitrage trades two named venues"):
+        sessions.create("arb", arbitrage, ["a"], {"a": 1.0}, actor="t")
+    created = sessions.create("desk", BTC_BASIS, ["a"], {"a": 1.0}, shared_capacity=True, actor="t")
+    assert created.shared_capacity and sessions.get("desk").document()["shared_capacity"]

@@ -193,3 +193,40 @@ def test_session_refusals_are_one_line_with_exit_two(
         assert result.exit_code == 2, (args, result.stderr)
         assert message in result.stderr.lower() or message in result.stderr, result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_shared_capacity_sizes_every_account_like_the_smallest(
+    start_emulator: StartEmulator, tmp_path: Path
+) -> None:
+    """Capital split 2:1, shared capacity: both accounts hold the same BTC; the larger
+    keeps the rest as cash. Without it, the books are 2:1."""
+    from basis.book import Instrument, Kind
+    from basis.model.orders import ACCOUNT
+
+    environ = {"BASIS_MASTER_KEY": MASTER}
+    running = start_emulator(weight_per_minute=10_000_000)
+    spot = Instrument("binance", Kind.SPOT, "BTC")
+    held: dict[bool, list[float]] = {}
+    for shared in (True, False):
+        db = f"sqlite:///{tmp_path / f'shared-{shared}.sqlite'}"
+        with AccountStore.open(db, environ=environ) as accounts:
+            for name in ("big", "small"):
+                accounts.add(name, "binance", AccountSecret("k" + name, "s" + name), actor="t")
+            config = load_mode(CONFIGS, "btc_basis", (), 300_000.0)
+            SessionStore(accounts).create(
+                "desk", config, ["big", "small"], {"big": 2 / 3, "small": 1 / 3},
+                shared_capacity=shared, actor="t",
+            )  # fmt: skip
+        request = SessionRequest(
+            "desk", paper=True, venue_urls={"binance": running.url}, database=db, tick=0.01,
+            throttle=False, max_ticks=3,
+        )  # fmt: skip
+        result = asyncio.run(run_session(request, CONFIGS, asyncio.Event()))
+        held[shared] = [r.runner.kernel.book.balance(ACCOUNT, spot) for r in result.runs]
+        if shared:
+            small = min(r.runner.kernel.book.equity() for r in result.runs)
+            assert all(r.runner.kernel.capacity == pytest.approx(small) for r in result.runs)
+    big, small = held[True]
+    assert big > 0.0 and big == pytest.approx(small, rel=0.02)
+    big, small = held[False]
+    assert big == pytest.approx(2 * small, rel=0.02)

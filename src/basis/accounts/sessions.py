@@ -55,6 +55,7 @@ class Session:
     allocation: Mapping[str, float]
     overrides: tuple[str, ...]
     capital: float
+    shared_capacity: bool
     state: SessionState
     runs: Mapping[str, str]
     status: Mapping[str, Any] | None
@@ -70,6 +71,7 @@ class Session:
             "allocation": dict(self.allocation),
             "overrides": list(self.overrides),
             "capital": self.capital,
+            "shared_capacity": self.shared_capacity,
             "state": self.state,
             "runs": dict(self.runs),
             "created_at": self.created_at.isoformat(),
@@ -124,6 +126,7 @@ class SessionStore:
         allocation: Mapping[str, float],
         *,
         overrides: Sequence[str] = (),
+        shared_capacity: bool = False,
         actor: str,
     ) -> Session:
         """Store a new session of `config`'s mode over `accounts`; raises `SessionError`
@@ -135,6 +138,11 @@ class SessionStore:
             )
         if not accounts:
             raise SessionError("a session needs at least one account (--accounts a,b,c)")
+        if config.mode == "funding_arbitrage":
+            raise SessionError(
+                "a session runs its mode on each account's own venue; funding_arbitrage "
+                "trades two named venues (long_venue, short_venue) in one book"
+            )
         if len(set(accounts)) != len(accounts):
             raise SessionError(f"--accounts names an account twice: {list(accounts)}")
         hedges = sorted(config.hedge_allocation)
@@ -168,6 +176,7 @@ class SessionStore:
                 "allocation": dict(allocation),
                 "overrides": list(overrides),
                 "capital": config.initial_capital,
+                "shared_capacity": shared_capacity,
                 "state": "created",
                 "runs": {},
                 "status": None,
@@ -175,7 +184,8 @@ class SessionStore:
                 "updated_at": now,
             }
             connection.execute(sa.insert(sessions), row)
-            details = {k: row[k] for k in ("mode", "accounts", "allocation", "overrides")}
+            keys = ("mode", "accounts", "allocation", "overrides", "shared_capacity")
+            details = {k: row[k] for k in keys}
             audit.record(connection, actor, "session.create", name, details, clock=self._clock)
         return self.get(name)
 
@@ -269,6 +279,7 @@ def _session(row: Mapping[Any, Any]) -> Session:
         allocation=dict(row["allocation"]),
         overrides=tuple(row["overrides"]),
         capital=float(row["capital"]),
+        shared_capacity=bool(row["shared_capacity"]),
         state=row["state"],
         runs=dict(row["runs"]),
         status=row["status"],

@@ -52,6 +52,13 @@ def create(
             "(live sessions trade the accounts' balances).",
         ),
     ] = None,
+    shared_capacity: Annotated[
+        bool,
+        typer.Option(
+            "--shared-capacity",
+            help="Size every account like the one with the smallest equity (identical books).",
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Create a session: MODE on each of ACCOUNTS, capital split by ALLOCATION."""
@@ -65,7 +72,13 @@ def create(
     config = load_mode(settings.configs_path, mode, set_ or (), capital)
     with AccountStore.open(db) as store:
         session = SessionStore(store).create(
-            name, config, names, weights, overrides=set_ or (), actor=actor()
+            name,
+            config,
+            names,
+            weights,
+            overrides=set_ or (),
+            shared_capacity=shared_capacity,
+            actor=actor(),
         )
     split = ", ".join(f"{a} {w:.0%}" for a, w in session.allocation.items())
     out.print(f"created session {session.name}: {session.mode} on {split}")

@@ -33,6 +33,7 @@ class Kernel:
     venues: tuple[str, ...]
     owed: float = 0.0  # share-class amount withdrawn but not yet paid out
     shared: Regime | None = None  # set by a session each tick: the regime of all its accounts
+    capacity: float | None = None  # set by a session with shared capacity: equity to deploy
 
     @classmethod
     def start(
@@ -66,6 +67,7 @@ class Kernel:
             owed=self.owed,
             regimes=self.config.regimes,
             shared=self.shared,
+            capacity=self.capacity,
         )
 
     def decide(self, state: State) -> list[Intent]:

@@ -43,11 +43,13 @@ async def open_runner(
     resume: bool = True,
     run_id: str | None = None,
     accounts: Mapping[str, str] | None = None,
+    hold: str | None = None,
 ) -> tuple[Runner, TickReport]:
     """Build the runner of `config` (resuming its crashed run when `resume`) and take its
     first tick; returns both. Live runs need `venues` (account name → adapter); `accounts`
     maps a book venue to its account when the names differ. `run_id` resumes that run (a
-    session's account) instead of the newest run of the mode."""
+    session's account) instead of the newest run of the mode. `hold` keeps the strategy
+    from deciding on the first tick (it stays on the runner until cleared)."""
     if run_id is not None:
         previous = journal.run(run_id) if resume else None
     else:
@@ -76,7 +78,7 @@ async def open_runner(
             raise ConfigError("a live run needs at least one venue with credentials")
         orders = OrderManager(journal, venues, run_id, limits=limits)
         side = LiveVenues(kernel, journal, orders, venues, accounts)
-    runner = Runner(kernel, journal, run_id, feed, side, options or RunnerOptions())
+    runner = Runner(kernel, journal, run_id, feed, side, options or RunnerOptions(), hold=hold)
     if saved is not None:
         runner.ticks = saved["runner"]["ticks"]
         runner.initial_equity = saved["runner"]["initial_equity"]

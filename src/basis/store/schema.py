@@ -432,6 +432,7 @@ sessions = sa.Table(
     sa.Column("allocation", JsonDocument(), nullable=False),  # account -> weight, sums to 1
     sa.Column("overrides", JsonDocument(), nullable=False),  # --set key=value, in order
     sa.Column("capital", sa.Float(), nullable=False),  # paper: split by the allocation
+    sa.Column("shared_capacity", sa.Boolean(), nullable=False),  # size as the smallest
     sa.Column("state", sa.String(16), nullable=False),  # created|running|paused|stopped
     sa.Column("runs", JsonDocument(), nullable=False),  # account -> journal run id
     sa.Column("status", JsonDocument(), nullable=True),  # the last tick's aggregate view

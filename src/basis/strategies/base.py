@@ -44,10 +44,18 @@ class State:
     owed: float = 0.0  # share-class amount withdrawn but not yet paid out
     regimes: RegimeThresholds = field(default_factory=RegimeThresholds)
     shared: Regime | None = None  # the session's regime, when this book is one of its accounts
+    capacity: float | None = None  # equity the book may deploy (a session's shared capacity)
 
     @property
     def equity(self) -> float:
         return self.exposure.equity
+
+    def deployable(self) -> float:
+        """The share of the book's equity it may deploy: 1, or less under a session's
+        shared capacity (the smallest account's equity over this book's)."""
+        if self.capacity is None or self.equity <= 0.0:
+            return 1.0
+        return min(1.0, max(self.capacity, 0.0) / self.equity)
 
     def utilisation(self) -> Utilisation:
         """Margin use per venue account of this book and its regime (docs/accounts.md)."""

@@ -62,7 +62,8 @@ class BasisTrade(Strategy):
         size = state.held(perp)
         equity = self.venue_equity(state, venue)
         margin = next((m for m in state.risk.margin if m.venue == venue), None)
-        target = equity / (1.0 + self.config.margin_target) / price
+        # a session's shared capacity sizes every account like the smallest (backtests: 1)
+        target = equity * state.deployable() / (1.0 + self.config.margin_target) / price
         orders: list[Order] = []
         kind, reason = EventKind.REBALANCE, ""
         ratio = math.inf if margin is None else margin.margin_ratio

@@ -45,6 +45,7 @@ __all__ = [
 ]
 
 PAUSED = "session paused (basis session resume)"
+OPENING = "opening: the shared capacity is set once every account is open"
 
 
 @dataclass(frozen=True)
@@ -118,8 +119,12 @@ class SessionRunner:
         """After every account ticked: the aggregate, the regimes, the stored view."""
         self.ticks += 1
         assessed = self.assess()
+        capacity = None
+        if self.session.shared_capacity:  # every account sized like the smallest
+            capacity = min(account.equity for account in assessed.accounts)
         for run in self.runs:
             run.runner.kernel.shared = assessed.regime
+            run.runner.kernel.capacity = capacity
         self._note_regimes(assessed)
         self.last = assessed
         self.store.set_status(self.session.name, self.status(assessed, hold))
@@ -170,6 +175,9 @@ class SessionRunner:
             "time": max(r.runner.kernel.book.now for r in self.runs).isoformat(),
             "share_class": self.config.share_class,
             "held_back": hold,
+            "shared_capacity": None
+            if not self.session.shared_capacity
+            else _finite(min(a.equity for a in assessed.accounts)),
             "thresholds": self.config.regimes.model_dump(),
             "accounts": accounts,
             "aggregate": _risk_document(assessed),
@@ -309,6 +317,8 @@ async def _open_accounts(
             resume=run_id is not None,
             run_id=run_id,
             accounts={account.venue: name},
+            # with shared capacity no account trades before the smallest equity is known
+            hold=OPENING if session.shared_capacity else None,
         )
         running.runs.append(AccountRun(name, account.venue, runner, adapter))
 

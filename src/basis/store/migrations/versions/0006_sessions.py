@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("allocation", sa.JSON(), nullable=False),
         sa.Column("overrides", sa.JSON(), nullable=False),
         sa.Column("capital", sa.Float(), nullable=False),
+        sa.Column("shared_capacity", sa.Boolean(), nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("runs", sa.JSON(), nullable=False),
         sa.Column("status", sa.JSON(), nullable=True),
