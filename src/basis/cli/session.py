@@ -251,10 +251,14 @@ def session_table(session: Session, document: dict[str, Any]) -> Table:
     title = f"session {session.name}: {session.mode}, {_state(document)}"
     if status_doc:
         title += f", {status_doc['ticks']} ticks, at {status_doc['time']}"
-    table = Table(title=title, title_justify="left")
+    caption = None if status_doc else f"not started yet: basis session start {session.name}"
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     for column in ("account", "venue", "equity", "exposure", "margin use", "to liq.", "regime"):
         table.add_column(column, justify="right" if column in ("equity", "to liq.") else "left")
     rows = [*status_doc.get("accounts", [])]
+    if not rows:  # before the first tick: the accounts, without figures
+        for account in session.accounts:
+            table.add_row(account, "", "—", "", "—", "—", "—")
     for row in rows:
         table.add_row(
             row["account"],
