@@ -4,6 +4,7 @@ migrations. `make_result` is the one builder of hand-made runs, shared with the 
 from __future__ import annotations
 
 import struct
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -322,6 +323,33 @@ def test_open_upgrades_empty_database_to_head_and_reopen_is_a_no_op(database_url
     with engine.connect() as connection:
         assert connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")).all() == versions
     engine.dispose()
+
+
+def test_threads_opening_one_new_database_at_once_all_get_it_at_head(database_url: str) -> None:
+    """The API and a run thread may open a journal the run is creating: Alembic keeps its
+    context in module globals, so concurrent upgrades must be serialised in-process."""
+    barrier = threading.Barrier(4)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            ResultStore(database_url).close()
+        except BaseException as error:  # collected and asserted below
+            failures.append(error)
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    engine = sa.create_engine(resolve_url(database_url), poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        assert current_revision(connection) == head_revision()
+        versions = connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")).all()
+    engine.dispose()
+    assert len(versions) == 1
 
 
 def test_migrated_database_matches_the_table_definitions(database_url: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -34,6 +35,11 @@ MIGRATIONS: Final = Path(__file__).resolve().parent / "migrations"
 
 # Serialises concurrent upgrades of one PostgreSQL database (any fixed 64-bit key will do).
 _LOCK_KEY: Final = 0x6261736973_01
+
+# Serialises upgrades within this process: Alembic keeps its running context in module
+# globals, so two threads upgrading at once (the API opening a journal that a run thread is
+# creating) corrupt each other, and SQLite has no advisory lock to take instead.
+_PROCESS_LOCK: Final = threading.Lock()
 
 # `revision: str = "0001"` and `down_revision: ... = None | "0001" | ("a", "b")` in a script.
 _ASSIGNMENT: Final = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*(.+)$", re.MULTILINE)
@@ -71,7 +77,7 @@ def upgrade(engine: sa.Engine, display_url: str) -> None:
     Raises `ConfigError` when the database is at a revision this version does not know
     (it was upgraded by a newer basis).
     """
-    with engine.begin() as connection:
+    with _PROCESS_LOCK, engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         if _at_shipped_head(connection):
