@@ -120,7 +120,10 @@ def test_table_output_names_the_statistics_and_the_files(
     ("args", "message"),
     [
         (["--mode", "nope"], r"unknown mode 'nope'; known: \['btc_basis'"),
-        (["--scenario", "nope"], r"unknown scenario 'nope'.*known: \['borrow_spike', 'default'"),
+        (
+            ["--scenario", "nope"],
+            r"unknown scenario 'nope'.*known: \['borrow_spike', 'btc_squeeze', 'default'",
+        ),
         (["--paths", "0"], r"--paths must be at least 1, got 0"),
         (["--set", "nonsense=1"], r"CONFIG_UNKNOWN_KEY.*nonsense"),
         (["--set", "rebalance_threshold=abc"], r"rebalance_threshold: got 'abc'"),

@@ -26,6 +26,7 @@ from tests.conftest import CONFIGS
 
 DEFAULT = scenario_dataset("default")
 CRASH = scenario_dataset("eth_crash")
+SQUEEZE = scenario_dataset("btc_squeeze")
 NO_OKX = "scenario:default_without_okx"  # the default scenario less okx's ETH perp and funding
 OKX_ETH = ("okx:perp:ETHUSDT", "okx:funding:ETHUSDT")
 SCENARIO_YEARS = 0.25  # 2024-01-01 → 2024-04-01: long enough for eth_crash's 2024-03-12 shock
@@ -40,10 +41,11 @@ def market() -> MarketConfig:
 
 
 def scenario_catalog(root: Path) -> Catalog:
-    """A catalog with `default` and `eth_crash` over `SCENARIO_YEARS`, and `NO_OKX`."""
+    """A catalog with `default`, `eth_crash` and `btc_squeeze` over `SCENARIO_YEARS`, and
+    `NO_OKX`."""
     catalog = Catalog(root)
     config = market()
-    for name in ("default", "eth_crash"):
+    for name in ("default", "eth_crash", "btc_squeeze"):
         write_scenario(catalog, load_scenario(name, CONFIGS), config, years=SCENARIO_YEARS)
     copy_dataset(catalog, DEFAULT, NO_OKX, drop=OKX_ETH)
     return catalog

@@ -144,6 +144,26 @@ def test_btc_basis_funding_is_the_rate_times_notional_of_each_settlement(
         assert result.series[f"funding:{venue}"].sum() == pytest.approx(amount, rel=0.01)
 
 
+def test_btc_basis_on_unified_margin_earns_funding_on_most_of_its_capital(
+    real_catalog: Catalog, real_runs: Runs
+) -> None:
+    """Issue 13: spot is the short's collateral, so the short is ≈ equity × (1 − buffer)
+    (within the spot band) instead of half of it, and no rally of the window liquidates it."""
+    result = backtest(real_catalog, "btc_basis", REAL, overrides=["margin_model=unified"])
+    share = perp_notional(result, market_of(real_catalog, result))[1:] / result.equity[1:]
+    assert share.mean() >= 0.85
+    # spot_band 0.10 either side of 1 − buffer (0.98), plus at most an hour's move past it
+    assert share.min() >= 0.98 - 0.10 - 0.05 and share.max() <= 0.98 + 0.10 + 0.05
+    assert result.summary.risk["liquidations"] == 0
+    cash = real_runs("btc_basis")
+    cash_share = perp_notional(cash, market_of(real_catalog, cash))[1:] / cash.equity[1:]
+    assert cash_share.mean() == pytest.approx(0.5, abs=0.02)  # margin_target 1: half in cash
+    funding = result.summary.attribution["funding"]
+    assert funding > 1.8 * cash.summary.attribution["funding"]
+    costs = -(result.summary.attribution["trading_fees"] + result.summary.attribution["slippage"])
+    assert costs / result.initial_equity / years(result) < 0.015
+
+
 # -- DESIGN §5 sanity bounds ---------------------------------------------------------------
 
 

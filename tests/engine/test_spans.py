@@ -79,6 +79,17 @@ def test_spans_equal_the_reference_loop_through_a_crash(catalog: Catalog, mode: 
     assert_same_run(reference, spans)
 
 
+@pytest.mark.parametrize("mode", ["btc_basis", "eth_basis"])
+@pytest.mark.parametrize("dataset", [DEFAULT, CRASH])
+def test_spans_equal_the_reference_loop_on_unified_margin(
+    catalog: Catalog, mode: str, dataset: str
+) -> None:
+    """The unified basis book trades on bands and a stressed balance: spans prove it quiet."""
+    reference, spans = run_both(catalog, mode, dataset, overrides=("margin_model=unified",))
+    assert_same_run(reference, spans)
+    assert sum(e.kind.value == "trade" for e in reference.events) > 4  # it did rebalance
+
+
 @pytest.mark.parametrize("mode", ["pure_lending_usdt", "btc_basis", "usdt_market_neutral"])
 def test_spans_equal_the_reference_loop_with_flows(
     catalog: Catalog, mode: str, tmp_path: Path

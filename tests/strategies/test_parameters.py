@@ -31,6 +31,10 @@ CHANGED = {
     "funding_arbitrage": {"entry_spread_apr": 0.0, "exit_spread_apr": -0.01},
     "regimes": {"hold_at": 0.3, "reduce_at": 0.5},  # seen by strategies; no mode branches on it
     "exclude_estimated_rewards": True,  # generated scenarios mark no reward estimated
+    "margin_model": "unified",
+    "margin_buffer": 0.05,
+    "liquidation_distance": 3.0,
+    "spot_band": 0.2,
 }
 
 

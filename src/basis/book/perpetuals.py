@@ -188,7 +188,7 @@ class PerpetualOperations(BookCore):
         ]
         level = found[0].liquidation_price
         mark = self._marks[factors.mark(instrument)]
-        if level is None or (mark > level if size > 0.0 else mark < level):
+        if level is None or not found[0].reached:
             raise InvalidOperationError(
                 f"account {account!r}: {instrument} mark {mark!r} has not reached the "
                 f"liquidation price {level!r}"

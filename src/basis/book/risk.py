@@ -21,8 +21,10 @@ from basis.book.instruments import Instrument, Kind
 from basis.config.aave import RiskParameters
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
+from basis.config.venues import UnifiedMargin
 from basis.errors import InvalidOperationError
 from basis.mechanics import aave, perps
+from basis.mechanics import unified as unified_margin
 
 __all__ = [
     "STABLECOINS",
@@ -83,7 +85,9 @@ class MarginRisk:
 class PerpRisk:
     """How far a perp is from liquidation: `distance = (liquidation price − mark) / mark`.
 
-    Both are None when no price can liquidate the position (a fully backed long).
+    Both are None when no price can liquidate the position (a fully backed long). `rises`:
+    the liquidation price lies above the mark (a short's, or a unified account's whose
+    collateral outweighs the short).
     """
 
     account: str
@@ -91,6 +95,15 @@ class PerpRisk:
     mark: float
     liquidation_price: float | None
     distance: float | None
+    rises: bool
+
+    @property
+    def reached(self) -> bool:
+        """The mark is at or beyond the liquidation price: the venue liquidates."""
+        level = self.liquidation_price
+        if level is None:
+            return False
+        return self.mark >= level if self.rises else self.mark <= level
 
 
 class Breach(StrEnum):
@@ -228,6 +241,53 @@ def _cash_usd(book: BookCore, marks: Marks, account: str, venue: str, quotes: se
     )
 
 
+def _unified(book: BookCore, venue: str) -> UnifiedMargin | None:
+    """The venue's unified-margin parameters when its account is on that model."""
+    margin = book.market.venue(venue).margin
+    return margin.unified if margin.is_unified else None
+
+
+def _collateral_usd(
+    book: BookCore, marks: Marks, account: str, venue: str, quotes: set[str], skip: str = ""
+) -> float:
+    """Σ haircut value of the unified venue's non-quote assets (`skip`: one asset left out)."""
+    unified = _unified(book, venue)
+    if unified is None:
+        return 0.0
+    values = []
+    for row, (holder, instrument) in enumerate(book.units.keys):
+        symbol = instrument.symbol
+        if (
+            holder != account
+            or instrument.venue != venue
+            or instrument.kind not in (Kind.SPOT, Kind.TOKEN)
+            or symbol in quotes
+            or symbol == skip
+            or symbol not in unified.collateral
+        ):
+            continue
+        amount = float(book.units.quantity[row])
+        price = marks[factors.price(symbol)]
+        values.append(unified_margin.collateral_value(amount, price, unified.collateral[symbol]))
+    return math.fsum(values)
+
+
+def _base_collateral(book: BookCore, marks: Marks, leg: _PerpLeg) -> float:
+    """Haircut value of the leg's base asset held on its unified venue, in units of the
+    leg's mark (so it moves with the mark, the spot-perp basis held)."""
+    venue, base = leg.instrument.venue, leg.instrument.base
+    unified = _unified(book, venue)
+    if unified is None or base not in unified.collateral:
+        return 0.0
+    amount = math.fsum(
+        book.balance(leg.account, Instrument(venue, kind, base)) for kind in (Kind.SPOT, Kind.TOKEN)
+    )
+    value = unified_margin.collateral_value(
+        amount, marks[factors.price(base)], unified.collateral[base]
+    )
+    return max(value, 0.0) / (leg.mark * leg.quote_usd)
+
+
 def margins(book: BookCore, marks: Marks) -> tuple[MarginRisk, ...]:
     """Return the margin ratio of every cross account per venue and every isolated perp."""
     legs = _legs(book, marks)
@@ -242,8 +302,10 @@ def margins(book: BookCore, marks: Marks) -> tuple[MarginRisk, ...]:
         ]
         if cross:
             quotes = {leg.instrument.quote for leg in cross}
-            balance = _cash_usd(book, marks, account, venue, quotes) + math.fsum(
-                leg.pnl_usd for leg in cross
+            balance = (
+                _cash_usd(book, marks, account, venue, quotes)
+                + _collateral_usd(book, marks, account, venue, quotes)
+                + math.fsum(leg.pnl_usd for leg in cross)
             )
             notional = math.fsum(leg.notional_usd for leg in cross)
             ratio = perps.margin_ratio(balance, notional)
@@ -270,6 +332,8 @@ def perp_liquidations(book: BookCore, marks: Marks) -> tuple[PerpRisk, ...]:
 
     Cross: the account's venue cash plus the other cross positions' P&L backs the
     position, their maintenance set aside (`mechanics.perps.liquidation_price_cross`).
+    Unified: the venue's haircut collateral backs it too, the leg's own base moving with
+    its mark (`mechanics.unified.liquidation_price`).
     """
     legs = _legs(book, marks)
     table = book.perps
@@ -277,6 +341,9 @@ def perp_liquidations(book: BookCore, marks: Marks) -> tuple[PerpRisk, ...]:
     for leg in legs:
         config = book.market.venue(leg.instrument.venue).margin
         size, entry = float(table.size[leg.row]), float(table.entry[leg.row])
+        if _unified(book, leg.instrument.venue) is not None:
+            result.append(_unified_liquidation(book, marks, leg, legs, size, entry))
+            continue
         if table.isolated[leg.row]:
             price = perps.liquidation_price_isolated(
                 size, entry, float(table.margin[leg.row]), config
@@ -299,14 +366,48 @@ def perp_liquidations(book: BookCore, marks: Marks) -> tuple[PerpRisk, ...]:
                 size, entry, backing / leg.quote_usd, config, maintenance / leg.quote_usd
             )
         if price > 0.0:
+            distance = (price - leg.mark) / leg.mark
             result.append(
-                PerpRisk(
-                    leg.account, leg.instrument, leg.mark, price, (price - leg.mark) / leg.mark
-                )
+                PerpRisk(leg.account, leg.instrument, leg.mark, price, distance, size < 0.0)
             )
         else:
-            result.append(PerpRisk(leg.account, leg.instrument, leg.mark, None, None))
+            result.append(PerpRisk(leg.account, leg.instrument, leg.mark, None, None, size < 0.0))
     return tuple(result)
+
+
+def _unified_liquidation(
+    book: BookCore, marks: Marks, leg: _PerpLeg, legs: list[_PerpLeg], size: float, entry: float
+) -> PerpRisk:
+    venue = leg.instrument.venue
+    unified = _unified(book, venue)
+    assert unified is not None  # checked by the caller
+    others = [
+        other
+        for other in legs
+        if other is not leg and (other.account, other.instrument.venue) == (leg.account, venue)
+    ]
+    quotes = {other.instrument.quote for other in others} | {leg.instrument.quote}
+    backing = (
+        _cash_usd(book, marks, leg.account, venue, quotes)
+        + _collateral_usd(book, marks, leg.account, venue, quotes, skip=leg.instrument.base)
+        + math.fsum(other.pnl_usd for other in others)
+        - unified.liquidation_at
+        * math.fsum(
+            unified_margin.maintenance_margin(other.notional_usd, unified.maintenance)
+            for other in others
+        )
+    )
+    price, rises = unified_margin.liquidation_price(
+        size,
+        entry,
+        backing / leg.quote_usd,
+        _base_collateral(book, marks, leg),
+        unified.maintenance,
+        unified.liquidation_at,
+        leg.mark,
+    )
+    distance = None if price is None else (price - leg.mark) / leg.mark
+    return PerpRisk(leg.account, leg.instrument, leg.mark, price, distance, rises)
 
 
 def delta_drift(book: BookCore, marks: Marks, view: Exposure | None = None) -> dict[str, float]:

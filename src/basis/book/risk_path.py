@@ -20,6 +20,7 @@ from basis.book.instruments import Instrument, Kind, priced_as
 from basis.book.positions import INDEX, MARK, MARKET_RATE, QUOTE
 from basis.book.risk import STABLECOINS, risk_parameters
 from basis.book.span import SpanPath
+from basis.mechanics.unified import sliced_steps
 
 __all__ = ["AavePath", "MarginPath", "RiskPath", "risk_path"]
 
@@ -51,7 +52,7 @@ class MarginPath:
     balance: Floats
     notional: Floats
     ratio: Floats
-    maintenance_rate: float
+    maintenance: Floats  # the balance at which the venue liquidates (USD)
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class RiskPath:
         for account in self.aave:
             unsafe |= account.health_factor < 1.0 + SAFETY
         for margin in self.margin:
-            unsafe |= margin.ratio <= margin.maintenance_rate * (1.0 + SAFETY) + SAFETY
+            level = margin.maintenance * (1.0 + SAFETY) + SAFETY * margin.notional
+            unsafe |= (margin.notional > 0.0) & (margin.balance <= level)
         return unsafe
 
 
@@ -159,15 +161,43 @@ def _margins(book: BookCore, path: SpanPath) -> tuple[MarginPath, ...]:
             if found is not None:
                 price = marks[:, book.column(factors.price(quote))]
                 cash = cash + path.quantity[1:, found] * price
-        balance = cash + pnl
-        result.append(_margin(book, account, venue, None, balance, notional))
+        balance = cash + pnl + _collateral(book, path, account, venue, quotes)
+        result.append(_margin(book, account, venue, None, balance, notional, rows, marks))
     for row in isolated:
         account, instrument = perps.keys[row]
         pnl, notional = _legs(book, marks, [row])
         quote_price = marks[:, perps.columns[QUOTE, row]]
         balance = path.margin[1:, row] * quote_price + pnl
-        result.append(_margin(book, account, instrument.venue, instrument, balance, notional))
+        result.append(
+            _margin(book, account, instrument.venue, instrument, balance, notional, [row], marks)
+        )
     return tuple(result)
+
+
+def _collateral(
+    book: BookCore, path: SpanPath, account: str, venue: str, quotes: list[str]
+) -> Floats:
+    """The unified venue's haircut collateral at every step (`risk._collateral_usd`)."""
+    marks = path.grid[1:]
+    total = np.zeros(marks.shape[0])
+    margin = book.market.venue(venue).margin
+    if not margin.is_unified or margin.unified is None:
+        return total
+    for row, (holder, instrument) in enumerate(book.units.keys):
+        tiers = margin.unified.collateral.get(instrument.symbol)
+        if (
+            holder != account
+            or instrument.venue != venue
+            or instrument.kind not in (Kind.SPOT, Kind.TOKEN)
+            or instrument.symbol in quotes
+            or tiers is None
+        ):
+            continue
+        amount = path.quantity[1:, row]
+        price = marks[:, book.column(factors.price(instrument.symbol))]
+        counted = np.where(amount > 0.0, sliced_steps(np.maximum(amount, 0.0), tiers), amount)
+        total = total + counted * price
+    return total
 
 
 def _legs(book: BookCore, marks: Floats, rows: list[int]) -> tuple[Floats, Floats]:
@@ -191,11 +221,21 @@ def _margin(
     instrument: Instrument | None,
     balance: Floats,
     notional: Floats,
+    rows: list[int],
+    marks: Floats,
 ) -> MarginPath:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(notional > 0.0, balance / notional, np.inf)
-    rate = book.market.venue(venue).margin.maintenance
-    return MarginPath(account, venue, instrument, balance, notional, ratio, rate)
+    margin = book.market.venue(venue).margin
+    if margin.is_unified and margin.unified is not None:
+        tiers, maintenance = margin.unified.maintenance, np.zeros(notional.shape[0])
+        for row in rows:
+            _, leg_notional = _legs(book, marks, [row])
+            maintenance = maintenance + sliced_steps(leg_notional, tiers)
+        maintenance = maintenance * margin.unified.liquidation_at
+    else:
+        maintenance = notional * margin.maintenance
+    return MarginPath(account, venue, instrument, balance, notional, ratio, maintenance)
 
 
 def _deltas(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from basis.config import loader
@@ -22,6 +23,25 @@ class MarketConfig(FrozenModel):
     lsts: dict[str, LstConfig]
     gas: GasConfig
     dex: DexConfig = DexConfig()
+
+    def with_margin_model(self, model: str, venues: Iterable[str]) -> MarketConfig:
+        """This market with `venues` on margin `model` (`cash` or `unified`); `venue` keeps
+        each venue's own. Raises ConfigError for a venue without unified parameters."""
+        if model == "venue":
+            return self
+        changed = {}
+        for name in venues:
+            venue = self.venue(name)
+            if model == "unified" and venue.margin.unified is None:
+                raise ConfigError(
+                    f"margin_model unified: venue {name!r} has no unified-margin parameters "
+                    f"(`margin.unified` in configs/venues/{name}.yaml); it supports cash only"
+                )
+            if model == "unified" and venue.margin.mode != "cross":
+                raise ConfigError(f"margin_model unified: venue {name!r} uses isolated margin")
+            margin = venue.margin.model_copy(update={"model": model})
+            changed[name] = venue.model_copy(update={"margin": margin})
+        return self.model_copy(update={"venues": self.venues | changed})
 
     def venue(self, name: str) -> VenueConfig:
         try:

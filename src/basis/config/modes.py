@@ -95,6 +95,12 @@ class ModeConfig(FrozenModel):
     funding_arbitrage: FundingArbitrageConfig = Field(default_factory=FundingArbitrageConfig)
     regimes: RegimeThresholds = Field(default_factory=RegimeThresholds)
     exclude_estimated_rewards: bool = False  # leave out reward rows the vendor estimates
+    # the perp venues' margin model: each venue's own (`venue`), or `cash` / `unified` on
+    # every venue the mode trades (docs/mechanics.md §3)
+    margin_model: Literal["venue", "cash", "unified"] = "venue"
+    margin_buffer: float = Field(default=0.02, ge=0.0, lt=1.0)  # unified: least cash kept
+    liquidation_distance: float = Field(default=1.0, ge=0.0)  # unified: rise to survive
+    spot_band: float = Field(default=0.10, gt=0.0, lt=1.0)  # unified: spot above target to sell
 
     @model_validator(mode="after")
     def _consistent(self) -> ModeConfig:

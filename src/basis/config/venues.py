@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -43,14 +44,66 @@ class FundingSchedule(FrozenModel):
         return self.settlement_hours_utc or tuple(range(0, 24, self.interval_hours))
 
 
+class Tier(FrozenModel):
+    """One slice of a tiered schedule: `rate` applies to the part of an amount up to `up_to`
+    (above the previous tier's bound); the last tier has no bound (`up_to` None)."""
+
+    up_to: float | None = Field(default=None, gt=0.0)
+    rate: float = Field(ge=0.0, le=1.0)
+
+
+def _tiers(name: str, tiers: tuple[Tier, ...]) -> tuple[Tier, ...]:
+    """Validate a tier schedule: non-empty, bounds strictly increasing, only the last open."""
+    if not tiers:
+        raise ValueError(f"{name}: at least one tier is needed")
+    bounds = [t.up_to for t in tiers]
+    if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
+        raise ValueError(f"{name}: only the last tier is open (up_to: null), got {bounds}")
+    closed = [b for b in bounds if b is not None]
+    if any(b <= a for a, b in itertools.pairwise(closed)):
+        raise ValueError(f"{name}: up_to must increase strictly, got {closed}")
+    return tiers
+
+
+class UnifiedMargin(FrozenModel):
+    """An account-level (unified / portfolio / multi-currency) margin model (docs/mechanics.md).
+
+    `collateral`: per asset held on the venue, collateral-ratio tiers by amount held (asset
+    units); an asset not listed is no collateral, the perp's quote counts in full.
+    `maintenance`: maintenance-margin tiers by a position's notional (USD). `liquidation_at`:
+    the ratio of margin balance to maintenance margin at which the venue liquidates
+    (Binance Portfolio Margin: uniMMR 1.05).
+    """
+
+    collateral: dict[str, tuple[Tier, ...]]
+    maintenance: tuple[Tier, ...]
+    liquidation_at: float = Field(default=1.0, ge=1.0, le=2.0)
+
+    @model_validator(mode="after")
+    def _valid_tiers(self) -> UnifiedMargin:
+        for asset, tiers in self.collateral.items():
+            _tiers(f"collateral.{asset}", tiers)
+        _tiers("maintenance", self.maintenance)
+        if any(tier.rate <= 0.0 for tier in self.maintenance):
+            raise ValueError("maintenance: every tier's rate must be above 0")
+        return self
+
+
 class MarginConfig(FrozenModel):
-    """Perp margin parameters as fractions of position notional."""
+    """Perp margin parameters as fractions of position notional.
+
+    `model`: `cash` (only the quote balance backs the perps) or `unified` (spot assets on
+    the venue are collateral after a haircut, maintenance is tiered, margin and liquidation
+    are account-level; needs `unified`).
+    """
 
     initial: float = Field(gt=0.0, le=1.0)
     maintenance: float = Field(gt=0.0, le=1.0)
     liquidation_fee: float = Field(ge=0.0, le=0.1)
     max_leverage: float = Field(ge=1.0, le=200.0)
     mode: Literal["cross", "isolated"] = "cross"
+    model: Literal["cash", "unified"] = "cash"
+    unified: UnifiedMargin | None = None
 
     @model_validator(mode="after")
     def _maintenance_below_initial(self) -> MarginConfig:
@@ -58,7 +111,15 @@ class MarginConfig(FrozenModel):
             raise ValueError(
                 f"maintenance margin {self.maintenance} must be below initial margin {self.initial}"
             )
+        if self.model == "unified" and (self.unified is None or self.mode != "cross"):
+            raise ValueError(
+                "margin model unified needs `unified` parameters and cross margin (mode: cross)"
+            )
         return self
+
+    @property
+    def is_unified(self) -> bool:
+        return self.model == "unified"
 
 
 class SlippageCurve(FrozenModel):

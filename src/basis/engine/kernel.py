@@ -36,12 +36,11 @@ class Kernel:
     capacity: float | None = None  # set by a session with shared capacity: equity to deploy
 
     @classmethod
-    def start(
-        cls, strategy: Strategy, market: MarketConfig, venues: Sequence[str], first: Snapshot
-    ) -> Kernel:
-        """An empty book at `first`, with `strategy` hedging over `venues`."""
+    def start(cls, strategy: Strategy, venues: Sequence[str], first: Snapshot) -> Kernel:
+        """An empty book at `first`, with `strategy` hedging over `venues`, on the market as
+        the strategy sees it (its mode may set the venues' margin model)."""
         strategy.use_venues(venues)
-        book = Book(market, strategy.config.share_class, first.time, first.marks)
+        book = Book(strategy.market, strategy.config.share_class, first.time, first.marks)
         return cls(strategy, book, tuple(venues))
 
     @property
@@ -83,4 +82,4 @@ def build_kernel(
     config: ModeConfig, market: MarketConfig, venues: Sequence[str], first: Snapshot
 ) -> Kernel:
     """The single wiring step of every runtime: the mode's strategy on an empty book."""
-    return Kernel.start(build(config, market), market, venues, first)
+    return Kernel.start(build(config, market), venues, first)

@@ -100,7 +100,7 @@ class _Run:
         self.progress = progress
         self.record = config_record
         data = self.data
-        self.kernel = Kernel.start(strategy, market, inputs.venues, data.snapshot(0))
+        self.kernel = Kernel.start(strategy, inputs.venues, data.snapshot(0))
         self.book = self.kernel.book
         self.execution = SimulatedExecution(self.book)
         self.events: list[Event] = []

@@ -124,7 +124,7 @@ class SimulatedVenues:
             size = book.balance(perp.account, perp.instrument)
             if level is None or size == 0.0:
                 continue
-            if (size < 0.0 and perp.mark >= level) or (size > 0.0 and perp.mark <= level):
+            if perp.reached:
                 liquidated = True
                 closed = book.perp_liquidate(perp.account, perp.instrument)
                 detail = (

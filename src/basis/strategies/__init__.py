@@ -29,13 +29,14 @@ MODES: dict[str, type[Strategy]] = {
 
 _COMMON = ("mode", "share_class", "initial_capital", "reserve_ratio")
 _HEDGE = ("rebalance_threshold", "delta_tolerance", "hedge_allocation")
-_MARGIN = ("margin_target", "margin_critical")
+_MARGIN = ("margin_target", "margin_critical", "margin_model")
+_UNIFIED = ("margin_buffer", "liquidation_distance", "spot_band")  # basis books on unified
 _LOOP = ("max_ltv", "max_stake_spread_move", "target_ltv", "ltv_band", "hf_critical")
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "pure_lending_usdt": _COMMON,
     "pure_lending_eth": _COMMON,
-    "btc_basis": (*_COMMON, *_HEDGE, *_MARGIN),
-    "eth_basis": (*_COMMON, *_HEDGE, *_MARGIN),
+    "btc_basis": (*_COMMON, *_HEDGE, *_MARGIN, *_UNIFIED),
+    "eth_basis": (*_COMMON, *_HEDGE, *_MARGIN, *_UNIFIED),
     "eth_staking_only": (*_COMMON, "lst", "max_stake_spread_move"),
     "eth_leveraged": (*_COMMON, "lst", *_LOOP),
     "usdt_market_neutral_no_leverage": (
@@ -72,6 +73,10 @@ def build(config: ModeConfig, market: MarketConfig) -> Strategy:
     WashTradingRefusedError for a mode that asks for volume between managed accounts.
     """
     refuse_wash_trading(config.mode)
+    venues = [venue for venue, weight in config.hedge_allocation.items() if weight > 0.0]
+    if config.mode == "funding_arbitrage":
+        venues = [config.funding_arbitrage.long_venue, config.funding_arbitrage.short_venue]
+    market = market.with_margin_model(config.margin_model, venues)
     strategy = MODES[config.mode](config, market)
     strategy.use_venues(list(config.hedge_allocation))
     _check_margins(config, market, strategy)

@@ -132,6 +132,19 @@ def test_eth_crash_funding_negative_and_lsts_depegged() -> None:
     assert abs(discount.mean() - 0.03) < 0.0005
 
 
+def test_btc_squeeze_max_72h_rise_about_150_percent_then_funding_turns() -> None:
+    frames = shipped("btc_squeeze")
+    close = column(frames["binance:spot:BTCUSDT"], "close")
+    windows = sliding_window_view(close, 73)
+    rise = (windows[:, 1:].max(axis=1) / windows[:, 0] - 1.0).max()
+    assert 1.3 <= rise <= 1.7
+    squeeze = dt.datetime(2024, 3, 12, 6, tzinfo=UTC)
+    rates = between(frames["binance:funding:BTCUSDT"], squeeze + hours(8), squeeze + hours(72))
+    assert (rates["rate"] > 0).all()
+    after = between(frames["binance:funding:BTCUSDT"], squeeze + hours(80), squeeze + hours(136))
+    assert (after["rate"] < 0).all()
+
+
 def test_funding_negative_every_venue_negative_for_two_weeks() -> None:
     frames = shipped("funding_negative")
     start = dt.datetime(2024, 2, 1, tzinfo=UTC)
@@ -176,7 +189,14 @@ def test_gas_spike_base_fee_multiple_in_window() -> None:
 def test_shipped_scenarios_validate() -> None:
     assert loader.check(CONFIGS / "scenarios") == []
     names = sorted(p.stem for p in (CONFIGS / "scenarios").glob("*.yaml"))
-    assert names == ["borrow_spike", "default", "eth_crash", "funding_negative", "gas_spike"]
+    assert names == [
+        "borrow_spike",
+        "btc_squeeze",
+        "default",
+        "eth_crash",
+        "funding_negative",
+        "gas_spike",
+    ]
 
 
 # -- the default's long-run magnitudes (docs/scenarios.md) ---------------------------------
