@@ -54,6 +54,14 @@ class Loop:
         return self.debt / value if value > 0.0 else 0.0
 
     @property
+    def delever_ltv(self) -> float:
+        """The LTV the band delevers on: at the market rate, but at the protocol rate (Aave's
+        oracle) while the LST trades below it. A depeg leaves HF where it was, and selling
+        collateral into it would realise the discount on the whole, ~11× levered, leg."""
+        value = self.collateral * max(self.market_rate, self.protocol_rate)
+        return self.debt / value if value > 0.0 else 0.0
+
+    @property
     def net_eth(self) -> float:
         """Equity of the loop in ETH at the market rate (what hedging must cover)."""
         return self.collateral * self.market_rate - self.debt

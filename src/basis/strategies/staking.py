@@ -83,9 +83,10 @@ class LeveragedStaking(Strategy):
 
 
 def loop_intents(strategy: Strategy, state: State, *, relever: bool = True) -> list[Intent]:
-    """Risk override and band for a loop: HF below critical or LTV above band → delever;
-    LTV below band → relever (unless `relever` is False: a caller that must not stake new
-    ETH now). Returns at most one intent."""
+    """Risk override and band for a loop: HF below critical or LTV above band → delever
+    (`Loop.delever_ltv`: a depeg is not sold into while HF is safe); LTV below band →
+    relever (unless `relever` is False: a caller that must not stake new ETH now).
+    Returns at most one intent."""
     config = strategy.config
     current = loop.loop_state(state, config.lst)
     if current.collateral <= 0.0 or current.debt <= 0.0:
@@ -96,8 +97,8 @@ def loop_intents(strategy: Strategy, state: State, *, relever: bool = True) -> l
     if health < config.hf_critical:
         reason = f"health factor {health:.4f} below {config.hf_critical}: delever to {target:.4f}"
         return [Intent(EventKind.DELEVERAGE, reason, tuple(loop.delever(state, current, target)))]
-    if current.ltv > target + high:
-        reason = f"LTV {current.ltv:.4f} above band {target + high:.4f}: delever"
+    if current.delever_ltv > target + high:
+        reason = f"LTV {current.delever_ltv:.4f} above band {target + high:.4f}: delever"
         return [Intent(EventKind.DELEVERAGE, reason, tuple(loop.delever(state, current, target)))]
     if relever and current.ltv < target + low:
         reason = f"LTV {current.ltv:.4f} below band {target + low:.4f}: relever"
@@ -108,7 +109,8 @@ def loop_intents(strategy: Strategy, state: State, *, relever: bool = True) -> l
 
 def loop_quiet(strategy: Strategy, view: SpanView) -> Bools:
     """Steps at which `loop_intents` surely returns nothing: HF above critical and the
-    loop's LTV (at the LST market rate) inside its band, or no loop at all."""
+    loop's LTVs inside its band (`Loop.delever_ltv` below it, the market LTV above it), or
+    no loop at all."""
     config = strategy.config
     lst = config.lst
     collateral = view.held(Instrument.aave_supply(lst))
@@ -118,9 +120,11 @@ def loop_quiet(strategy: Strategy, view: SpanView) -> Bools:
     target = config.effective_target_ltv
     low, high = config.ltv_band
     health = np.min([a.health_factor for a in view.risk.aave], axis=0)
-    ltv = debt / (collateral * view.mark(f"market_rate:{lst}"))
+    market = view.mark(f"market_rate:{lst}")
+    ltv = debt / (collateral * market)
+    delever_ltv = debt / (collateral * np.maximum(market, view.mark(f"protocol_rate:{lst}")))
     return (
         clear_above(health, config.hf_critical)
-        & clear_below(ltv, target + high)
+        & clear_below(delever_ltv, target + high)
         & clear_above(ltv, target + low)
     )
