@@ -28,6 +28,7 @@ METRICS = [
     "turnover",
     "fees_paid",
     "gas_paid",
+    "carry_capture",
     "undeployed",
     "unpaid",
     "estimated_rewards",

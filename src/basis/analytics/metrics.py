@@ -14,6 +14,10 @@ initial equity. Flows happen at the start of a step, so they neither earn nor lo
   regains it, or to the last step if none does.
 * calmar = apy / max_drawdown; turnover = Σ traded / mean(equity).
 * fees_paid, gas_paid: positive amounts, as passed in.
+* carry_capture (`summarize`): the P&L less flows over the legs' first-order carry
+  (funding + supply and borrow interest + staking yield + rewards, as booked): the share
+  of the carry the book keeps after costs and price effects. On one equity and window it
+  is the realised APR over the carry's APR. None when the carry is not positive.
 
 A metric that does not apply (too short a run, no downside, no drawdown) is None, never 0.
 Drawdowns, recoveries and standard deviations within 1e−12 of zero count as zero, so that
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -34,8 +38,11 @@ from basis.errors import InvalidOperationError, MechanicsError
 from basis.model.result import STATE_CODES, Event, EventKind, RiskState, RunResult, RunSummary
 
 __all__ = [
+    "CARRY",
     "METRIC_KEYS",
+    "RATE_METRICS",
     "attribution_totals",
+    "carry_capture",
     "check_attribution",
     "daily_returns",
     "metrics",
@@ -66,6 +73,20 @@ METRIC_KEYS: tuple[str, ...] = (
     "gas_paid",
 )
 """The keys of `metrics()`, in order."""
+
+RATE_METRICS: Final = frozenset(
+    {
+        "total_return",
+        "apr",
+        "apy",
+        "volatility",
+        "max_drawdown",
+        "undeployed",
+        "estimated_share",
+        "carry_capture",
+    }
+)
+"""Metrics that are fractions, shown as percentages by the CLI, the pages and the report."""
 
 
 def step_returns(initial_equity: float, equity: npt.ArrayLike, flows: npt.ArrayLike) -> Floats:
@@ -184,19 +205,38 @@ def summarize(result: RunResult) -> RunSummary:
         traded = np.zeros(len(result.times), dtype=np.float64)
     fees_paid = 0.0 - (totals[Category.TRADING_FEES] + totals[Category.TRANSFER_FEES])
     gas_paid = 0.0 - totals[Category.GAS]
+    values = metrics(
+        result.initial_equity,
+        result.times,
+        result.equity,
+        result.flows,
+        traded,
+        fees_paid,
+        gas_paid,
+    )
     return RunSummary(
-        metrics=metrics(
-            result.initial_equity,
-            result.times,
-            result.equity,
-            result.flows,
-            traded,
-            fees_paid,
-            gas_paid,
-        ),
+        metrics={**values, "carry_capture": carry_capture(totals)},
         attribution=totals,
         risk=risk_summary(result.series, result.events),
     )
+
+
+CARRY: Final = (
+    Category.FUNDING,
+    Category.SUPPLY_INTEREST,
+    Category.BORROW_INTEREST,
+    Category.STAKING_YIELD,
+    Category.REWARDS,
+)
+"""The categories of a book's first-order carry: what its legs earn and pay held still."""
+
+
+def carry_capture(totals: Mapping[str, float]) -> float | None:
+    """P&L less flows over the first-order carry (module docstring); None when the carry
+    is not positive, where a share of it means nothing."""
+    carry = math.fsum(totals[category] for category in CARRY)
+    pnl = math.fsum(totals[category] for category in PNL_CATEGORIES)
+    return pnl / carry if carry > 0.0 else None
 
 
 def check_attribution(result: RunResult, rel_tol: float = 1e-6) -> None:

@@ -164,6 +164,9 @@ def _metrics(result: RunResult, summary: RunSummary) -> str:
         ("Turnover", _number(m.get("turnover"))),
         (f"Fees paid ({unit})", _number(m.get("fees_paid"))),
         (f"Gas paid ({unit})", _number(m.get("gas_paid"))),
+        ("Carry capture (P&L / carry)", _percent(m.get("carry_capture"))),
+        (f"Estimated rewards ({unit})", _number(m.get("estimated_rewards"))),
+        ("P&L on estimated rewards", _percent(m.get("estimated_share"))),
     ]
     hours = risk.get("hours_in_state") or {}
     states = [s.value for s in RiskState]

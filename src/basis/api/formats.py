@@ -8,10 +8,11 @@ from typing import Any, Final
 from fastapi.templating import Jinja2Templates
 from jinja2 import Undefined
 
+from basis.analytics.metrics import RATE_METRICS
+
 __all__ = ["install"]
 
 NONE: Final = "—"
-RATES: Final = frozenset({"total_return", "apr", "apy", "volatility", "max_drawdown"})
 
 
 def _missing(value: Any) -> bool:
@@ -35,7 +36,7 @@ def num(value: Any, digits: int = 2) -> str:
 
 def metric(value: Any, name: str) -> str:
     """A metric as the CLI shows it: rates in percent, hours and counts whole, others 3 dp."""
-    if name in RATES or name.endswith(("_return", "_apr", "_apy")):
+    if name in RATE_METRICS or name.endswith(("_return", "_apr", "_apy")):
         return pct(value)
     if name.endswith(("_hours", "_paid")):
         return num(value, 0 if name.endswith("_hours") else 2)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Final
 import typer
 from rich.table import Table
 
+from basis.analytics.metrics import RATE_METRICS
 from basis.book.ledger import Category
 from basis.cli.app import app, out, percent
 from basis.model.result import RunResult
@@ -26,9 +27,7 @@ results_app = typer.Typer(help="List, show and compare stored runs.", no_args_is
 app.add_typer(results_app, name="results")
 
 NONE: Final = "—"
-RATES: Final = frozenset(
-    {"total_return", "apr", "apy", "volatility", "max_drawdown", "undeployed", "estimated_share"}
-)
+
 MULTIPLES: Final = frozenset({"turnover"})
 DECIMALS: Final = {"USDT": 2, "USDC": 2, "USD": 2, "ETH": 4, "BTC": 6}
 
@@ -231,7 +230,7 @@ def _flatten(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any
 
 
 def _metric_formatter(name: str, amount: Formatter) -> Formatter:
-    if name in RATES or name.endswith(("_return", "_apr", "_apy")):
+    if name in RATE_METRICS or name.endswith(("_return", "_apr", "_apy")):
         return _rate
     if name.endswith("_paid") or name in ("unpaid", "estimated_rewards"):
         return amount
