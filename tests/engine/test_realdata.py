@@ -164,6 +164,20 @@ def test_btc_basis_on_unified_margin_earns_funding_on_most_of_its_capital(
     assert costs / result.initial_equity / years(result) < 0.015
 
 
+@pytest.mark.parametrize("mode", ["usdt_market_neutral", "usdt_market_neutral_no_leverage"])
+def test_market_neutral_keeps_its_carry_and_trades_little(real_runs: Runs, mode: str) -> None:
+    """Issue 13, part 2: legs move only on the margin band, so the book keeps over 80 % of
+    its legs' carry, turns over under 5× a year, and trading costs (fees, slippage, gas)
+    stay under 1.5 % of equity a year (docs/strategies.md has the before and after)."""
+    result = real_runs(mode)
+    metrics, attribution = result.summary.metrics, result.summary.attribution
+    assert metrics["carry_capture"] > 0.8
+    assert metrics["turnover"] / years(result) < 5.0
+    costs = -(attribution["trading_fees"] + attribution["slippage"] + attribution["gas"])
+    assert costs / result.initial_equity / years(result) < 0.015
+    assert result.summary.risk["liquidations"] == 0
+
+
 # -- DESIGN §5 sanity bounds ---------------------------------------------------------------
 
 

@@ -28,7 +28,12 @@ def test_eth_basis_margin_target_below_initial_margin_names_the_venue(catalog: C
     ("mode", "overrides", "venue", "initial"),
     [
         ("btc_basis", ["margin_target=0.05", "margin_critical=0.02"], "binance", "0.05"),
-        ("usdt_market_neutral", ["margin_target=0.04", "margin_critical=0.02"], "binance", "0.05"),
+        (
+            "usdt_market_neutral",
+            ["margin_target=0.04", "margin_critical=0.02", "margin_band=[0.03, 2.0]"],
+            "binance",
+            "0.05",
+        ),
         (
             "eth_basis",
             ["margin_target=0.045", "margin_critical=0.02", "hedge_allocation={okx: 1}"],

@@ -1,4 +1,5 @@
-"""The market-neutral modes: top-up sizing by hand, and no staking while the LST is depegged."""
+"""The market-neutral modes: top-up and bring-home sizing by hand, the margin band, and no
+staking while the LST is depegged."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 
 from basis.data.catalog import Catalog
 from basis.model.result import EventKind, RunResult
-from basis.strategies.market_neutral import VenueMargin, top_up_sizes
-from tests.engine.stubs import CRASH, backtest, inputs_for, step_of, utc
+from basis.strategies.market_neutral import VenueMargin, bring_home_sizes, top_up_sizes
+from tests.engine.stubs import CRASH, DEFAULT, SQUEEZE, backtest, inputs_for, step_of, utc
 
 MARKET_NEUTRAL = ("usdt_market_neutral", "usdt_market_neutral_no_leverage")
 CRASH_START, CRASH_END = utc(2024, 3, 5), utc(2024, 3, 26)
@@ -46,6 +47,61 @@ def test_top_up_sizes_leave_out_a_venue_the_shrinking_shorts_already_cover() -> 
 
 def test_top_up_sizes_are_empty_when_no_venue_needs_anything() -> None:
     assert top_up_sizes(1.0, 100e3, [venue("a", 1.0, 150e3)]) == (0.0, {})
+
+
+def test_bring_home_sizes_land_every_rich_venue_at_the_margin_target() -> None:
+    # H = 600k, m = 1, two venues of weight 0.5 holding 700k and 650k (ratio 2.33 and 2.17):
+    # X = (B − m·W·H) / (1 + m·W) = (1.35M − 600k) / 2 = 375k; after staking it the hedge
+    # is 975k, each venue keeps 487.5k and sends 212.5k and 162.5k.
+    rich = [venue("a", 0.5, 700e3), venue("b", 0.5, 650e3)]
+    home, sends = bring_home_sizes(1.0, 600e3, rich)
+    assert home == pytest.approx(375e3, rel=1e-12)
+    assert sends == pytest.approx({"a": 212.5e3, "b": 162.5e3}, rel=1e-12)
+    for margin in rich:  # (b − x) / (w·(H + X)) = 1
+        after = (margin.balance - sends[margin.venue]) / (margin.weight * (600e3 + home))
+        assert after == pytest.approx(1.0, rel=1e-12)
+
+
+def test_bring_home_sizes_leave_out_a_venue_the_growing_shorts_need() -> None:
+    # H = 600k, m = 1: a (0.5, 900k) and b (0.5, 300k): together X = (1.2M − 600k) / 2 =
+    # 300k and b would send 300k − 450k < 0, so b stays; a alone: X = (900k − 300k) / 1.5
+    # = 400k, and a sends 900k − 0.5 × 1M = 400k.
+    home, sends = bring_home_sizes(1.0, 600e3, [venue("a", 0.5, 900e3), venue("b", 0.5, 300e3)])
+    assert home == pytest.approx(400e3, rel=1e-12)
+    assert sends == pytest.approx({"a": 400e3}, rel=1e-12)
+
+
+@pytest.mark.parametrize("mode", MARKET_NEUTRAL)
+@pytest.mark.parametrize("dataset", [DEFAULT, SQUEEZE])
+def test_legs_move_only_when_a_margin_ratio_leaves_the_band(
+    catalog: Catalog, mode: str, dataset: str
+) -> None:
+    """Between the legs, only the band (0.3, 3.0) moves value: every top-up names a ratio
+    below 0.3, every bring-home one above 3.0, and the margin stays clear of liquidation."""
+    result = backtest(catalog, mode, dataset)
+    moves = [
+        e
+        for e in result.events
+        if e.kind is EventKind.MARGIN_TOP_UP or "bring surplus home" in e.detail
+    ]
+    for event in moves:
+        ratios = [float(part.split()[-1]) for part in _ratios(event.detail)]
+        if event.kind is EventKind.MARGIN_TOP_UP:
+            assert all(ratio < 0.3 for ratio in ratios), event.detail
+        else:
+            assert all(ratio > 3.0 for ratio in ratios), event.detail
+    assert moves or dataset == DEFAULT  # ETH +100 % in the squeeze thins every venue
+    assert not [e for e in result.events if "over target" in e.detail]  # no allocation rule
+    assert result.summary.risk["liquidations"] == 0
+    assert result.summary.risk["min_margin_ratio"] > 0.2
+
+
+def _ratios(detail: str) -> list[str]:
+    """`binance margin ratio 0.297 below 0.3: top up` → ["binance 0.297"];
+    `margin ratio above 3.0 (binance 3.1, okx 3.2): ...` → ["binance 3.1", "okx 3.2"]."""
+    if "(" in detail:
+        return detail.split("(")[1].split(")")[0].split(", ")
+    return [detail.split(" below ")[0].replace(" margin ratio", "")]
 
 
 def staking_fills(result: RunResult) -> list[int]:

@@ -92,6 +92,9 @@ class ModeConfig(FrozenModel):
     hf_critical: float = Field(default=1.02, gt=1.0)
     margin_target: float = Field(default=1.0, gt=0.0)
     margin_critical: float = Field(default=0.15, gt=0.0)
+    # market-neutral modes: a venue's margin ratio outside this band is brought back to
+    # `margin_target` (below: topped up from the staked leg; above: surplus staked)
+    margin_band: tuple[float, float] = (0.3, 3.0)
     funding_arbitrage: FundingArbitrageConfig = Field(default_factory=FundingArbitrageConfig)
     regimes: RegimeThresholds = Field(default_factory=RegimeThresholds)
     exclude_estimated_rewards: bool = False  # leave out reward rows the vendor estimates
@@ -119,6 +122,15 @@ class ModeConfig(FrozenModel):
             raise ValueError(
                 f"target_ltv {self.effective_target_ltv:.4f} + band {high} reaches max_ltv "
                 f"{self.max_ltv}"
+            )
+        low, high = self.margin_band
+        if self.mode.startswith("usdt_market_neutral") and not (
+            self.margin_critical < low < self.margin_target < high
+        ):
+            raise ValueError(
+                f"margin_band {list(self.margin_band)} must hold margin_target "
+                f"{self.margin_target} inside it and lie above margin_critical "
+                f"{self.margin_critical}"
             )
         if self.margin_critical >= self.margin_target:
             raise ValueError(

@@ -30,6 +30,7 @@ MODES: dict[str, type[Strategy]] = {
 _COMMON = ("mode", "share_class", "initial_capital", "reserve_ratio")
 _HEDGE = ("rebalance_threshold", "delta_tolerance", "hedge_allocation")
 _MARGIN = ("margin_target", "margin_critical", "margin_model")
+_NEUTRAL = ("delta_tolerance", "hedge_allocation", "margin_band")  # legs move on the band
 _UNIFIED = ("margin_buffer", "liquidation_distance", "spot_band")  # basis books on unified
 _LOOP = ("max_ltv", "max_stake_spread_move", "target_ltv", "ltv_band", "hf_critical")
 PARAMETERS: dict[str, tuple[str, ...]] = {
@@ -41,13 +42,13 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "eth_leveraged": (*_COMMON, "lst", *_LOOP),
     "usdt_market_neutral_no_leverage": (
         *_COMMON,
-        *_HEDGE,
+        *_NEUTRAL,
         "lst",
         "stake_allocation",
         "max_stake_spread_move",
         *_MARGIN,
     ),
-    "usdt_market_neutral": (*_COMMON, *_HEDGE, "lst", "stake_allocation", *_LOOP, *_MARGIN),
+    "usdt_market_neutral": (*_COMMON, *_NEUTRAL, "lst", "stake_allocation", *_LOOP, *_MARGIN),
     "funding_arbitrage": (*_COMMON, "funding_arbitrage", *_MARGIN),
 }
 """The `ModeConfig` keys each mode reads; the others are defaults it ignores (a test

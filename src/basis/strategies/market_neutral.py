@@ -11,9 +11,16 @@ Each step, in DESIGN §5 priority, the first that applies acts:
 2. a loop below `hf_critical` or above its LTV band is delevered (then re-hedged);
 3. idle USDT worth `GAS_COVER` × its gas is deployed into the staked leg;
 4. net delta beyond `delta_tolerance` is re-hedged;
-5. a leg off its allocation by more than `rebalance_threshold` is moved back: a large leg
-   is released to the venues, surplus margin above each venue's target comes home;
+5. a venue whose margin ratio left `margin_band` is brought back to `margin_target`: below
+   the band the staked leg tops it up (as 1), above it the surplus comes home to be staked;
 6. a loop below its LTV band is relevered.
+
+The margin band is the mode's only rebalancing trigger between the legs. The split of
+equity between them does not matter to a hedged book; only the margin's safety (low) and
+idle cash (high) do, and each move through a loop unwinds or rebuilds about eleven times
+the amount through the DEX. At the default band (0.3, 3.0) around `margin_target` 1.0 the
+legs move when ETH has risen about 54 % or fallen about 50 % since the last move
+(`(1 − x) / (1 + x)` is the ratio after a move x); docs/strategies.md has the evidence.
 
 While the LST trades more than `max_stake_spread_move` below its protocol rate, nothing
 stakes new ETH (3, the margin-to-leg move of 5, and 6 wait) and the step's intent says so.
@@ -37,7 +44,7 @@ from basis.strategies import loop
 from basis.strategies.base import DUST_USD, Intent, State, Strategy
 from basis.strategies.staking import loop_intents, loop_quiet
 
-__all__ = ["MarketNeutral", "VenueMargin", "top_up_sizes"]
+__all__ = ["MarketNeutral", "VenueMargin", "bring_home_sizes", "top_up_sizes"]
 
 BASE = "ETH"
 SEND_SHARE = 0.99  # send this share of what a release should free: it may free a little less
@@ -83,6 +90,28 @@ def top_up_sizes(
         if all(need > 0.0 for need in needs.values()):
             return freed, needs
         chosen = [m for m in chosen if needs[m.venue] > 0.0]
+    return 0.0, {}
+
+
+def bring_home_sizes(
+    margin_target: float, hedge: float, rich: Sequence[VenueMargin]
+) -> tuple[float, dict[str, float]]:
+    """The USD to bring home from the venues and to stake, and what each venue sends.
+
+    `top_up_sizes` turned round: bringing `X` home grows the hedge `H` to `H + X`, so
+    venue v keeps `m·w_v·(H + X)` and sends `x_v = b_v − m·w_v·(H + X)`; summed,
+    `X = (B − m·W·H) / (1 + m·W)`. A venue left with nothing to send is left out and the
+    rest sized again. Returns (X, {venue: x_v}), empty when none has a surplus.
+    """
+    chosen = list(rich)
+    while chosen:
+        weight = math.fsum(m.weight for m in chosen)
+        balance = math.fsum(m.balance for m in chosen)
+        home = (balance - margin_target * weight * hedge) / (1.0 + margin_target * weight)
+        sends = {m.venue: m.balance - margin_target * m.weight * (hedge + home) for m in chosen}
+        if all(amount > 0.0 for amount in sends.values()):
+            return home, sends
+        chosen = [m for m in chosen if sends[m.venue] > 0.0]
     return 0.0, {}
 
 
@@ -190,23 +219,26 @@ class MarketNeutral(Strategy):
         if self.drift(state, BASE) > self.config.delta_tolerance:
             return self._noted(state, self._rehedge(state))
         if not state.in_transit() and state.equity > 0.0:
-            share = self.leg_eth(state) * state.price(BASE) / state.equity
-            excess = share - self.config.stake_allocation
-            if excess > self.config.rebalance_threshold:
-                return self._noted(state, [self._release_to_venues(state, excess * state.equity)])
-            if excess < -self.config.rebalance_threshold and not depegged:
-                home = self._bring_home(state, margins, -excess * state.equity)
-                if home is not None:
-                    return [home]
+            low, high = self.config.margin_band
+            thin = [m for m in margins if m.ratio < low]
+            top_up = self._top_up(state, thin, low) if thin else []
+            if top_up:
+                return self._noted(state, top_up)
+            rich = [m for m in margins if high < m.ratio < math.inf]
+            home = self._bring_home(state, rich) if rich and not depegged else None
+            if home is not None:
+                return [home]
         return intents
 
     def quiet(self, view: SpanView) -> Bools:
         """`decide` surely returns nothing: every venue's margin ratio (as `venue_margins`)
-        above critical, the loop in its band, idle USDT below the deployment floor (or the
-        LST depegged), delta within tolerance, and the legs on allocation."""
+        above critical and inside its band (above it allowed while the LST is depegged), the
+        loop in its band, idle USDT below the deployment floor (or the LST depegged), and
+        delta within tolerance."""
         config = self.config
         quiet = np.ones(view.steps, dtype=bool)
-        for ratio in self._margin_ratios(view):
+        ratios = self._margin_ratios(view)
+        for ratio in ratios:
             quiet &= clear_above(ratio, config.margin_critical)
         if self.leveraged:
             quiet &= loop_quiet(self, view)
@@ -217,18 +249,9 @@ class MarketNeutral(Strategy):
         quiet &= clear_below(idle, floor) | depegged
         quiet &= clear_below(view.drift(BASE), config.delta_tolerance)
         if not view.in_transit:
-            lst = config.lst
-            rate = view.mark(f"market_rate:{lst}")
-            if self.leveraged:
-                leg = view.held(Instrument.aave_supply(lst)) * rate - view.held(
-                    Instrument.aave_debt(loop.DEBT)
-                )
-            else:
-                leg = view.wallet(lst) * rate
-            equity = view.equity
-            with np.errstate(divide="ignore", invalid="ignore"):
-                excess = np.abs(leg * view.price(BASE) / equity - config.stake_allocation)
-            quiet &= (equity > 0.0) & clear_below(excess, config.rebalance_threshold)
+            low, high = config.margin_band
+            for ratio in ratios:
+                quiet &= clear_above(ratio, low) & (clear_below(ratio, high) | depegged)
         return quiet
 
     def _margin_ratios(self, view: SpanView) -> list[Floats]:
@@ -300,7 +323,9 @@ class MarketNeutral(Strategy):
         reason = f"net delta {self.drift(state, BASE):.4f} of equity: re-hedge"
         return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
 
-    def _top_up(self, state: State, starving: list[VenueMargin]) -> list[Intent]:
+    def _top_up(
+        self, state: State, starving: list[VenueMargin], limit: float | None = None
+    ) -> list[Intent]:
         """Move USDT from the staked leg to every starving venue, shrinking the shorts with it
         (sized by `top_up_sizes`).
 
@@ -328,58 +353,30 @@ class MarketNeutral(Strategy):
         for i, margin in enumerate(chosen):
             quote = self.perp(margin.venue, BASE).quote
             sends = self._send_to(margin.venue, quote, needs[margin.venue] * scale * SEND_SHARE)
-            reason = (
-                f"{margin.venue} margin ratio {margin.ratio:.3f} below "
-                f"{self.config.margin_critical}: top up"
-            )
+            below = self.config.margin_critical if limit is None else limit
+            reason = f"{margin.venue} margin ratio {margin.ratio:.3f} below {below}: top up"
             orders = [*first, *sends] if i == 0 else sends
             intents.append(Intent(EventKind.MARGIN_TOP_UP, reason, tuple(orders)))
         return intents
 
-    def _release_to_venues(self, state: State, excess_usd: float) -> Intent:
-        """The staked leg is `excess_usd` over its allocation: free it and send it by weight."""
-        price = state.price(BASE)
-        release, removed = self.release(state, excess_usd / price)
-        orders = [*release, Swap(BASE, "USDT", ALL)]
-        for venue, weight in self.weights.items():
-            quote = self.perp(venue, BASE).quote
-            orders += self._send_to(venue, quote, excess_usd * weight * SEND_SHARE)
-        short = max(self.spot_delta(state, BASE) - state.wallet(BASE) - removed, 0.0)
-        orders += self.hedge_orders(state, BASE, short)
-        reason = f"staked leg {excess_usd:,.2f} USDT over target"
-        return Intent(EventKind.REBALANCE, reason, tuple(orders))
-
-    def _bring_home(
-        self, state: State, margins: list[VenueMargin], excess_usd: float
-    ) -> Intent | None:
-        """The margin is `excess_usd` over its allocation: bring home each venue's surplus.
-
-        A venue keeps `margin_target` × the short it will hold once the leg has grown by
-        `excess_usd`, and its allocation of equity, whichever is more; only the cash above
-        that comes home (all of it scaled down to `excess_usd` when there is more).
-        """
-        config = self.config
-        hedge = max(self.spot_delta(state, BASE), 0.0) * state.price(BASE) + excess_usd
-        surplus = {}
-        for margin in margins:
-            keep = max(
-                config.margin_target * margin.weight * hedge,
-                margin.weight * (1.0 - config.stake_allocation) * state.equity,
-            )
-            surplus[margin.venue] = min(max(margin.balance - keep, 0.0), margin.cash)
-        total = math.fsum(surplus.values())
-        if total <= DUST_USD:
-            return None
-        scale = min(1.0, excess_usd / total)
+    def _bring_home(self, state: State, rich: list[VenueMargin]) -> Intent | None:
+        """Bring home what `rich` venues hold above `margin_target` of the short they will
+        hold once it is staked (sized by `bring_home_sizes`); each sends at most its cash,
+        since a short's unrealised profit backs margin but cannot be withdrawn."""
+        hedge = max(self.spot_delta(state, BASE), 0.0) * state.price(BASE)
+        _, sends = bring_home_sizes(self.config.margin_target, hedge, rich)
         orders: list[Order] = []
-        for venue, amount in surplus.items():
-            if amount * scale > DUST_USD:
-                quote = self.perp(venue, BASE).quote
-                usd = state.price(quote)
-                cash = Instrument.token(venue, quote)
-                orders.append(Send(cash, Instrument.wallet(quote), amount * scale / usd))
-        reason = f"margin {excess_usd:,.2f} USDT over target: bring {total * scale:,.2f} home"
-        return Intent(EventKind.REBALANCE, reason, tuple(orders)) if orders else None
+        for margin in rich:
+            amount = min(sends.get(margin.venue, 0.0), margin.cash)
+            if amount > DUST_USD:
+                quote = self.perp(margin.venue, BASE).quote
+                cash = Instrument.token(margin.venue, quote)
+                orders.append(Send(cash, Instrument.wallet(quote), amount / state.price(quote)))
+        if not orders:
+            return None
+        moved = ", ".join(f"{m.venue} {m.ratio:.3f}" for m in rich if m.venue in sends)
+        reason = f"margin ratio above {self.config.margin_band[1]} ({moved}): bring surplus home"
+        return Intent(EventKind.REBALANCE, reason, tuple(orders))
 
     def _send_to(self, venue: str, quote: str, amount: float) -> list[Order]:
         if amount <= DUST_USD:
