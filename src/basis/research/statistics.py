@@ -56,6 +56,9 @@ class PathRecord:
     liquidations: int
     final_equity: float
     total_return: float
+    turnover: float | None = None
+    costs: float = 0.0  # trading fees + slippage + gas paid (positive), share class
+    carry_capture: float | None = None
 
 
 @dataclass(frozen=True)

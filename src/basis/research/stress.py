@@ -152,6 +152,7 @@ def record_of(result: RunResult, seed: int) -> PathRecord:
     if result.summary is None:
         raise BasisError(f"run {result.run_id} of seed {seed} has no summary")
     metrics, risk = result.summary.metrics, result.summary.risk
+    attribution = result.summary.attribution
     total_return = metrics["total_return"]
     if total_return is None:
         raise BasisError(f"run {result.run_id} of seed {seed} has no total return")
@@ -165,6 +166,9 @@ def record_of(result: RunResult, seed: int) -> PathRecord:
         liquidations=int(risk["liquidations"]),
         final_equity=result.final_equity,
         total_return=total_return,
+        turnover=metrics["turnover"],
+        costs=-math.fsum(attribution[c] for c in ("trading_fees", "slippage", "gas")),
+        carry_capture=metrics.get("carry_capture"),
     )
 
 

@@ -45,6 +45,9 @@ TABLE_SCHEMA: dict[str, Any] = {
     "liquidations": pl.Int64,
     "final_equity": pl.Float64,
     "total_return": pl.Float64,
+    "turnover": pl.Float64,
+    "costs": pl.Float64,
+    "carry_capture": pl.Float64,
     "seconds": pl.Float64,
     "error": pl.String,
 }
