@@ -91,9 +91,10 @@ def test_eth_crash_depeg_is_not_sold_into_while_the_health_factor_is_safe(
     mode = load_mode(CONFIGS, "usdt_market_neutral", (), None)
     assert crash_run.summary.risk["min_health_factor"] >= mode.hf_critical
     data = inputs_for(catalog, "usdt_market_neutral", CRASH, CRASH_START, CRASH_END).data
-    peg = data.values[:, data.names.index("market_rate:weETH")] / data.values[
-        :, data.names.index("protocol_rate:weETH")
-    ]
+    peg = (
+        data.values[:, data.names.index("market_rate:weETH")]
+        / data.values[:, data.names.index("protocol_rate:weETH")]
+    )
     # a loop at target t has a market LTV of t / peg: above the band t + high below this peg
     target, (_, high) = mode.effective_target_ltv, mode.ltv_band
     assert (peg < target / (target + high)).any()  # the discount alone leaves the band

@@ -18,6 +18,8 @@ ModeName = Literal[
     "usdt_market_neutral_no_leverage",
     "usdt_market_neutral",
     "funding_arbitrage",
+    "ml_directional_btc",
+    "ml_directional_eth",
 ]
 ShareClass = Literal["USDT", "ETH", "BTC"]
 
@@ -31,6 +33,8 @@ SHARE_CLASS_OF_MODE: dict[str, ShareClass] = {
     "usdt_market_neutral_no_leverage": "USDT",
     "usdt_market_neutral": "USDT",
     "funding_arbitrage": "USDT",
+    "ml_directional_btc": "USDT",
+    "ml_directional_eth": "USDT",
 }
 
 
@@ -52,6 +56,25 @@ class FundingArbitrageConfig(FrozenModel):
                 f"{self.entry_spread_apr}"
             )
         return self
+
+
+class DirectionalConfig(FrozenModel):
+    """The ML directional modes (docs/strategies.md): a model trained walk-forward on the
+    data known at each hour predicts the sign of the return over `horizon_hours`."""
+
+    venue: str = "binance"
+    train_hours: int = Field(default=2160, ge=168)  # rows the model is fitted on (90 days)
+    retrain_hours: int = Field(default=168, ge=1)  # refit every week
+    horizon_hours: int = Field(default=24, ge=1)  # the return it predicts
+    confidence: float = Field(default=0.05, ge=0.0, lt=0.5)  # |P(up) − ½| to take a side
+    vol_target: float = Field(default=0.20, gt=0.0, le=2.0)  # annualised, of equity
+    max_leverage: float = Field(default=1.0, gt=0.0, le=5.0)  # notional over equity
+    sigma_hours: int = Field(default=168, ge=24)  # window of the rolling σ
+    exit_sigmas: float = Field(default=2.0, gt=0.0)  # take profit / stop loss at k·σ
+    resize_band: float = Field(default=0.25, gt=0.0, lt=1.0)  # re-size beyond this share
+    seed: int = 7
+    signal_file: str | None = None  # trade (time, signal, confidence) rows instead
+    signal_confidence: float = Field(default=0.5, ge=0.0, le=1.0)  # least to act on a row
 
 
 class RegimeThresholds(FrozenModel):
@@ -96,6 +119,7 @@ class ModeConfig(FrozenModel):
     # `margin_target` (below: topped up from the staked leg; above: surplus staked)
     margin_band: tuple[float, float] = (0.3, 3.0)
     funding_arbitrage: FundingArbitrageConfig = Field(default_factory=FundingArbitrageConfig)
+    directional: DirectionalConfig = Field(default_factory=DirectionalConfig)
     regimes: RegimeThresholds = Field(default_factory=RegimeThresholds)
     exclude_estimated_rewards: bool = False  # leave out reward rows the vendor estimates
     # the perp venues' margin model: each venue's own (`venue`), or `cash` / `unified` on

@@ -3,7 +3,9 @@
 The grid is hourly, `t` = bar open, end exclusive. A column holds what was knowable at `t`:
 
 * candles (`ohlcv`, `token_prices`) → `<series>.price`: the open of the bar starting at `t`;
-  when that bar is missing, the close of the last bar before it;
+  when that bar is missing, the close of the last bar before it; `ohlcv` also →
+  `<series>.volume`: the volume of the last bar that closed by `t` (the bar starting at `t`
+  is still trading), NaN before the first;
 * point series (`oracle`, `lst_rates`, `gas`, `benchmark`) → `<series>.<field>`: the last
   observation at or before `t`, valid for one interval;
 * Aave snapshots (`lending_rates`) → indices grown from the last snapshot at its current
@@ -151,7 +153,12 @@ def _align(
     if info.kind in ("ohlcv", "token_prices"):
         fresh = age == 0
         price = np.where(fresh, _col(frame, "open")[last], _col(frame, "close")[last])
-        return {f"{name}.price": price}, note
+        columns: dict[str, FloatArray | BoolArray] = {f"{name}.price": price}
+        if "volume" in frame.columns:
+            closed, _ = _last_observation(ts, grid - interval)
+            volume = _col(frame, "volume")[np.maximum(closed, 0)]
+            columns[f"{name}.volume"] = np.where(closed >= 0, volume, np.nan)
+        return columns, note
     if info.kind == "lending_rates":
         elapsed = age.astype(np.float64)
         supply, borrow = _col(frame, "supply_rate")[last], _col(frame, "borrow_rate")[last]

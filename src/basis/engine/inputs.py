@@ -178,6 +178,7 @@ def load_inputs(
         if optional is None
         else np.asarray(optional[f"{BENCHMARK}.apy"], dtype=float),
         rewards=_rewards(catalog, dataset, available, needs, market, start, end, warnings),
+        volume=_volumes(needs, panel.steps, perps, funding_panels, marks),
     )
     return Inputs(data, tuple(venues), start, end, tuple(warnings), dropped)
 
@@ -245,6 +246,23 @@ def _factor_columns(
     for perp, loaded, mark in zip(perps, funding_panels, marks, strict=True):
         columns[f"mark:{perp}"] = np.asarray(loaded[f"{mark}.price"], float)
     return columns
+
+
+def _volumes(
+    needs: Needs,
+    steps: int,
+    perps: Sequence[Instrument],
+    panels: Sequence[Panel],
+    marks: Sequence[str],
+) -> dict[str, np.ndarray]:
+    """Each perp's last closed hourly volume (base units; NaN where the candles have none)."""
+    if not needs.volumes:
+        return {}
+    volumes = {}
+    for perp, loaded, mark in zip(perps, panels, marks, strict=True):
+        volume = loaded.columns.get(f"{mark}.volume")
+        volumes[str(perp)] = np.full(steps, np.nan) if volume is None else np.asarray(volume, float)
+    return volumes
 
 
 def _perp_price_source(

@@ -176,6 +176,7 @@ class _Run:
         summary = summarize(result)
         metrics = {**summary.metrics, **outcome}
         metrics["estimated_share"] = estimated_share(result, outcome["estimated_rewards"])
+        metrics.update(self.strategy.diagnostics())
         summary = dataclasses.replace(summary, metrics=metrics)
         return RunResult(**{**result.__dict__, "summary": summary})
 

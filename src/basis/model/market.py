@@ -64,6 +64,7 @@ class Snapshot:
     supply_apr: Mapping[str, float]
     borrow_apr: Mapping[str, float]
     benchmark_apy: float
+    volume: Mapping[str, float] = field(default_factory=dict)  # perp → last closed hour's
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class MarketData:
     borrow_apr: Mapping[str, Floats] = field(default_factory=dict)
     benchmark_apy: Floats | None = None
     rewards: tuple[RewardPayout, ...] = ()
+    volume: Mapping[str, Floats] = field(default_factory=dict)  # perp → hourly volume
 
     @property
     def steps(self) -> int:
@@ -105,6 +107,7 @@ class MarketData:
             supply_apr={a: float(v[k]) for a, v in self.supply_apr.items()},
             borrow_apr={a: float(v[k]) for a, v in self.borrow_apr.items()},
             benchmark_apy=bench,
+            volume={perp: float(values[k]) for perp, values in self.volume.items()},
         )
 
 

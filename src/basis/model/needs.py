@@ -22,6 +22,7 @@ class Needs:
     onchain: bool = False
     rewards: bool = False
     estimated_rewards: bool = True  # False: leave out the payouts the vendor marks estimated
+    volumes: bool = False  # each perp's last closed hourly volume (`Snapshot.volume`)
 
 
 def perp_instrument(market: MarketConfig, venue: str, base: str) -> Instrument:

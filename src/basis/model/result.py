@@ -42,6 +42,7 @@ class EventKind(StrEnum):
     WARNING = "warning"  # something the run wants the user to see
     FUNDING = "funding"  # live: a funding payment as the venue booked it
     RECONCILIATION = "reconciliation"  # live: a balance the venue holds otherwise than the book
+    MODEL = "model"  # a directional mode refitted its model
 
 
 class RiskState(StrEnum):

@@ -8,6 +8,7 @@ from basis.errors import ConfigError
 from basis.strategies.arbitrage import FundingArbitrage
 from basis.strategies.base import Intent, State, Strategy
 from basis.strategies.basis_trade import BasisTrade
+from basis.strategies.directional import Directional
 from basis.strategies.lending import PureLending
 from basis.strategies.market_neutral import MarketNeutral
 from basis.strategies.staking import LeveragedStaking, StakingOnly
@@ -25,6 +26,8 @@ MODES: dict[str, type[Strategy]] = {
     "usdt_market_neutral_no_leverage": MarketNeutral,
     "usdt_market_neutral": MarketNeutral,
     "funding_arbitrage": FundingArbitrage,
+    "ml_directional_btc": Directional,
+    "ml_directional_eth": Directional,
 }
 
 _COMMON = ("mode", "share_class", "initial_capital", "reserve_ratio")
@@ -50,6 +53,8 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     ),
     "usdt_market_neutral": (*_COMMON, *_NEUTRAL, "lst", "stake_allocation", *_LOOP, *_MARGIN),
     "funding_arbitrage": (*_COMMON, "funding_arbitrage", *_MARGIN),
+    "ml_directional_btc": (*_COMMON, "directional", "margin_model"),
+    "ml_directional_eth": (*_COMMON, "directional", "margin_model"),
 }
 """The `ModeConfig` keys each mode reads; the others are defaults it ignores (a test
 changes each ignored key and checks the run does not move)."""
@@ -64,6 +69,8 @@ DESCRIPTIONS: dict[str, str] = {
     "usdt_market_neutral_no_leverage": "Stake half the equity as ETH; short it on perps.",
     "usdt_market_neutral": "As the no-leverage mode, with the staked leg looped on Aave.",
     "funding_arbitrage": "Long the perp where funding is cheap, short where it is rich.",
+    "ml_directional_btc": "Long, short or flat BTC perp from a walk-forward model.",
+    "ml_directional_eth": "Long, short or flat ETH perp from a walk-forward model.",
 }
 
 
@@ -77,6 +84,8 @@ def build(config: ModeConfig, market: MarketConfig) -> Strategy:
     venues = [venue for venue, weight in config.hedge_allocation.items() if weight > 0.0]
     if config.mode == "funding_arbitrage":
         venues = [config.funding_arbitrage.long_venue, config.funding_arbitrage.short_venue]
+    if config.mode.startswith("ml_directional"):
+        venues = [config.directional.venue]
     market = market.with_margin_model(config.margin_model, venues)
     strategy = MODES[config.mode](config, market)
     strategy.use_venues(list(config.hedge_allocation))

@@ -125,6 +125,10 @@ class Strategy:
         """Orders that bring `fraction` of equity to the wallet's share-class token."""
         raise NotImplementedError
 
+    def diagnostics(self) -> dict[str, float | None]:
+        """Mode-specific figures the run adds to its metrics when it ends (none here)."""
+        return {}
+
     def quiet(self, view: SpanView) -> Bools | None:
         """The span's steps at which `decide` surely returns nothing, positions as they are.
 
