@@ -45,6 +45,18 @@ def test_panel_candles_use_open_at_t_and_last_close_in_holes(tmp_path: Path) -> 
     assert panel.notes == ("b:perp:X: forward-filled 2 hour(s), longest hole 2 h",)
 
 
+def test_panel_volume_is_the_last_closed_bars(tmp_path: Path) -> None:
+    # Bars at 00, 01, (02 missing), 03 with volumes 5, 7, 9. At 00 no bar has closed (NaN);
+    # at 01 the 00 bar has (5); at 02 the 01 bar (7); at 03 still the 01 bar, the 02 bar
+    # being missing and the 03 bar still trading (7).
+    ts = [T0, T0 + H, T0 + 3 * H]
+    df = frame("ohlcv", ts, open=[1, 2, 3], close=[1, 2, 3], volume=[5.0, 7.0, 9.0])
+    catalog = catalog_with(tmp_path, ("b:perp:X", "ohlcv", "1h", df))
+    panel = load_panel(catalog, "real", ["b:perp:X"], T0, T0 + 4 * H)
+    volume = panel["b:perp:X.volume"]
+    assert math.isnan(volume[0]) and volume[1:].tolist() == [5.0, 7.0, 7.0]
+
+
 def test_panel_hole_beyond_fill_limit_raises_naming_the_hole(tmp_path: Path) -> None:
     ts = [T0, T0 + 4 * H]
     catalog = catalog_with(tmp_path, ("b:perp:X", "ohlcv", "1h", candles(ts, [1, 2], [1, 2])))

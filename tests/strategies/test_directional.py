@@ -240,3 +240,18 @@ def test_a_signal_file_is_traded_at_the_volatility_target(catalog: Catalog, tmp_
     assert all(
         e.size > 0 or "take profit" in e.detail or "stop loss" in e.detail or True for e in trades
     )
+
+
+def test_the_report_shows_the_model_against_holding_and_flat(catalog: Catalog) -> None:
+    from basis.analytics.report import render_report
+
+    result = backtest(catalog, "ml_directional_eth", DEFAULT)
+    page = render_report(result)
+    metrics = result.summary.metrics
+    assert "Out-of-sample hit rate" in page
+    assert f"{100 * metrics['hit_rate']:.2f}%" in page
+    gap = metrics["total_return"] - metrics["buy_and_hold_return"]
+    assert f"{100 * gap:.2f}%" in page
+    refits = [e for e in result.events if e.kind is EventKind.MODEL]
+    assert f"{len(refits)} refits" in page and refits[0].detail in page
+    assert "Out-of-sample hit rate" not in render_report(backtest(catalog, "btc_basis"))

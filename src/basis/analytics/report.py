@@ -57,6 +57,7 @@ def render_report(result: RunResult) -> str:
         [
             _header(result),
             _metrics(result, summary),
+            _model(result, summary),
             _section("Equity and drawdown", figures.equity_figure(result, sampler, value)),
             _attribution(result, sampler),
             _section(
@@ -184,6 +185,40 @@ def _metrics(result: RunResult, summary: RunSummary) -> str:
         for name, rows in (("Performance", performance), ("Risk", risks))
     )
     return _section("Key metrics", f'<div class="grid">{tables}</div>')
+
+
+def _model(result: RunResult, summary: RunSummary) -> str:
+    """The directional modes' model: its out-of-sample hit rate, the run against holding
+    the asset and against staying flat, and every refit; empty for the other modes."""
+    m = summary.metrics
+    if "hit_rate" not in m:
+        return ""
+    total = _real(m.get("total_return"))
+    hold = _real(m.get("buy_and_hold_return"))
+    rows = [
+        ("Out-of-sample hit rate", _percent(m.get("hit_rate"))),
+        ("Predictions judged", _number(m.get("predictions_judged"), 0)),
+        ("Refits", _number(m.get("refits"), 0)),
+        ("Total return of the run", _percent(total)),
+        ("Buy and hold the asset", _percent(hold)),
+        ("Run − buy and hold", _percent(None if total is None or hold is None else total - hold)),
+        ("Run − flat (0 %)", _percent(total)),
+    ]
+    table = (
+        '<table class="metrics"><tbody>'
+        + "".join(f'<tr><th>{escape(k)}</th><td class="num">{v}</td></tr>' for k, v in rows)
+        + "</tbody></table>"
+    )
+    refits = [e for e in result.events if e.kind is EventKind.MODEL]
+    listing = "".join(
+        f"<tr><td>{_time(e.time)}</td><td>{escape(e.detail)}</td></tr>" for e in refits
+    )
+    fits = (
+        f"<details><summary>{len(refits)} refits</summary><table class=\"events\">"
+        f"<thead><tr><th>time (UTC)</th><th>refit</th></tr></thead><tbody>{listing}"
+        "</tbody></table></details>"
+    )
+    return _section("Model", f"{table}\n{fits}")
 
 
 def _attribution(result: RunResult, sampler: figures.Sampler) -> str:
