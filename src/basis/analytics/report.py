@@ -214,7 +214,7 @@ def _model(result: RunResult, summary: RunSummary) -> str:
         f"<tr><td>{_time(e.time)}</td><td>{escape(e.detail)}</td></tr>" for e in refits
     )
     fits = (
-        f"<details><summary>{len(refits)} refits</summary><table class=\"events\">"
+        f'<details><summary>{len(refits)} refits</summary><table class="events">'
         f"<thead><tr><th>time (UTC)</th><th>refit</th></tr></thead><tbody>{listing}"
         "</tbody></table></details>"
     )
