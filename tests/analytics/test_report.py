@@ -366,5 +366,7 @@ def test_venue_lines_each_have_their_own_dash_and_width() -> None:
 def test_write_report_names_the_categories_that_booked_nothing(written: str) -> None:
     # hourly_run books funding, supply and borrow interest, price, trading fees, gas and a
     # liquidation; the other categories stayed at zero.
-    expected = "staking_yield, rewards, basis, slippage, transfer_fees, reconciliation"
+    expected = (
+        "staking_yield, rewards, lst_discount, basis, slippage, transfer_fees, reconciliation"
+    )
     assert f'<p class="note">Nothing booked in: {expected}.</p>' in written

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -62,11 +63,18 @@ def test_checkpoint_round_trip_same_book_now_and_after_more_steps(
 
 
 def _same_split(restored: Book, original: Book) -> None:
-    expected = original.attribution_by_position()
-    split = restored.attribution_by_position()
+    """Equal per position and category to rounding; a category whose bookings cancel to
+    0.0 on one side may be absent on the other (a checkpoint keeps sums, not entries)."""
+    expected = _nonzero(original.attribution_by_position())
+    split = _nonzero(restored.attribution_by_position())
     assert split.keys() == expected.keys()
     for key, categories in expected.items():
         assert split[key] == pytest.approx(categories, rel=1e-12, abs=1e-9), key
+
+
+def _nonzero(split: dict[Any, dict[Any, float]]) -> dict[Any, dict[Any, float]]:
+    kept = {key: {c: v for c, v in per.items() if abs(v) > 1e-9} for key, per in split.items()}
+    return {key: per for key, per in kept.items() if per}
 
 
 def test_checkpoint_other_version_refused() -> None:

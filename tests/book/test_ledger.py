@@ -8,7 +8,7 @@ from basis.book.ledger import CATEGORIES, COLUMN, PNL_CATEGORIES, Category, Entr
 from .stubs import T0
 
 
-def test_categories_are_design_section_4_and_live_reconciliation() -> None:
+def test_categories_are_design_section_4_live_reconciliation_and_the_lst_discount() -> None:
     assert [c.value for c in CATEGORIES] == [
         "funding",
         "supply_interest",
@@ -16,6 +16,7 @@ def test_categories_are_design_section_4_and_live_reconciliation() -> None:
         "staking_yield",
         "rewards",
         "price",
+        "lst_discount",
         "basis",
         "trading_fees",
         "slippage",
@@ -25,7 +26,7 @@ def test_categories_are_design_section_4_and_live_reconciliation() -> None:
         "reconciliation",
         "flows",
     ]
-    assert Category.FLOWS not in PNL_CATEGORIES and len(PNL_CATEGORIES) == 13
+    assert Category.FLOWS not in PNL_CATEGORIES and len(PNL_CATEGORIES) == 14
 
 
 def test_record_adds_to_its_category_total() -> None:

@@ -27,12 +27,12 @@ def test_stake_at_par_mints_eth_over_rate_and_books_nothing() -> None:
     assert b.equity() == pytest.approx(2.1, rel=1e-15)
 
 
-def test_stake_below_peg_books_the_depeg_as_price() -> None:
+def test_stake_below_peg_books_the_depeg_as_lst_discount() -> None:
     # Mint at the protocol rate 1.05, marked at the DEX rate 1.04: 2 × (1.04 − 1.05) ETH.
     b = book("ETH", **{f.market_rate("weETH"): 1.04})
     b.deposit("a", WALLET_ETH, 2.1)
     b.stake("a", "weETH", 2.1)
-    assert b.entries[-1].category is Category.PRICE
+    assert b.entries[-1].category is Category.LST_DISCOUNT
     assert b.entries[-1].amount == pytest.approx(-0.02, rel=1e-12)
 
 
@@ -72,7 +72,7 @@ def test_dex_exit_beyond_balance_raises_and_changes_nothing() -> None:
 
 def test_queued_withdrawal_fixes_eth_at_protocol_rate_and_recovers_depeg() -> None:
     # Queue 10 weETH at protocol 1.05 while the DEX says 1.04: claim 10.5 ETH, due in
-    # 168 h (etherfi); price += 10.5 − 10.4 = 0.1 ETH.
+    # 168 h (etherfi); lst_discount += 10.5 − 10.4 = 0.1 ETH.
     b = book("ETH", **{f.market_rate("weETH"): 1.04})
     b.deposit("a", WALLET_WEETH, 10.0)
     request = b.request_withdrawal("a", "weETH", 10.0)
@@ -80,7 +80,7 @@ def test_queued_withdrawal_fixes_eth_at_protocol_rate_and_recovers_depeg() -> No
     (claim,) = b.claims("a", ETHERFI_QUEUE)
     assert claim.due == T0 + timedelta(hours=168)
     assert b.balance("a", ETHERFI_QUEUE) == pytest.approx(10.5)
-    assert b.entries[-1].category is Category.PRICE
+    assert b.entries[-1].category is Category.LST_DISCOUNT
     assert b.entries[-1].amount == pytest.approx(0.1, rel=1e-9)
     assert b.equity() == pytest.approx(10.5, rel=1e-12)
 

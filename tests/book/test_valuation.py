@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from basis.book import Book, Category
 from basis.book import factors as f
 from basis.book.ledger import COLUMN
+from basis.book.valuation import discount_to_par
 from basis.errors import InvalidOperationError
 
 from .stubs import ETH_PERP, WEETH_SUPPLY, book, funded, hours
@@ -19,7 +20,7 @@ def _pnl(target: Book, category: Category) -> float:
     return target.attribution()[category]
 
 
-def test_accrue_lst_supply_splits_interest_staking_and_depeg() -> None:
+def test_accrue_lst_supply_splits_interest_staking_and_the_lst_discount() -> None:
     # 10 weETH supplied at index 1; rate 1.05 → 1.0503, market 1.05 → 1.04, index → 1.001.
     b = funded("ETH", **{"wallet:token:weETH": 10.0})
     b.aave_supply("a", "weETH", 10.0)
@@ -35,10 +36,12 @@ def test_accrue_lst_supply_splits_interest_staking_and_depeg() -> None:
     )
     # interest = q·ΔI·m₀ = 10 × 0.001 × 1.05                         = 0.0105
     # staking  = q·I₁·Δr·d₀ = 10 × 1.001 × 0.0003 × 1                = 0.003003
-    # price    = q·I₁·(m₁ − r₁·d₀) = 10.01 × (1.04 − 1.0503)          = −0.103103
+    # discount = q·I₁·r₁·(d₁ − d₀) = 10.01 × 1.0503 × (1.04/1.0503 − 1) = −0.103103
+    # price    = q·I₁·m₁·(X₁ − X₀) = 0 (ETH share class)
     assert _pnl(b, Category.SUPPLY_INTEREST) == pytest.approx(0.0105, rel=1e-12)
     assert _pnl(b, Category.STAKING_YIELD) == pytest.approx(0.003003, rel=1e-12)
-    assert _pnl(b, Category.PRICE) == pytest.approx(-0.103103, rel=1e-12)
+    assert _pnl(b, Category.LST_DISCOUNT) == pytest.approx(-0.103103, rel=1e-12)
+    assert _pnl(b, Category.PRICE) == pytest.approx(0.0, abs=1e-15)
     assert b.equity() - start == pytest.approx(10.01 * 1.04 - 10.5, rel=1e-12)
 
 
@@ -132,3 +135,13 @@ def test_weeth_supply_row_points_at_its_factors() -> None:
         marks.column(f.price("ETH")),
     ]
     assert b.units.columns[:, row].tolist() == expected
+
+
+def test_discount_to_par_is_the_value_at_market_less_at_the_protocol_rate() -> None:
+    # 10 weETH in the wallet and 5 supplied at index 1.001 (ETH share class), protocol 1.05,
+    # market 1.04: (10 + 5 × 1.001) × (1.04 − 1.05) = −0.15005 ETH; cash and perps add 0.
+    b = funded("ETH", **{"wallet:token:weETH": 15.0, "binance:token:USDT": 1000.0})
+    b.aave_supply("a", "weETH", 5.0)
+    b.accrue(hours(1), {f.liquidity_index("weETH"): 1.001, f.market_rate("weETH"): 1.04})
+    held = discount_to_par(b.units, b.marks().values, b.share_column)
+    assert float(held.sum()) == pytest.approx(-(10 + 5 * 1.001) * 0.01, rel=1e-12)

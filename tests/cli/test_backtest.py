@@ -32,6 +32,7 @@ METRICS = [
     "undeployed",
     "unpaid",
     "estimated_rewards",
+    "lst_discount_unrealised",
     "estimated_share",
 ]
 

@@ -30,6 +30,7 @@ CHANGED = {
     "margin_critical": 0.3,
     "margin_band": [0.4, 3.0],
     "funding_arbitrage": {"entry_spread_apr": 0.0, "exit_spread_apr": -0.01},
+    "directional": {"horizon_hours": 12, "confidence": 0.1},
     "regimes": {"hold_at": 0.3, "reduce_at": 0.5},  # seen by strategies; no mode branches on it
     "exclude_estimated_rewards": True,  # generated scenarios mark no reward estimated
     "margin_model": "unified",

@@ -166,6 +166,10 @@ def _metrics(result: RunResult, summary: RunSummary) -> str:
         (f"Fees paid ({unit})", _number(m.get("fees_paid"))),
         (f"Gas paid ({unit})", _number(m.get("gas_paid"))),
         ("Carry capture (P&L / carry)", _percent(m.get("carry_capture"))),
+        (
+            f"LST discount, unrealised at the end ({unit})",
+            _number(m.get("lst_discount_unrealised")),
+        ),
         (f"Estimated rewards ({unit})", _number(m.get("estimated_rewards"))),
         ("P&L on estimated rewards", _percent(m.get("estimated_share"))),
     ]

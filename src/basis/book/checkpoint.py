@@ -134,7 +134,8 @@ def _units(rows: list[dict[str, Any]]) -> UnitTable:
     for row in rows:
         at = table.add(_parse_key(row["key"]), row["sign"], tuple(row["columns"]), row["borrow"])
         table.quantity[at] = row["quantity"]
-        table.pnl[at] = row["pnl"]
+        pnl = row["pnl"]  # a checkpoint from before the discount column has three
+        table.pnl[at, : len(pnl)] = pnl
     return table
 
 

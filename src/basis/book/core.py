@@ -31,6 +31,7 @@ from basis.book.positions import (
     PERP_BASIS,
     PERP_PRICE,
     PRICE,
+    UNIT_DISCOUNT,
     UNIT_INTEREST,
     UNIT_PRICE,
     UNIT_STAKING,
@@ -236,6 +237,7 @@ class BookCore:
             add(key, interest, float(units.pnl[row, UNIT_INTEREST]))
             add(key, Category.STAKING_YIELD, float(units.pnl[row, UNIT_STAKING]))
             add(key, Category.PRICE, float(units.pnl[row, UNIT_PRICE]))
+            add(key, Category.LST_DISCOUNT, float(units.pnl[row, UNIT_DISCOUNT]))
         for row, key in enumerate(perps.keys):
             add(key, Category.PRICE, float(perps.pnl[row, PERP_PRICE]))
             add(key, Category.BASIS, float(perps.pnl[row, PERP_BASIS]))

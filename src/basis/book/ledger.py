@@ -33,6 +33,7 @@ class Category(StrEnum):
     STAKING_YIELD = "staking_yield"
     REWARDS = "rewards"
     PRICE = "price"
+    LST_DISCOUNT = "lst_discount"  # the LST's market rate moving against its protocol rate
     BASIS = "basis"
     TRADING_FEES = "trading_fees"
     SLIPPAGE = "slippage"

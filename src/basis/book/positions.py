@@ -31,8 +31,8 @@ Columns = npt.NDArray[np.intp]
 INDEX, PROTOCOL_RATE, MARKET_RATE, PRICE = 0, 1, 2, 3
 # Factor columns of a perp row (rows of PerpTable.columns).
 MARK, SPOT, QUOTE = 0, 1, 2
-# Accumulated revaluation P&L of a unit row: interest, staking yield, price.
-UNIT_INTEREST, UNIT_STAKING, UNIT_PRICE = 0, 1, 2
+# Accumulated revaluation P&L of a unit row: interest, staking yield, price, LST discount.
+UNIT_INTEREST, UNIT_STAKING, UNIT_PRICE, UNIT_DISCOUNT = 0, 1, 2, 3
 # Accumulated revaluation P&L of a perp row: price (spot move, quote move), basis.
 PERP_PRICE, PERP_BASIS = 0, 1
 
@@ -68,7 +68,7 @@ class UnitTable:
         self.sign: Floats = np.zeros(capacity)
         self.borrow: Floats = np.zeros(capacity)  # 1.0 where interest is borrow interest
         self.columns: Columns = np.zeros((4, capacity), dtype=np.intp)
-        self.pnl: Floats = np.zeros((capacity, 3))
+        self.pnl: Floats = np.zeros((capacity, 4))
 
     def add(self, key: Key, sign: float, columns: tuple[int, int, int, int], borrow: bool) -> int:
         """Append a row for `key` at quantity 0 and return its number."""

@@ -29,6 +29,7 @@ from basis.book.positions import (
     PERP_BASIS,
     PERP_PRICE,
     PRICE,
+    UNIT_DISCOUNT,
     UNIT_INTEREST,
     UNIT_PRICE,
     UNIT_STAKING,
@@ -45,6 +46,7 @@ _SUPPLY_INTEREST = COLUMN[Category.SUPPLY_INTEREST]
 _BORROW_INTEREST = COLUMN[Category.BORROW_INTEREST]
 _STAKING_YIELD = COLUMN[Category.STAKING_YIELD]
 _PRICE = COLUMN[Category.PRICE]
+_LST_DISCOUNT = COLUMN[Category.LST_DISCOUNT]
 _BASIS = COLUMN[Category.BASIS]
 
 
@@ -160,11 +162,12 @@ class SpanOperations(BookCore):
             raise InvalidOperationError("the book changed since the span was previewed")
         before, after = path.grid[:stop], path.grid[1 : stop + 1]
         held, held_margin = path.quantity[:stop], path.margin[:stop]  # during each move
-        interest, staking, price = unit_changes(units, before, after, sc, held)
+        interest, staking, discount, price = unit_changes(units, before, after, sc, held)
         perp_price, basis = perp_changes(perps, before, after, sc, held_margin)
         units.pnl[:n, UNIT_INTEREST] += interest.sum(axis=0)
         units.pnl[:n, UNIT_STAKING] += staking.sum(axis=0)
         units.pnl[:n, UNIT_PRICE] += price.sum(axis=0)
+        units.pnl[:n, UNIT_DISCOUNT] += discount.sum(axis=0)
         perps.pnl[:m, PERP_PRICE] += perp_price.sum(axis=0)
         perps.pnl[:m, PERP_BASIS] += basis.sum(axis=0)
         attribution = np.zeros((stop, len(CATEGORIES)))
@@ -172,6 +175,7 @@ class SpanOperations(BookCore):
         attribution[:, _BORROW_INTEREST] = borrowed
         attribution[:, _SUPPLY_INTEREST] = interest.sum(axis=-1) - borrowed
         attribution[:, _STAKING_YIELD] = staking.sum(axis=-1)
+        attribution[:, _LST_DISCOUNT] = discount.sum(axis=-1)
         attribution[:, _PRICE] = price.sum(axis=-1) + perp_price.sum(axis=-1)
         attribution[:, _BASIS] = basis.sum(axis=-1)
         attribution[:, _FUNDING] = path.funding[:stop].sum(axis=-1)

@@ -1,7 +1,7 @@
 """Liquid staking operations on the book: stake, DEX exit, withdrawal queue, reward payouts.
 
 LSTs sit in the wallet (`wallet:token:weETH`) and are marked at their DEX market rate, so
-a depeg shows in `price` while it is held; their protocol-rate growth is `staking_yield`
+a depeg shows in `lst_discount` while it is held; their protocol-rate growth is `staking_yield`
 (see `valuation`). Queued withdrawals are ETH claims `protocol:withdrawal:ETH` (e.g.
 `etherfi:withdrawal:ETH`), fixed at the protocol rate when requested. Rewards are booked
 on their payout as `rewards`; selling them is a `swap`.
@@ -46,8 +46,8 @@ class StakingOperations(BookCore):
     def stake(self, account: str, lst: str, eth: float) -> float:
         """Stake `eth` from the wallet into `lst` at the protocol rate; return the LST minted.
 
-        Books `price` on the LST for the gap between its market value and the ETH paid (0
-        at par). Raises InsufficientBalanceError beyond the wallet's ETH,
+        Books `lst_discount` on the LST for the gap between its market value and the ETH
+        paid (0 at par). Raises InsufficientBalanceError beyond the wallet's ETH,
         InvalidOperationError for an unknown LST or an amount that is not > 0.
         """
         self._lst(lst)
@@ -57,7 +57,7 @@ class StakingOperations(BookCore):
         self._decrease(account, wallet_eth, eth, "stake")
         self._increase(account, token, minted)
         gap = minted * self._unit_price(token) - eth * self._unit_price(wallet_eth)
-        self._book(account, token, Category.PRICE, gap)
+        self._book(account, token, Category.LST_DISCOUNT, gap)
         return minted
 
     @transaction
@@ -89,7 +89,7 @@ class StakingOperations(BookCore):
         """Queue `amount` of `lst` for withdrawal at the protocol rate; ETH claimable later.
 
         The claim (`mechanics.staking.queue_withdrawal`, delay from the LST config) is held
-        as `protocol:withdrawal:ETH`; books `price` on the LST for the claim's value less
+        as `protocol:withdrawal:ETH`; books `lst_discount` on the LST for the claim's value less
         the LST's market value (the depeg recovered). Returns the withdrawal. Raises
         InsufficientBalanceError beyond the wallet balance, InvalidOperationError for an
         unknown LST or an amount that is not > 0.
@@ -109,7 +109,7 @@ class StakingOperations(BookCore):
         claim = _queue(config)
         self._add_claim(account, claim, Claim(request.eth_amount, due, wallet_eth))
         gap = request.eth_amount * self._unit_price(wallet_eth) - amount * self._unit_price(token)
-        self._book(account, token, Category.PRICE, gap)
+        self._book(account, token, Category.LST_DISCOUNT, gap)
         return request
 
     @transaction

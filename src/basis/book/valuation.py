@@ -9,7 +9,8 @@ value change exactly (up to float rounding):
 * unit rows, `v = s·q·I·m·X` with index I, LST market rate m = r·d (protocol rate r,
   peg d = m/r), and X = USD price / share-class price:
   `interest = s·q·(I₁−I₀)·m₀·X₀`, `staking = s·q·I₁·(r₁−r₀)·d₀·X₀`,
-  `price = s·q·I₁·(m₁·X₁ − r₁·d₀·X₀)` (peg and price moves);
+  `discount = s·q·I₁·r₁·(d₁−d₀)·X₀` (the LST's market discount; 0 off LSTs, where
+  r = d = 1) and `price = s·q·I₁·m₁·(X₁−X₀)`;
 * perp rows, `v = (q·(M−e) + g)·X` with mark M, spot reference S of the base asset,
   entry e, isolated margin g and X = quote price / share-class price:
   `price = q·(S₁−S₀)·X₀ + (q·(M₁−e) + g)·(X₁−X₀)` and
@@ -32,6 +33,7 @@ from basis.book.positions import (
     PROTOCOL_RATE,
     QUOTE,
     SPOT,
+    UNIT_DISCOUNT,
     UNIT_INTEREST,
     UNIT_PRICE,
     UNIT_STAKING,
@@ -41,6 +43,7 @@ from basis.book.positions import (
 
 __all__ = [
     "accrued",
+    "discount_to_par",
     "perp_changes",
     "perp_values",
     "revalue",
@@ -54,6 +57,7 @@ _SUPPLY_INTEREST = COLUMN[Category.SUPPLY_INTEREST]
 _BORROW_INTEREST = COLUMN[Category.BORROW_INTEREST]
 _STAKING_YIELD = COLUMN[Category.STAKING_YIELD]
 _PRICE = COLUMN[Category.PRICE]
+_LST_DISCOUNT = COLUMN[Category.LST_DISCOUNT]
 _BASIS = COLUMN[Category.BASIS]
 
 
@@ -77,14 +81,25 @@ def unit_values(
     )
 
 
+def discount_to_par(table: UnitTable, marks: Floats, share_class: int) -> Floats:
+    """Each unit row's value at the LST's market rate less its value at the protocol rate,
+    `s·q·I·(m − r)·X`: the part of the book that rests on the peg (0 off LSTs)."""
+    n = table.n
+    factors = marks.take(table.columns[:, :n], axis=-1)
+    x = factors[..., PRICE, :] / marks[..., share_class : share_class + 1]
+    gap = factors[..., MARKET_RATE, :] - factors[..., PROTOCOL_RATE, :]
+    held: Floats = table.sign[:n] * table.quantity[:n] * factors[..., INDEX, :] * gap * x
+    return held
+
+
 def unit_changes(
     table: UnitTable,
     before: Floats,
     after: Floats,
     share_class: int,
     quantity: Floats | None = None,
-) -> tuple[Floats, Floats, Floats]:
-    """Return the (interest, staking, price) parts of each unit row's value change.
+) -> tuple[Floats, Floats, Floats, Floats]:
+    """Return the (interest, staking, discount, price) parts of each unit row's value change.
 
     Each part has shape `(..., n)`; their sum is `unit_values(after) − unit_values(before)`
     at the quantities held during the move (`quantity`, default the table's).
@@ -98,12 +113,13 @@ def unit_changes(
     x0 = f0[..., PRICE, :] / before[..., share_class : share_class + 1]
     x1 = f1[..., PRICE, :] / after[..., share_class : share_class + 1]
     quantity = table.sign[:n] * (table.quantity[:n] if quantity is None else quantity)
-    peg_x0 = market0 / rate0 * x0
+    peg0 = market0 / rate0
     interest = quantity * (index1 - index0) * market0 * x0
     held = quantity * index1
-    staking = held * (rate1 - rate0) * peg_x0
-    price = held * (market1 * x1 - rate1 * peg_x0)
-    return interest, staking, price
+    staking = held * (rate1 - rate0) * peg0 * x0
+    discount = held * rate1 * (market1 / rate1 - peg0) * x0
+    price = held * market1 * (x1 - x0)
+    return interest, staking, discount, price
 
 
 def perp_values(
@@ -162,20 +178,23 @@ def revalue(
     The only writes are the tables' `pnl` arrays and `steps`, in place.
     """
     if units.n:
-        interest, staking, price = unit_changes(units, before, after, share_class)
+        interest, staking, discount, price = unit_changes(units, before, after, share_class)
         pnl = units.pnl[: units.n]
         if steps is None:
             pnl[:, UNIT_INTEREST] += interest
             pnl[:, UNIT_STAKING] += staking
+            pnl[:, UNIT_DISCOUNT] += discount
             pnl[:, UNIT_PRICE] += price
         else:
             pnl[:, UNIT_INTEREST] += interest.sum(axis=0)
             pnl[:, UNIT_STAKING] += staking.sum(axis=0)
+            pnl[:, UNIT_DISCOUNT] += discount.sum(axis=0)
             pnl[:, UNIT_PRICE] += price.sum(axis=0)
             borrowed = interest @ units.borrow[: units.n]
             steps[:, _BORROW_INTEREST] = borrowed
             steps[:, _SUPPLY_INTEREST] = interest.sum(axis=-1) - borrowed
             steps[:, _STAKING_YIELD] = staking.sum(axis=-1)
+            steps[:, _LST_DISCOUNT] = discount.sum(axis=-1)
             steps[:, _PRICE] = price.sum(axis=-1)
     if perps.n:
         perp_price, basis = perp_changes(perps, before, after, share_class)
@@ -198,6 +217,7 @@ def accrued(units: UnitTable, perps: PerpTable) -> Floats:
     totals[_BORROW_INTEREST] = borrowed
     totals[_SUPPLY_INTEREST] = float(interest.sum()) - borrowed
     totals[_STAKING_YIELD] = units.pnl[: units.n, UNIT_STAKING].sum()
+    totals[_LST_DISCOUNT] = units.pnl[: units.n, UNIT_DISCOUNT].sum()
     totals[_PRICE] = units.pnl[: units.n, UNIT_PRICE].sum() + perps.pnl[: perps.n, PERP_PRICE].sum()
     totals[_BASIS] = perps.pnl[: perps.n, PERP_BASIS].sum()
     return totals

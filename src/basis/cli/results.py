@@ -232,7 +232,7 @@ def _flatten(config: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any
 def _metric_formatter(name: str, amount: Formatter) -> Formatter:
     if name in RATE_METRICS or name.endswith(("_return", "_apr", "_apy")):
         return _rate
-    if name.endswith("_paid") or name in ("unpaid", "estimated_rewards"):
+    if name.endswith("_paid") or name in ("unpaid", "estimated_rewards", "lst_discount_unrealised"):
         return amount
     if name.endswith("_hours"):
         return _count

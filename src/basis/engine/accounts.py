@@ -32,7 +32,7 @@ __all__ = ["AccountSplit", "combine", "parse_accounts", "run_accounts"]
 
 _ITEM: Final = re.compile(r"([a-z][a-z0-9_-]{0,31})=([a-z][a-z0-9_]*)(?::(.+))?")
 _PER_VENUE: Final = ("margin_ratio:", "funding:")
-_SUMMED_OUTCOMES: Final = ("unpaid", "estimated_rewards")
+_SUMMED_OUTCOMES: Final = ("unpaid", "estimated_rewards", "lst_discount_unrealised")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from basis.book import (
 )
 from basis.book.risk_path import risk_path
 from basis.book.span import Settlements
+from basis.book.valuation import discount_to_par
 from basis.config.flows import Flow
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
@@ -347,10 +348,12 @@ class _Run:
         return paid
 
     def _outcome(self, traded: float) -> dict[str, float]:
-        """`undeployed` (idle cash beyond the reserve, share of equity, at the end) and
-        `unpaid` (withdrawals still owed at the end, share class). Warns when the idle cash
-        is there because orders were refused or nothing was ever traded: the run's APY is
-        then not the strategy's."""
+        """`undeployed` (idle cash beyond the reserve, share of equity, at the end),
+        `unpaid` (withdrawals still owed at the end, share class), and
+        `lst_discount_unrealised` (the LST held at the end at its market rate less at its
+        protocol rate, share class: what of the run's value rests on the last hour's peg).
+        Warns when the idle cash is there because orders were refused or nothing was ever
+        traded: the run's APY is then not the strategy's."""
         view, _ = self.kernel.check()
         idle = undeployed(
             view.positions, view.equity, self.config.share_class, self.config.reserve_ratio
@@ -367,10 +370,13 @@ class _Run:
                 f"({idle * view.equity:,.2f} {self.config.share_class}) is idle cash beyond the "
                 f"reserve at the end, so the APY is not the strategy's; {why}"
             )
+        book = self.book
+        held = discount_to_par(book.units, book.marks().values, book.share_column)
         return {
             "undeployed": idle,
             "unpaid": self.kernel.owed,
             "estimated_rewards": self.venues.estimated_rewards,
+            "lst_discount_unrealised": math.fsum(held.tolist()),
         }
 
     def _finish_warnings(self) -> None:
