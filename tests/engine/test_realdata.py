@@ -132,6 +132,24 @@ def test_pure_lending_usdt_apr_is_the_growth_of_aaves_liquidity_index(
     assert 0.04 <= result.summary.metrics["apr"] <= 0.06  # DESIGN §5: Aave USDT ≈ 4–6 %
 
 
+def test_single_block_priority_fee_hour_priced_at_the_day_median(real_catalog: Catalog) -> None:
+    """2024-04-15 19:00 and 20:00: p50 814.69 and 279 gwei from two consecutive blocks; a
+    run starting at 19:00 judges them on the day before it and pays the median instead."""
+    start, end = utc(2024, 4, 15, 19), utc(2024, 4, 16)
+    raw = load_panel(real_catalog, REAL, ["ethereum:gas:mainnet"], start, end)
+    assert raw["ethereum:gas:mainnet.priority_fee_p50_gwei"][:2].tolist() == [814.69, 279.0]
+    inputs = inputs_for(real_catalog, "pure_lending_usdt", REAL, start, end)
+    paid = inputs.data.priority_fee_gwei
+    assert paid[0] < 100.0 and paid[1] < 100.0
+    assert paid[:2].tolist() == pytest.approx([0.48, 0.5])  # the medians of their days
+    assert paid[2:].tolist() == [0.05, 0.01, 0.04]  # untouched
+    assert any(
+        w.startswith("ethereum:gas:mainnet: 2 hour(s) of outlier p50 priority fee")
+        and "largest 814.69 gwei at 2024-04-15 19:00 UTC" in w
+        for w in inputs.warnings
+    )
+
+
 def test_btc_basis_funding_is_the_rate_times_notional_of_each_settlement(
     real_catalog: Catalog, real_runs: Runs
 ) -> None:

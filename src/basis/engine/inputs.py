@@ -3,7 +3,9 @@
 A mode declares its `Needs`; `load_inputs` finds the series in the dataset, picks the
 window (the requested one, or the widest every required series covers), drops a perp
 venue whose data does not cover that window (allocation 0, with a warning naming the
-venue and the window), and aligns the rest into `MarketData`.
+venue and the window), and aligns the rest into `MarketData`. The p50 priority fee's
+single-block outliers are replaced by their trailing median (`basis.data.checks.fees`,
+the rule `basis data check` reports them by), with a warning counting the hours.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import polars as pl
 from basis.book import Instrument
 from basis.config.market import MarketConfig
 from basis.data.catalog import Catalog, SeriesInfo
+from basis.data.checks.fees import FEE_WINDOW, MIN_FEE_EXCESS_GWEI, filter_fees
 from basis.data.panel import Panel, common_window, covered_window, load_panel
 from basis.data.resolve import ResolutionPolicy
+from basis.data.schema import ROW
 from basis.errors import DataCorruptError, DataError, DataMissingError
 from basis.model.market import FundingFeed, MarketData, RewardPayout, factor_names_for
 from basis.model.needs import Needs, perp_instrument
@@ -29,6 +33,7 @@ __all__ = ["Inputs", "load_inputs"]
 
 SPOT_VENUES = ("binance", "bybit", "okx")
 GAS = "ethereum:gas:mainnet"
+PRIORITY_FEE = "priority_fee_p50_gwei"
 BENCHMARK = "ethena:benchmark:sUSDe"
 TOKEN_PRICE_MAX_AGE = dt.timedelta(hours=24)
 MIN_ANNUALISED_WINDOW = dt.timedelta(days=30)
@@ -147,7 +152,7 @@ def load_inputs(
         values[:, j] = columns[name]
     zeros = np.zeros(panel.steps)
     gas = (
-        (panel[f"{GAS}.base_fee_gwei"], panel[f"{GAS}.priority_fee_p50_gwei"])
+        (panel[f"{GAS}.base_fee_gwei"], _priority_fees(catalog, dataset, panel, warnings))
         if needs.onchain
         else (zeros, zeros)
     )
@@ -187,6 +192,37 @@ def _require(name: str, available: dict[str, SeriesInfo], dataset: str) -> str:
     if name not in available:
         raise DataMissingError(f"dataset {dataset!r} has no series {name!r}, which this mode needs")
     return name
+
+
+def _priority_fees(catalog: Catalog, dataset: str, panel: Panel, warnings: list[str]) -> np.ndarray:
+    """The panel's p50 priority fee with its fee outliers replaced by their trailing median.
+
+    The rule also sees the `FEE_WINDOW` − 1 observations before the window, as `basis data
+    check` does, so the first hours of a run are judged on the same day of history; it uses
+    no later hour. Appends a warning counting the replaced hours when there are any.
+    """
+    fees = np.asarray(panel[f"{GAS}.{PRIORITY_FEE}"], dtype=float)
+    before = (
+        catalog.read(dataset, GAS)
+        .filter(pl.col("ts") < panel.start)
+        .sort("ts", ROW)
+        .unique("ts", keep="first", maintain_order=True)
+        .filter(pl.col(PRIORITY_FEE).is_not_null() & pl.col(PRIORITY_FEE).is_not_nan())
+        .tail(FEE_WINDOW - 1)[PRIORITY_FEE]
+        .to_numpy()
+    )
+    filtered, outliers = filter_fees(np.concatenate([before, fees]))
+    filtered, outliers = filtered[before.size :], outliers[before.size :]
+    if outliers.any():
+        largest = int(np.argmax(np.where(outliers, fees - filtered, -np.inf)))
+        moment = dt.datetime.fromtimestamp(int(panel.times[largest]), dt.UTC)
+        warnings.append(
+            f"{GAS}: {int(outliers.sum())} hour(s) of outlier p50 priority fee (at least "
+            f"{MIN_FEE_EXCESS_GWEI:g} gwei above the median of the last {FEE_WINDOW} hours; "
+            f"largest {fees[largest]:.5g} gwei at {moment:%Y-%m-%d %H:%M} UTC) priced at "
+            "that median instead, as `basis data check` flags them"
+        )
+    return filtered
 
 
 def _spot_source(asset: str, available: dict[str, SeriesInfo], dataset: str) -> str:

@@ -48,6 +48,11 @@ def zigzag(n: int, level: float = 100.0) -> list[float]:
     return [level + 0.1 * i + (0.6 if i % 2 else 0.0) for i in range(n)]
 
 
+def tips(n: int, low: float = 1.0, high: float = 2.0) -> list[float]:
+    """Hourly tips alternating `low`, `high`: any full day holds 12 of each."""
+    return [low if i % 2 == 0 else high for i in range(n)]
+
+
 def candles(ts: Sequence[dt.datetime], closes: Sequence[float]) -> pl.DataFrame:
     """An ohlcv frame whose every price column is `closes` (volume 1.0)."""
     return frame("ohlcv", ts, open=closes, high=closes, low=closes, close=closes)

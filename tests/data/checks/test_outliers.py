@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from basis.data.checks.outliers import flag, outliers
 from tests.data.builders import T0, frame, hours
-from tests.data.checks.stubs import candles, info, random_walk, rewards
+from tests.data.checks.stubs import candles, info, random_walk, rewards, tips
 
 
 def wiggle(n: int, move: float = 0.01) -> list[float]:
@@ -58,6 +58,25 @@ def test_outliers_funding_swing_below_five_bp_ignored_unit_error_reported() -> N
     rates[30] = 1e-2  # the rate in percent instead of decimal
     [found] = outliers(frame("funding", settlements, rate=rates), info("funding", "8h"))
     assert "rate 1: spike +0.0099 at" in found.detail
+
+
+def test_outliers_priority_fee_spike_reported_by_the_fee_rule() -> None:
+    p50 = tips(30)
+    p50[25] = 800.0  # the day's median is 1.5 (tests/data/checks/test_fees.py)
+    gas = frame("gas", hours(30), priority_fee_p50_gwei=p50, gas_price_gwei=p50)
+    [found] = outliers(gas, info("gas", series="ethereum:gas:mainnet"))
+    assert (found.kind, found.severity, found.count) == ("outlier", "warning", 1)
+    assert "trailing 24-observation median fee (≥ 10σ and 10 gwei above it" in found.detail
+    assert "priority_fee_p50_gwei 1: 800 gwei vs median 1.5 at 2024-01-02 01:00 (row 27)" in (
+        found.detail
+    )
+
+
+def test_outliers_gas_base_fee_and_gas_price_spikes_are_real() -> None:
+    surge = [10.0] * 30
+    surge[25] = 700.0  # base fee 70× in an hour (2024-08-05): real, not checked
+    gas = frame("gas", hours(30), base_fee_gwei=surge, gas_price_gwei=surge)
+    assert outliers(gas, info("gas", series="ethereum:gas:mainnet")) == []
 
 
 def test_outliers_event_series_not_checked() -> None:

@@ -118,11 +118,24 @@ def test_real_ranges_name_available_windows(checked: Checked) -> None:
 def test_real_few_false_positives(checked: Checked) -> None:
     found, _ = checked
     by_kind = kinds(found)
-    assert not by_kind["outlier"]
+    assert by_kind["outlier"] == {"ethereum:gas:mainnet"}
     assert not by_kind["nan"]
     assert not by_kind["negative"]
     errors = {series for (series, _), item in found.items() if item.severity == "error"}
     assert errors == {*OKX_FUNDING, "binance:margin", "aave_v3:risk_parameters"}
+
+
+def test_real_gas_single_block_priority_fees_are_outliers(checked: Checked) -> None:
+    found, _ = checked
+    gas = found[("ethereum:gas:mainnet", "outlier")]
+    assert (gas.count, gas.severity) == (19 + 32 + 87, "warning")
+    # p50 814.69 gwei at 19:00 (279 at 20:00) while the day's median is 0.48 gwei.
+    assert "priority_fee_p50_gwei 32: 814.69 gwei vs median 0.48 at 2024-04-15 19:00" in (
+        gas.detail
+    )
+    assert "priority_fee_p25_gwei 19:" in gas.detail
+    assert "priority_fee_p75_gwei 87:" in gas.detail
+    assert "base_fee_gwei" not in gas.detail
 
 
 def test_real_check_takes_about_a_second(checked: Checked) -> None:

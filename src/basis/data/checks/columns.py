@@ -6,6 +6,8 @@
 * `keys`: what identifies a row besides time (rewards: one row per token per payout).
 * `levels`: series checked for outliers and interpolation, as log-prices (`log=True`) or
   plain differences (rates, which may cross zero).
+* `fees`: fee series in gwei checked for outliers by the trailing fee rule
+  (`basis.data.checks.fees`), not as levels: heavy-tailed noise, not a path.
 * `prices`: price-like columns checked for placeholder constants.
 
 Columns not named here (e.g. funding `rate`, benchmark `apy`) may be negative.
@@ -38,6 +40,7 @@ class Roles:
     optional: tuple[str, ...] = ()
     keys: tuple[str, ...] = ("ts",)
     levels: tuple[Level, ...] = ()
+    fees: tuple[str, ...] = ()
     prices: tuple[str, ...] = ()
 
     def values(self, kind: str) -> list[str]:
@@ -82,7 +85,8 @@ ROLES: Final[dict[str, Roles]] = {
             "priority_fee_p50_gwei",
             "priority_fee_p75_gwei",
             "gas_price_gwei",
-        )
+        ),
+        fees=("priority_fee_p25_gwei", "priority_fee_p50_gwei", "priority_fee_p75_gwei"),
     ),
     "benchmark": Roles(),
 }

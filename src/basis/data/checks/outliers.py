@@ -1,4 +1,4 @@
-"""Outlier detection: one-bar spikes and jumps far beyond the series' robust move size.
+"""Outlier detection: one-bar spikes and jumps beyond the robust move size; fee spikes.
 
 A series' move is its log-return (prices) or its difference (rates). Its robust scale is
 `sigma = 1.4826 × max(local, overall)` where `local` is the rolling median of |move| over
@@ -13,6 +13,13 @@ week does not make ordinary moves look extreme. A point is an outlier when
 
 Thresholds are set on the real 2024-01 → 2025-06 data, where they flag nothing (docs/data-
 quality.md lists the measured counts at lower thresholds).
+
+Fee columns (gas priority fees) are not levels: a fee is heavy-tailed noise around a slowly
+moving level, not a path, and the real data's one-block spikes last one or two hours
+without reverting in between. They are checked by the trailing fee rule of
+`basis.data.checks.fees` instead: a fee at least `max(10 × 1.4826 × MAD, 10 gwei)` above
+the median of the last 24 observations (past and current only), the same rule by which a
+backtest replaces such an hour's fee by that median (`basis.engine.inputs`).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import polars as pl
 
 from basis.data.catalog import SeriesInfo
 from basis.data.checks.columns import Level, roles, step
+from basis.data.checks.fees import FEE_SIGMAS, FEE_WINDOW, MIN_FEE_EXCESS_GWEI, filter_fees
 from basis.data.checks.finding import Finding, examples, finding, stamp
 from basis.data.schema import ROW
 
@@ -41,27 +49,38 @@ FloatArray = npt.NDArray[np.float64]
 
 
 def outliers(frame: pl.DataFrame, info: SeriesInfo) -> list[Finding]:
-    """An `outlier` finding counting spike and jump points over the kind's level columns.
+    """An `outlier` finding counting spike and jump points over the kind's level columns
+    and fee outliers over its fee columns.
 
     Only regular series are checked (event series have no path); NaN and non-positive
     prices are skipped (the `nan` and `negative` findings report them).
-    Returns [] or one finding whose detail names the column, time, source row and move.
+    Returns [] or one finding whose detail names the column, time, source row and move
+    (or fee and trailing median).
     """
     if step(info) is None:
         return []
     ordered = frame.sort("ts", ROW).unique("ts", keep="first", maintain_order=True)
-    total, parts = 0, []
-    for level in roles(info).levels:
-        described = _column(ordered, level)
+    total, parts, rules = 0, [], []
+    kind_roles = roles(info)
+    for column, described in [
+        *((level.column, _column(ordered, level)) for level in kind_roles.levels),
+        *((fee, _fee_column(ordered, fee)) for fee in kind_roles.fees),
+    ]:
         total += len(described)
         if described:
-            parts.append(f"{level.column} {len(described)}: {examples(described)}")
+            parts.append(f"{column} {len(described)}: {examples(described)}")
     if not total:
         return []
-    detail = (
-        f"{total} point(s) far outside the robust move size (spike ≥ {SPIKE_SIGMAS:g}σ and "
-        f"back, or jump ≥ {JUMP_SIGMAS:g}σ): " + " | ".join(parts)
-    )
+    if kind_roles.levels:
+        rules.append(
+            f"the robust move size (spike ≥ {SPIKE_SIGMAS:g}σ and back, or jump ≥ {JUMP_SIGMAS:g}σ)"
+        )
+    if kind_roles.fees:
+        rules.append(
+            f"the trailing {FEE_WINDOW}-observation median fee (≥ {FEE_SIGMAS:g}σ and "
+            f"{MIN_FEE_EXCESS_GWEI:g} gwei above it; largest first)"
+        )
+    detail = f"{total} point(s) far outside {' or '.join(rules)}: " + " | ".join(parts)
     return [finding("outlier", info, total, detail)]
 
 
@@ -83,6 +102,21 @@ def _column(ordered: pl.DataFrame, level: Level) -> list[str]:
         what = "spike" if spikes[index] else "jump"
         described.append(f"{what} {size} at {stamp(moment)} (row {row})")
     return described
+
+
+def _fee_column(ordered: pl.DataFrame, column: str) -> list[str]:
+    """The fee outliers of `column`, largest excess over the trailing median first."""
+    valid = pl.col(column).is_not_null() & pl.col(column).is_not_nan()
+    data = ordered.filter(valid).select("ts", ROW, column)
+    values = data[column].to_numpy()
+    filtered, mask = filter_fees(values)
+    flagged = np.flatnonzero(mask)
+    largest = flagged[np.argsort(filtered[flagged] - values[flagged], kind="stable")]
+    return [
+        f"{values[index]:.5g} gwei vs median {filtered[index]:.3g} at "
+        f"{stamp(data['ts'][int(index)])} (row {data[ROW][int(index)]})"
+        for index in largest
+    ]
 
 
 def flag(path: FloatArray, min_move: float) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
