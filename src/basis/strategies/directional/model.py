@@ -4,8 +4,8 @@ walk-forward.
 Hourly crypto returns carry little signal; a linear model is the honest baseline, fits the
 real window's weekly refits in seconds and predicts in microseconds (its coefficients are
 applied here with numpy, not through scikit-learn, which costs a millisecond a call).
-scikit-learn is imported on the first fit only. Fits are deterministic: lbfgs with a fixed
-`random_state`.
+scikit-learn is imported on the first fit only. Fits are deterministic: Newton's method with
+a Cholesky solve (exact for a dozen features, about twice as fast here as lbfgs).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def fit(
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0.0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=1000, random_state=seed)
+    model = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100, random_state=seed)
     model.fit((x - mean) / scale, y)
     coefficients = np.asarray(model.coef_[0], dtype=np.float64)
     intercept = float(model.intercept_[0])
