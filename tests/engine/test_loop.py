@@ -15,6 +15,7 @@ import pytest
 from basis.book.ledger import COLUMN, Category
 from basis.config.flows import Flow
 from basis.data.catalog import Catalog, SeriesFrame
+from basis.engine.venue_events import time_weighted
 from basis.errors import DataError
 from basis.model.market import MarketData
 from basis.model.result import EventKind, RunResult
@@ -342,3 +343,34 @@ def test_a_hedge_venue_with_cash_and_no_perp_has_an_infinite_margin_ratio() -> N
     series = _Series(1, strategy, MarketData.__new__(MarketData))
     assert series.flat(held, set()) == ["binance"]
     assert series.flat(held, {"binance"}) == []  # listed: it has a perp, its ratio is real
+
+
+def test_time_weighted_holding_over_a_period_by_hand() -> None:
+    # held 0 until t=10, 4 from 10 to 20, 2 from 20 on; over [5, 25]: (0·5 + 4·10 + 2·5)/20
+    log = [(10.0, 4.0), (20.0, 2.0)]
+    assert time_weighted(log, 5.0, 25.0) == pytest.approx(50.0 / 20.0)
+    assert time_weighted(log, 12.0, 18.0) == 4.0  # a log entry before the period counts
+    assert time_weighted([], 0.0, 10.0) == 0.0
+    assert time_weighted([(30.0, 9.0)], 0.0, 10.0) == 0.0  # a later entry does not
+
+
+def test_a_late_entrant_earns_its_share_of_a_reward_period_not_all_of_it(
+    catalog: Catalog,
+) -> None:
+    """Issue 13: the 2024-01-08 payout covers [01-01, 01-08); a book that staked at 01-04
+    12:00 held for half of it and is paid half, where the old rule paid it in full."""
+    start = utc(2024, 1, 4, 12)
+    result = backtest(catalog, "eth_staking_only", DEFAULT, start=start)
+    payout = next(
+        p
+        for p in inputs_for(catalog, "eth_staking_only", DEFAULT, start=start).data.rewards
+        if p.time == utc(2024, 1, 8)
+    )
+    assert payout.period_start == utc(2024, 1, 1) and payout.period_end == utc(2024, 1, 8)
+    stake = next(
+        e for e in result.events if e.kind is EventKind.TRADE and e.detail.startswith("stake ")
+    )
+    minted = float(stake.detail.split("→ ")[1].split()[0])  # 6 significant digits
+    paid = next(e for e in result.events if e.kind is EventKind.REWARDS)
+    assert paid.time == utc(2024, 1, 8)
+    assert paid.size == pytest.approx(payout.amount_per_lst * minted * 0.5, rel=1e-5)

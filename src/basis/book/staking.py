@@ -121,22 +121,31 @@ class StakingOperations(BookCore):
         return self._settle_claims(account, _queue(self._lst(lst)))
 
     @transaction
-    def pay_rewards(self, account: str, lst: str, token: str, amount_per_lst: float) -> float:
-        """Pay a reward programme's `token` on `account`'s `lst` (wallet plus Aave supply).
+    def pay_rewards(
+        self, account: str, lst: str, token: str, amount_per_lst: float, held: float | None = None
+    ) -> float:
+        """Pay a reward programme's `token` on `held` LST (default: `account`'s `lst` in the
+        wallet plus Aave supply now; a season pays on the time-weighted amount instead).
 
         Amount per `mechanics.staking.reward_tokens`; books `rewards` on `wallet:token:token`
         at its marked price. Returns the tokens paid. Raises InvalidOperationError for an
-        unknown LST, a bad rate or an unmarked token price.
+        unknown LST, a bad rate or amount, or an unmarked token price.
         """
         self._lst(lst)
-        held = self.balance(account, Instrument.wallet(lst))
-        held += self.balance(account, Instrument.aave_supply(lst))
+        if held is None:
+            held = self.lst_held(account, lst)
         paid = staking.reward_tokens(held, amount_per_lst)
         reward = Instrument.wallet(token)
         if paid:
             self._increase(account, reward, paid)
         self._book(account, reward, Category.REWARDS, paid * self._unit_price(reward))
         return paid
+
+    def lst_held(self, account: str, lst: str) -> float:
+        """`account`'s `lst` in the wallet and supplied to Aave."""
+        return self.balance(account, Instrument.wallet(lst)) + self.balance(
+            account, Instrument.aave_supply(lst)
+        )
 
     def _lst(self, lst: str) -> LstConfig:
         config = self.market.lsts.get(lst)

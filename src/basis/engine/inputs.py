@@ -371,6 +371,8 @@ def _rewards(
                 price_eth,
                 None if price_usd is None else float(price_usd),
                 estimated,
+                row.get("period_start"),
+                row.get("period_end"),
             )
         )
     if left_out:

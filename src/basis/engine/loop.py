@@ -142,6 +142,7 @@ class _Run:
             state = self.kernel.state(snap, checked if k not in self.flows else None)
             series.state(k, state)
             traded = self._decide(state, snap)
+            self.venues.note_holdings(snap.time)
             equity[k] = book.equity()
             totals = _totals(book)
             attribution[k] = totals - previous

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
 
 from basis.book import Book, Instrument, Kind, factors
 from basis.book.risk import perp_liquidations
@@ -21,7 +22,7 @@ from basis.model.market import RewardPayout, Snapshot
 from basis.model.orders import ACCOUNT, Swap
 from basis.model.result import Event, EventKind
 
-__all__ = ["SimulatedVenues"]
+__all__ = ["SimulatedVenues", "time_weighted"]
 
 
 class SimulatedVenues:
@@ -43,6 +44,9 @@ class SimulatedVenues:
         for payout in rewards:
             self.rewards.setdefault(int(payout.time.timestamp()), []).append(payout)
         self.missing_funding: dict[str, int] = {}
+        # per LST: (epoch seconds, LST held from then on), appended when the holding changes
+        self.holdings: dict[str, list[tuple[float, float]]] = {}
+        self._noted: dict[str, tuple[float, ...]] = {}  # the units behind the last entry
 
     def step(self, snap: Snapshot) -> tuple[dict[str, float], Checked | None]:
         """Arrivals, funding, rewards and liquidations at `snap` (the book accrued to it).
@@ -72,12 +76,33 @@ class SimulatedVenues:
             paid[perp.venue] = self.book.settle_funding(perp, rate)
         return paid
 
+    def note_holdings(self, time: datetime) -> None:
+        """Record the LSTs held after the step at `time` acted, where a trade changed them
+        (called after every decided step; spans trade nothing, so they need no note). A
+        change is one of the units held, not of Aave's index: the log is the same whether
+        the hours between trades ran one by one or as a span."""
+        units = self.book.units
+        for lst in sorted({payout.lst for payouts in self.rewards.values() for payout in payouts}):
+            held_as = (Instrument.wallet(lst), Instrument.aave_supply(lst))
+            rows = (units.rows.get((ACCOUNT, instrument)) for instrument in held_as)
+            quantities = tuple(0.0 if row is None else float(units.quantity[row]) for row in rows)
+            if self._noted.get(lst) != quantities:
+                self._noted[lst] = quantities
+                held = self.book.lst_held(ACCOUNT, lst)
+                self.holdings.setdefault(lst, []).append((time.timestamp(), held))
+
+    def held_over(self, payout: RewardPayout, now: datetime) -> float:
+        """The LST a payout pays on: the time-weighted holding over its period (0 before the
+        first note), or what is held now when the row has no period."""
+        start, end = payout.period_start, payout.period_end
+        if start is None or end is None or end <= start:
+            return self.book.lst_held(ACCOUNT, payout.lst)
+        return time_weighted(self.holdings.get(payout.lst, []), start.timestamp(), end.timestamp())
+
     def pay_rewards(self, snap: Snapshot) -> None:
         for payout in self.rewards.get(int(snap.time.timestamp()), ()):
             lst = payout.lst
-            held = self.book.balance(ACCOUNT, Instrument.wallet(lst)) + self.book.balance(
-                ACCOUNT, Instrument.aave_supply(lst)
-            )
+            held = self.held_over(payout, snap.time)
             if held <= 0.0:
                 continue
             eth_usd = snap.marks["price:ETH"]
@@ -87,7 +112,7 @@ class SimulatedVenues:
                     f"reward payout of {payout.token} at {snap.time:%Y-%m-%d %H:%M} has no price"
                 )
             self.book.accrue(snap.time, {f"price:{payout.token}": usd})
-            paid = self.book.pay_rewards(ACCOUNT, lst, payout.token, payout.amount_per_lst)
+            paid = self.book.pay_rewards(ACCOUNT, lst, payout.token, payout.amount_per_lst, held)
             value = paid * usd / snap.marks[f"price:{self.config.share_class}"]
             if payout.estimated:
                 self.estimated_rewards += value
@@ -182,3 +207,18 @@ def _aave_pair(book: Book, account: str) -> tuple[str, str]:
         if current is None or value > current[0]:
             best[holding.instrument.kind] = (value, symbol)
     return best[Kind.SUPPLY][1], best[Kind.DEBT][1]
+
+
+def time_weighted(log: Sequence[tuple[float, float]], start: float, end: float) -> float:
+    """The mean over [start, end] (epoch seconds) of a step function held from each logged
+    time to the next (0 before the first)."""
+    total, level, at = 0.0, 0.0, start
+    for time, held in log:
+        if time >= end:
+            break
+        if time > at:
+            total += level * (time - at)
+            at = time
+        level = held
+    total += level * (end - at)
+    return total / (end - start)

@@ -104,6 +104,7 @@ class PaperVenues:
         events: list[Event] = []
         for intent in intents:
             events += self.execution.execute(intent, snap)
+        self.venues.note_holdings(snap.time)  # reward seasons pay on time-weighted holdings
         return events
 
     def commit(self, journal: Journal, run_id: str, document: Mapping[str, Any]) -> None:
@@ -338,7 +339,8 @@ class Runner:
         if isinstance(self.side, LiveVenues) and self.journal.kill_request() is not None:
             events += await self.side.cancel_open(book.now)  # sent just before the switch
         intents = [] if why_not else self.kernel.decide(state)
-        executed = await self.side.execute(intents, snap) if intents else []
+        # paper notes its LST holdings every tick (reward seasons), trades or not
+        executed = await self.side.execute(intents, snap) if intents or self.side.paper else []
         events += executed
         if isinstance(self.side, LiveVenues):
             events += self.side.book_after_execution(book)

@@ -36,10 +36,12 @@ class FundingFeed:
 
 @dataclass(frozen=True, slots=True)
 class RewardPayout:
-    """One reward programme payout on an LST: tokens per LST held at `time`.
+    """One reward programme payout on an LST: tokens per LST held over its period.
 
-    The token is priced in ETH from its DEX series when that has a price at or before the
-    payout (`price_eth`), else at the payout's quoted USD price (`price_usd`).
+    A holder is paid on its time-weighted LST over [`period_start`, `period_end`] (a season
+    entered late earns its share, not the season's), or on what it holds at `time` when the
+    row has no period. The token is priced in ETH from its DEX series when that has a price
+    at or before the payout (`price_eth`), else at the payout's quoted USD price.
     """
 
     time: datetime
@@ -49,6 +51,8 @@ class RewardPayout:
     price_eth: float | None
     price_usd: float | None
     estimated: bool = False  # the vendor marks the row estimated, not exact
+    period_start: datetime | None = None
+    period_end: datetime | None = None
 
 
 @dataclass(frozen=True)
