@@ -23,8 +23,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
 
+# Two workers (the CI machine has 2 cores), one test file per worker at a time, so module
+# fixtures are built once; `make pytest PYTEST_ARGS=` runs it serially.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 pytest: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint pytest
 
