@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,13 @@ def test_results_show_lists_only_the_parameters_the_mode_reads(
         assert f"mode.{ignored}" not in shown
     stored = run(monkeypatch, "results", "show", document["run_id"], "--json").stdout
     assert json.loads(stored)["run_id"] == document["run_id"]
+
+
+def test_the_summary_names_the_margin_model_a_run_set(
+    catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unified = run(monkeypatch, "backtest", "--mode", "btc_basis", "--set", "margin_model=unified")
+    assert unified.exit_code == 0, unified.stderr
+    assert re.search(r"margin model\s+│\s+unified", unified.stdout)
+    plain = run(monkeypatch, "backtest", "--mode", "btc_basis")
+    assert "margin model" not in plain.stdout  # the venues' own, as configured

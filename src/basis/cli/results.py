@@ -160,6 +160,7 @@ def _window(result: RunResult, amount: Formatter) -> list[tuple[str, str]]:
         ("share class", unit),
         ("dataset", result.dataset + _fallback_note(result.config.get("fallback"))),
         *_allocation_cells(result.config.get("allocation")),
+        *_margin_cells(result.config.get("mode")),
         ("start", _time(result.start)),
         ("end", _time(result.end)),
         ("hours", f"{len(result.times):,}"),
@@ -167,6 +168,12 @@ def _window(result: RunResult, amount: Formatter) -> list[tuple[str, str]]:
         ("final equity", f"{amount(result.final_equity if len(result.equity) else None)} {unit}"),
         ("net flows", f"{amount(result.net_flows)} {unit}"),
     ]
+
+
+def _margin_cells(mode: Any) -> list[tuple[str, str]]:
+    """The margin model a run set for its venues (none shown when it kept the venues')."""
+    model = mode.get("margin_model") if isinstance(mode, Mapping) else None
+    return [("margin model", str(model))] if model not in (None, "venue") else []
 
 
 def _fallback_note(fallback: Mapping[str, str] | None) -> str:
