@@ -7,7 +7,7 @@ Each venue holds half the equity as margin; each leg's notional is
 `margin / margin_target`. A venue below `margin_critical` makes both legs shrink.
 
 The spread is read from the funding settled up to t (`FundingHistory`), not from state
-kept by `decide`: the same whichever steps are decided, and after a restart.
+kept by `decide`, so `quiet` can prove a span's steps idle and skip them.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ import numpy.typing as npt
 from basis.book import Instrument
 from basis.model.funding import FundingHistory, Times
 from basis.model.needs import Needs
-from basis.model.orders import Order, Perp, Send
+from basis.model.orders import ACCOUNT, Order, Perp, Send
 from basis.model.result import EventKind
+from basis.model.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies.base import Intent, State, Strategy
 
 __all__ = ["FundingArbitrage"]
@@ -113,6 +114,27 @@ class FundingArbitrage(Strategy):
                 )
             ]
         return []
+
+    def quiet(self, view: SpanView) -> Bools:
+        """`decide` surely returns nothing: open, every margin ratio clear above critical and
+        the net spread clear above the exit; flat, the net spread clear below the entry or
+        too little cash to enter. Where a venue has no rate in the window the spread is NaN
+        (exactly as in `decide`, from the same settlements), and `decide` acts on neither."""
+        arb, config = self.config.funding_arbitrage, self.config
+        spread = self.spread_apr(view.funding_history, view.times) - self.round_trip_apr()
+        unknown = np.isnan(spread)
+        perps = [self.perp(venue, BASE) for venue in self.venues]
+        if any(view.book.balance(ACCOUNT, perp) != 0.0 for perp in perps):
+            quiet = unknown | clear_above(spread, arb.exit_spread_apr)
+            for margin in view.risk.margin:
+                quiet &= clear_above(margin.ratio, config.margin_critical)
+            return quiet
+        cash = np.minimum.reduce(
+            [view.held(Instrument.token(perp.venue, perp.quote)) for perp in perps]
+        )
+        price = view.price(BASE)
+        size = cash / config.margin_target / price
+        return unknown | clear_below(spread, arb.entry_spread_apr) | clear_below(size * price, 1.0)
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         orders: list[Order] = []
