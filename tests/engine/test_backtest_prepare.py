@@ -42,8 +42,8 @@ def assert_same_run(a: RunResult, b: RunResult) -> None:
 
 @pytest.mark.parametrize("mode", ["usdt_market_neutral", "funding_arbitrage"])
 def test_prepare_then_execute_twice_equals_run_backtest(catalog: Catalog, mode: str) -> None:
-    # funding_arbitrage keeps a trailing funding history in its strategy object: executing
-    # the same Prepared twice only matches because execute builds a fresh strategy.
+    # Strategies keep per-run state (hedge weights, a directional model): executing the
+    # same Prepared twice only matches because execute builds a fresh strategy.
     request = Backtest(mode, DEFAULT, START, END)
     prepared = prepare(request, catalog, CONFIGS)
     first, second = execute(prepared), execute(prepared)

@@ -21,11 +21,14 @@ from basis.data.catalog import Catalog
 from basis.engine.backtest import load_flows, load_mode
 from basis.engine.loop import run
 from basis.errors import InvalidOperationError
-from basis.model.result import RunResult
-from basis.strategies import MODES, build
+from basis.model.result import EventKind, RunResult
+from basis.strategies import MODES, Intent, State, build
 from tests.conftest import CONFIGS
 
 from .stubs import CRASH, DEFAULT, inputs_for, market, utc, with_data
+
+ARBITRAGE = ("funding_arbitrage.entry_spread_apr=0.0", "funding_arbitrage.exit_spread_apr=-0.01")
+"""Thresholds at which `funding_arbitrage` enters and exits every few days."""
 
 
 def run_both(
@@ -72,7 +75,8 @@ def test_spans_equal_the_reference_loop_on_the_default_scenario(
 
 
 @pytest.mark.parametrize(
-    "mode", ["usdt_market_neutral", "eth_leveraged", "btc_basis", "pure_lending_usdt"]
+    "mode",
+    ["usdt_market_neutral", "eth_leveraged", "btc_basis", "pure_lending_usdt", "funding_arbitrage"],
 )
 def test_spans_equal_the_reference_loop_through_a_crash(catalog: Catalog, mode: str) -> None:
     reference, spans = run_both(catalog, mode, CRASH)
@@ -90,7 +94,9 @@ def test_spans_equal_the_reference_loop_on_unified_margin(
     assert sum(e.kind.value == "trade" for e in reference.events) > 4  # it did rebalance
 
 
-@pytest.mark.parametrize("mode", ["pure_lending_usdt", "btc_basis", "usdt_market_neutral"])
+@pytest.mark.parametrize(
+    "mode", ["pure_lending_usdt", "btc_basis", "usdt_market_neutral", "funding_arbitrage"]
+)
 def test_spans_equal_the_reference_loop_with_flows(
     catalog: Catalog, mode: str, tmp_path: Path
 ) -> None:
@@ -115,6 +121,64 @@ def test_spans_equal_the_reference_loop_for_any_thresholds(
     """Tight and loose bands move the steps at which strategies act: the runs still agree."""
     overrides = (f"rebalance_threshold={threshold}", f"delta_tolerance={tolerance}")
     assert_same_run(*run_both(catalog, mode, overrides=overrides))
+
+
+@pytest.mark.parametrize("dataset", [DEFAULT, CRASH])
+def test_funding_arbitrage_spans_equal_the_reference_loop_while_it_trades_often(
+    catalog: Catalog, dataset: str, tmp_path: Path
+) -> None:
+    """Low thresholds make it enter and exit every few days (and be open at the flows), and
+    `margin_critical` 0.98 halve both legs on a small price move: its `quiet` proof skips
+    the hours between, and the runs still agree."""
+    flows = tmp_path / "flows.yaml"
+    schedule = [
+        {"time": utc(2024, 1, 20, 5).isoformat(), "amount": 250_000.0},
+        {"time": utc(2024, 2, 10, 13).isoformat(), "amount": -400_000.0},
+    ]
+    flows.write_text(yaml.safe_dump({"flows": schedule}))
+    overrides = (*ARBITRAGE, "margin_critical=0.98")
+    reference, spans = run_both(catalog, "funding_arbitrage", dataset, overrides, flows)
+    assert_same_run(reference, spans)
+    assert sum(e.detail.startswith("enter") for e in reference.events) > 10
+    assert any(e.kind is EventKind.MARGIN_TOP_UP for e in reference.events)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    dataset=st.sampled_from([DEFAULT, CRASH]),
+    spreads=st.sampled_from([(0.0, -0.01), (0.02, 0.0), (0.05, 0.01), (0.01, 0.005)]),
+    critical=st.sampled_from([0.15, 0.9, 0.98]),
+)
+def test_funding_arbitrage_spans_equal_the_reference_loop_for_any_thresholds(
+    catalog: Catalog, dataset: str, spreads: tuple[float, float], critical: float
+) -> None:
+    """Entry and exit spreads move the steps at which it trades; a `margin_critical` near 1
+    makes it halve both legs on small price moves. The runs still agree."""
+    entry, exit_ = spreads
+    overrides = (
+        f"funding_arbitrage.entry_spread_apr={entry}",
+        f"funding_arbitrage.exit_spread_apr={exit_}",
+        f"margin_critical={critical}",
+    )
+    assert_same_run(*run_both(catalog, "funding_arbitrage", dataset, overrides))
+
+
+def test_funding_arbitrage_decides_only_the_steps_its_quiet_proof_leaves(catalog: Catalog) -> None:
+    """On the span path the strategy is asked at a small share of the hours."""
+    inputs = inputs_for(catalog, "funding_arbitrage", overrides=ARBITRAGE)
+    strategy = build(load_mode(CONFIGS, "funding_arbitrage", ARBITRAGE, None), market())
+    asked: list[int] = []
+    decide = strategy.decide
+
+    def counted(state: State) -> list[Intent]:
+        asked.append(state.snapshot.step)
+        return decide(state)
+
+    strategy.decide = counted  # type: ignore[method-assign]
+    result = run(strategy, inputs, market())
+    trades = sum(e.kind.value == "trade" for e in result.events)
+    assert trades > 20
+    assert len(asked) < inputs.data.steps / 10
 
 
 @pytest.mark.parametrize("bad", [0.0, float("nan")])

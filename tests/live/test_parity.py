@@ -4,6 +4,8 @@ window makes exactly the backtest's orders, and a paper book survives a restart.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,8 @@ DECISIONS = frozenset(
 )
 MODES = ("btc_basis", "eth_basis", "pure_lending_usdt", "usdt_market_neutral", "eth_leveraged")
 NO_LIMIT = RunnerOptions(tick=0.0, max_age=1e9)
+ARBITRAGE = ("funding_arbitrage.entry_spread_apr=0.0", "funding_arbitrage.exit_spread_apr=-0.01")
+"""Thresholds at which `funding_arbitrage` enters and exits often in a two-week window."""
 
 
 @pytest.fixture(scope="module")
@@ -45,11 +49,16 @@ def _decisions(events: list[Event] | tuple[Event, ...]) -> list[tuple[object, ..
 
 
 async def _paper(
-    mode: str, inputs: Inputs, journal: Journal, start: int = 0, ticks: int | None = None
+    mode: str,
+    inputs: Inputs,
+    journal: Journal,
+    start: int = 0,
+    ticks: int | None = None,
+    overrides: Sequence[str] = (),
 ) -> tuple[Runner, list[Event]]:
     """Tick a paper runner over the replayed window (from step `start`, `ticks` of them)."""
     feed = ReplayFeed(inputs.data, start)
-    config = load_mode(CONFIGS, mode, (), None)
+    config = load_mode(CONFIGS, mode, overrides, None)
     runner, first = await open_runner(
         config,
         market(),
@@ -104,3 +113,26 @@ def test_paper_book_survives_a_restart(catalog: Catalog, tmp_path: Path) -> None
         assert resumed.kernel.book.attribution() == pytest.approx(
             unbroken.kernel.book.attribution(), rel=1e-9, abs=1e-6
         )
+
+
+def test_paper_funding_arbitrage_makes_the_backtest_decisions_across_a_restart(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """The spread is read from the funding settled up to each step, not kept by the
+    strategy: a run stopped after 120 hours (5 h before it enters) and resumed decides as
+    one unbroken backtest, in the 24 h after the restart too."""
+    mode = "funding_arbitrage"
+    inputs = inputs_for(catalog, mode, start=utc(2024, 2, 1), end=utc(2024, 2, 15))
+    strategy = build(load_mode(CONFIGS, mode, ARBITRAGE, None), market())
+    backtest = run(strategy, inputs, market(), reference=True)
+    url = f"sqlite:///{tmp_path / 'restarted.sqlite'}"
+    with Journal.open(url) as journal:
+        _, before = asyncio.run(_paper(mode, inputs, journal, ticks=120, overrides=ARBITRAGE))
+    with Journal.open(url) as journal:
+        runner, after = asyncio.run(_paper(mode, inputs, journal, start=120, overrides=ARBITRAGE))
+    assert _decisions(before + after) == _decisions(backtest.events)
+    restart = inputs.data.time(120)
+    assert any(
+        restart <= e.time < restart + timedelta(hours=24) for e in after if e.kind in DECISIONS
+    )
+    assert runner.kernel.book.equity() == pytest.approx(backtest.equity[-1], rel=1e-12)

@@ -97,9 +97,9 @@ def load_flows(path: Path | None) -> tuple[Flow, ...]:
 class Prepared:
     """A backtest with its configuration resolved and its data loaded, not yet run.
 
-    It holds no strategy: a strategy keeps per-run state (the hedge weights, the funding
-    history of `funding_arbitrage`), so `execute` builds a fresh one each time and the
-    same `Prepared` can be executed any number of times with the same result.
+    It holds no strategy: a strategy keeps per-run state (the hedge weights, the model of
+    the directional modes), so `execute` builds a fresh one each time and the same
+    `Prepared` can be executed any number of times with the same result.
     """
 
     config: ModeConfig

@@ -235,6 +235,7 @@ class _Run:
             data.priority_fee_gwei[k:end],
             self.inputs.venues,
             book.next_transfer_due() is not None,
+            data.funding_history(end - 1),
         )
         quiet = self.strategy.quiet(view)
         if quiet is None:

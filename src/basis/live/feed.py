@@ -3,8 +3,9 @@
 A runner asks its feed for the snapshots since the last one: usually one, the market now;
 with a funding settlement in between, the settlement first (at its exact time, at the
 marks then known and the rate the venue predicted), so a paper book settles funding as a
-backtest does. Each snapshot carries the wall-clock instant it was taken, for the stale
-data guard.
+backtest does. Every snapshot carries the funding settled up to it (`FundingHistory`: from
+the market data on a replay, from the feed's own record of settlements on venue quotes).
+Each snapshot carries the wall-clock instant it was taken, for the stale data guard.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from basis.book import factors as f
 from basis.config.market import MarketConfig
 from basis.live.venue import Quote, Venue, VenueError
 from basis.mechanics.perps import settlements_between
+from basis.model.funding import FundingTape
 from basis.model.market import STABLE_PRICES, MarketData, Snapshot
 from basis.model.needs import Needs, perp_instrument
 
@@ -106,7 +108,9 @@ class VenueFeed:
 
     The snapshot time is the venues' own clock (the newest quote), never behind the previous
     snapshot. A venue that does not answer is `degraded` in the result; its last quotes are
-    not reused, so a snapshot that lacks a mark fails loudly instead of going stale."""
+    not reused, so a snapshot that lacks a mark fails loudly instead of going stale. The
+    settlements it emits are kept on `tape` from the feed's start (not before it: a
+    restarted feed's history begins again)."""
 
     def __init__(
         self,
@@ -120,6 +124,7 @@ class VenueFeed:
         self.perps = [Instrument.parse(m) for m in self.sources.values() if ":perp:" in m]
         self.previous: Snapshot | None = None
         self.step = 0
+        self.tape = FundingTape()
 
     async def take(self) -> Taken:
         by_venue: dict[str, list[str]] = {}
@@ -153,33 +158,45 @@ class VenueFeed:
             quote = quotes[market]
             value = quote.index if factor.startswith("price:") and ":perp:" in market else None
             marks[factor] = value if value is not None else quote.mark
-        snapshots = []
+        snapshots: list[Snapshot] = []
         if previous is not None:
-            for perp in self.perps:
-                schedule = self.market.venue(perp.venue).funding
-                for settles in settlements_between(previous.time, at, schedule):
-                    rate = quotes[str(perp)].funding_rate
-                    snapshots.append(self._snapshot(settles, previous.marks, {perp: rate}))
-        snapshots.sort(key=lambda s: s.time)
-        snapshots = _merge(snapshots)
+            settled = self._settle(previous.time, at, quotes)
+            snapshots = _merge([self._snapshot(t, previous.marks, {p: r}) for t, p, r in settled])
         snapshots.append(self._snapshot(at, marks, {}))
         self.previous = snapshots[-1]
         return snapshots
 
+    def _settle(
+        self, since: datetime, at: datetime, quotes: Mapping[str, Quote]
+    ) -> list[tuple[datetime, Instrument, float]]:
+        """The settlements in `(since, at]` at the rates the venues predicted (NaN: none
+        quoted), in time order, recorded on the tape."""
+        settled: list[tuple[datetime, Instrument, float]] = []
+        for perp in self.perps:
+            schedule = self.market.venue(perp.venue).funding
+            rate = quotes[str(perp)].funding_rate
+            for settles in settlements_between(since, at, schedule):
+                settled.append((settles, perp, math.nan if rate is None else rate))
+        settled.sort(key=lambda row: row[0])
+        for settles, perp, rate in settled:
+            self.tape.record(perp, settles.timestamp(), rate)
+        return settled
+
     def _snapshot(
-        self, at: datetime, marks: Mapping[str, float], funding: Mapping[Instrument, float | None]
+        self, at: datetime, marks: Mapping[str, float], funding: Mapping[Instrument, float]
     ) -> Snapshot:
         self.step += 1
         return Snapshot(
             step=self.step,
             time=at,
             marks=dict(marks),
-            funding={p: math.nan if r is None else r for p, r in funding.items()},
+            funding=dict(funding),
             base_fee_gwei=0.0,
             priority_fee_gwei=0.0,
             supply_apr={},
             borrow_apr={},
             benchmark_apy=math.nan,
+            funding_history=self.tape.history(at.timestamp()),
         )
 
 

@@ -11,12 +11,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
 from basis.book import Instrument
 from basis.book import factors as f
+from basis.model.funding import FundingHistory, SettledRates
 
 __all__ = ["STABLE_PRICES", "FundingFeed", "MarketData", "RewardPayout", "Snapshot"]
 
@@ -57,7 +59,8 @@ class RewardPayout:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What is known at one step: factor marks, funding due now, gas, rates, benchmark."""
+    """What is known at one step: factor marks, funding due now and settled so far, gas,
+    rates, benchmark."""
 
     step: int
     time: datetime
@@ -69,6 +72,7 @@ class Snapshot:
     borrow_apr: Mapping[str, float]
     benchmark_apy: float
     volume: Mapping[str, float] = field(default_factory=dict)  # perp → last closed hour's
+    funding_history: FundingHistory = field(default_factory=FundingHistory)  # up to `time`
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,22 @@ class MarketData:
             borrow_apr={a: float(v[k]) for a, v in self.borrow_apr.items()},
             benchmark_apy=bench,
             volume={perp: float(values[k]) for perp, values in self.volume.items()},
+            funding_history=self.funding_history(k),
         )
+
+    def funding_history(self, k: int) -> FundingHistory:
+        """The funding settled at steps 0..k, as known at step k."""
+        return FundingHistory(self._settled, float(self.times[k]))
+
+    @cached_property
+    def _settled(self) -> dict[Instrument, SettledRates]:
+        """Every feed's settlement steps, once per run (`funding_history` reads them up to
+        its step)."""
+        times = self.times.astype(np.float64)
+        return {
+            feed.instrument: SettledRates(times[feed.settles], feed.rate[feed.settles])
+            for feed in self.funding
+        }
 
 
 def factor_names_for(

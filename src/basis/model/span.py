@@ -8,7 +8,7 @@ strategy the same quantities `State` gives it at one step, as arrays over the sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -21,6 +21,7 @@ from basis.book.risk_path import MarginPath, RiskPath
 from basis.book.span import SpanPath
 from basis.book.valuation import perp_values, unit_values
 from basis.mechanics.gas import GWEI
+from basis.model.funding import FundingHistory
 from basis.model.orders import ACCOUNT
 
 __all__ = ["SLACK", "SpanView", "clear_above", "clear_below"]
@@ -58,12 +59,18 @@ class SpanView:
     priority_fee_gwei: Floats
     venues: tuple[str, ...]
     in_transit: bool
+    funding_history: FundingHistory = field(default_factory=FundingHistory)  # to the last step
 
     owed = 0.0  # spans never run while a withdrawal is unpaid
 
     @property
     def steps(self) -> int:
         return self.path.steps
+
+    @property
+    def times(self) -> npt.NDArray[np.int64]:
+        """The steps' times, epoch seconds."""
+        return self.path.times
 
     @property
     def equity(self) -> Floats:

@@ -5,19 +5,25 @@ rate annualised by its own settlement interval), less the round trip's fees and 
 amortised over 30 days. Enter above `entry_spread_apr`, exit below `exit_spread_apr`.
 Each venue holds half the equity as margin; each leg's notional is
 `margin / margin_target`. A venue below `margin_critical` makes both legs shrink.
+
+The spread is read from the funding settled up to t (`FundingHistory`), not from state
+kept by `decide`, so `quiet` can prove a span's steps idle and skip them.
 """
 
 from __future__ import annotations
 
-import math
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
 
 from basis.book import Instrument
+from basis.model.funding import FundingHistory, Times
 from basis.model.needs import Needs
-from basis.model.orders import Order, Perp, Send
+from basis.model.orders import ACCOUNT, Order, Perp, Send
 from basis.model.result import EventKind
+from basis.model.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies.base import Intent, State, Strategy
 
 __all__ = ["FundingArbitrage"]
@@ -27,12 +33,12 @@ WINDOW_HOURS = 24
 AMORTISE_DAYS = 30.0
 HOURS_PER_YEAR = 8760.0
 
+Floats = npt.NDArray[np.float64]
+
 
 @dataclass
 class FundingArbitrage(Strategy):
     """Two opposite perp legs on two venues with different funding."""
-
-    _history: dict[str, deque[tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def venues(self) -> tuple[str, str]:
@@ -48,26 +54,21 @@ class FundingArbitrage(Strategy):
     def deposit(self, amount: float, state: State) -> dict[Instrument, float]:
         return {Instrument.token(v, self.perp(v, BASE).quote): amount / 2.0 for v in self.venues}
 
-    def spread_apr(self, state: State) -> float:
-        """Trailing mean of short-venue APR − long-venue APR over the last 24 h."""
-        now = state.snapshot.time.timestamp()
-        for perp, rate in state.snapshot.funding.items():
-            if math.isfinite(rate):
-                hours = self.market.venue(perp.venue).funding.interval_hours
-                history = self._history.setdefault(perp.venue, deque())
-                history.append((now, rate * HOURS_PER_YEAR / hours))
-        means = {}
-        for venue in self.venues:
-            history = self._history.get(venue, deque())
-            while history and history[0][0] <= now - WINDOW_HOURS * 3600:
-                history.popleft()
-            if not history:
-                return math.nan
-            means[venue] = math.fsum(apr for _, apr in history) / len(history)
+    def spread_apr(self, history: FundingHistory, at: Times | None = None) -> Floats:
+        """Trailing 24 h mean of short-venue APR − long-venue APR at each time of `at`
+        (epoch seconds; default: the history's now); NaN while a venue has no settled rate
+        in the window."""
         long_venue, short_venue = self.venues
-        return means[short_venue] - means[long_venue]
+        return self._mean_apr(history, short_venue, at) - self._mean_apr(history, long_venue, at)
 
-    def round_trip_apr(self, state: State) -> float:
+    def _mean_apr(self, history: FundingHistory, venue: str, at: Times | None) -> Floats:
+        """`venue`'s mean funding rate over the window, annualised by its settlement interval."""
+        hours = self.market.venue(venue).funding.interval_hours
+        rate = history.trailing_mean(self.perp(venue, BASE), WINDOW_HOURS, at)
+        apr: Floats = rate * (HOURS_PER_YEAR / hours)
+        return apr
+
+    def round_trip_apr(self) -> float:
         """Taker fees and slippage of opening and closing both legs, amortised, in APR."""
         cost = 0.0
         for venue in self.venues:
@@ -76,7 +77,7 @@ class FundingArbitrage(Strategy):
         return cost * 365.0 / AMORTISE_DAYS
 
     def decide(self, state: State) -> list[Intent]:
-        spread = self.spread_apr(state) - self.round_trip_apr(state)
+        spread = float(self.spread_apr(state.funding_history)[0]) - self.round_trip_apr()
         long_venue, short_venue = self.venues
         long_perp, short_perp = self.perp(long_venue, BASE), self.perp(short_venue, BASE)
         open_ = state.held(short_perp) != 0.0 or state.held(long_perp) != 0.0
@@ -113,6 +114,27 @@ class FundingArbitrage(Strategy):
                 )
             ]
         return []
+
+    def quiet(self, view: SpanView) -> Bools:
+        """`decide` surely returns nothing: open, every margin ratio clear above critical and
+        the net spread clear above the exit; flat, the net spread clear below the entry or
+        too little cash to enter. Where a venue has no rate in the window the spread is NaN
+        (exactly as in `decide`, from the same settlements), and `decide` acts on neither."""
+        arb, config = self.config.funding_arbitrage, self.config
+        spread = self.spread_apr(view.funding_history, view.times) - self.round_trip_apr()
+        unknown = np.isnan(spread)
+        perps = [self.perp(venue, BASE) for venue in self.venues]
+        if any(view.book.balance(ACCOUNT, perp) != 0.0 for perp in perps):
+            quiet = unknown | clear_above(spread, arb.exit_spread_apr)
+            for margin in view.risk.margin:
+                quiet &= clear_above(margin.ratio, config.margin_critical)
+            return quiet
+        cash = np.minimum.reduce(
+            [view.held(Instrument.token(perp.venue, perp.quote)) for perp in perps]
+        )
+        price = view.price(BASE)
+        size = cash / config.margin_target / price
+        return unknown | clear_below(spread, arb.entry_spread_apr) | clear_below(size * price, 1.0)
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         orders: list[Order] = []

@@ -20,6 +20,7 @@ from basis.book.utilisation import Regime, Utilisation, utilisation, worst
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig, RegimeThresholds
 from basis.mechanics import gas
+from basis.model.funding import FundingHistory
 from basis.model.market import Snapshot
 from basis.model.needs import Needs, perp_instrument
 from basis.model.orders import ACCOUNT, Order, Perp
@@ -66,6 +67,11 @@ class State:
         """The regime to act on: this book's, or its session's when that is worse."""
         own = self.utilisation().regime
         return own if self.shared is None else worst([own, self.shared])
+
+    @property
+    def funding_history(self) -> FundingHistory:
+        """The funding settled up to now (as `SpanView.funding_history`)."""
+        return self.snapshot.funding_history
 
     def price(self, asset: str) -> float:
         """USD price of `asset` now."""
