@@ -186,6 +186,33 @@ def test_a_real_derived_column_off_its_inputs_imports_with_one_finding(
     assert Catalog(tmp_path / "strict").datasets() == []
 
 
+SPACED = [param for param in REAL_FILES if param[1] is None or "rewards" not in param[1]]
+
+
+@pytest.mark.parametrize(("root", "name"), SPACED)
+def test_a_real_series_thinned_to_every_eighth_row_is_a_frequency_change(
+    root: Path, name: str, tmp_path: Path
+) -> None:
+    comments, table = _head(root / name, 100)
+    # data rows 1-20, then 28, 36, ... 76: seven rows 8 intervals apart (sUSDe misses the
+    # day after its row 76: a gap, kept out of the thinned stretch)
+    rows = table[1:21] + table[28:77:8]
+    route = route_for(root / name)
+    assert isinstance(route, SeriesRoute)
+    store = _import(tmp_path / "src", name, _text(comments, [table[0], *rows]), tmp_path)
+    assert store.read("real", route.series).height == 27  # every row imports
+    findings = import_folder(tmp_path / "src", Catalog(tmp_path / "again")).findings
+    assert [(f.kind, f.count, f.line) for f in findings] == [
+        ("frequency_change", 7, len(comments) + 1 + 21)
+    ]
+    assert f": line {len(comments) + 22} (" in findings[0].detail
+    assert f") from {route.interval} to " in findings[0].detail
+    with pytest.raises(DataMalformedError, match=r"--strict: 1 finding") as refused:
+        import_folder(tmp_path / "src", Catalog(tmp_path / "strict"), strict=True)
+    assert f"{name}: frequency_change (row spacing changes 1 time(s)" in refused.value.message
+    assert "\n" not in refused.value.message
+
+
 @pytest.mark.parametrize(("root", "name"), REAL_FILES)
 def test_a_clean_real_file_has_no_derived_or_spacing_finding(root: Path, name: str) -> None:
     route = route_for(root / name)
@@ -303,6 +330,28 @@ def test_reward_eth_values_off_their_amount_and_prices_are_one_finding_each(
         "within ±0.0001 % in 1 row(s); first at line 3: weekly_reward_eth '0.0002507', "
         "expected 0.0002506"
     )
+
+
+def test_weekly_eigen_payouts_becoming_daily_are_a_frequency_change(tmp_path: Path) -> None:
+    weekly = [
+        f"{start},{end},{end},6,EIGEN_via_KING,exact,0.18,3.5,,"
+        for start, end in (
+            ("2024-10-06", "2024-10-12"),
+            ("2024-10-13", "2024-10-19"),
+            ("2024-10-20", "2024-10-26"),
+            ("2024-10-27", "2024-11-02"),
+        )
+    ]
+    daily = [
+        f"2024-11-0{d},2024-11-0{d},2024-11-0{d},0,EIGEN_via_KING,exact,0.18,3.5,,"
+        for d in range(3, 8)
+    ]
+    frame, findings = _rewards(tmp_path, *weekly, *daily)
+    assert frame.height == 9  # every row imports
+    found = findings["frequency_change"]
+    assert (found["count"], found["line"]) == (5, 6)
+    assert found["detail"].endswith("EIGEN line 6 (2024-11-03 00:00) from 7d to 1d")
+    assert findings["short_period"]["count"] == 5
 
 
 # -- folders: unknown files, --strict, --skip-invalid ---------------------------------------
