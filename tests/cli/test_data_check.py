@@ -39,14 +39,14 @@ def source_folder(root: Path) -> Path:
         "timestamp,open,high,low,close,volume,quote_volume,trades_count,source,symbol,data_type"
     ]
     binance += [
-        f"{iso(h)},{c},{c},{c},{c},1.0,100.0,10,binance_futures,BTCUSDT,futures"
+        f"{iso(h)},{c},{c},{c},{c},1.0,{c},10,binance_futures,BTCUSDT,futures"
         for h, c in enumerate(CLOSES)
         if not 24 <= h < 48
     ]
     write(root / "cex/binance/BTCUSDT_perp_1h.csv", binance)
     bybit = ["timestamp,open,high,low,close,volume,source,symbol,data_type,turnover"]
     for h, c in enumerate(CLOSES):
-        row = f"{iso(h)},{c},{c},{c},{c},2.0,bybit,ETHUSDT,futures,200.0"
+        row = f"{iso(h)},{c},{c},{c},{c},2.0,bybit,ETHUSDT,futures,{2 * c}"
         bybit += [row, row] if h == 10 else [row]
     write(root / "cex/bybit/ETHUSDT_perp_1h.csv", bybit)
     okx = ["funding_timestamp,funding_rate,symbol,source"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 
 from basis.data.catalog import MANIFEST, Catalog
 from tests.cli.runner import run
-from tests.data.source_files import BINANCE_FUNDING, small_folder, write
+from tests.data.source_files import BINANCE_FUNDING, BINANCE_SPOT, small_folder, write
 
 BASIS = Path(sys.executable).with_name("basis")
 
@@ -115,6 +116,52 @@ def test_import_malformed_file_exit_two_one_line_fresh_catalog_empty(
     assert line.startswith(f"error [DATA_MALFORMED] {name}: ")
     assert expected in line
     assert not (catalog / MANIFEST).exists()
+
+
+def _findings_folder(root: Path) -> Path:
+    """The small folder with two findings: the spot file's first quote volume a tenth of
+    volume × price (26.25 for 262.5), and funding settled every 8 h, then every hour."""
+    source = small_folder(root)
+    write(source, "cex/binance/BTCUSDT_spot_1h.csv", BINANCE_SPOT.replace("262.5", "26.25"))
+    hours = [0, 8, 16, 24, 25, 26, 27]  # line 6 (2024-01-02 01:00) starts the hourly rows
+    funding = ["funding_timestamp,funding_rate,symbol,source"] + [
+        f"2024-01-{1 + hour // 24:02d}T{hour % 24:02d}:00:00Z,0.0001,BTCUSDT,binance_futures"
+        for hour in hours
+    ]
+    write(source, "cex/binance/BTCUSDT_funding_8h.csv", "\n".join(funding) + "\n")
+    return source
+
+
+def test_import_findings_shown_by_check_and_strict_refuses_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = _findings_folder(tmp_path / "src")
+    catalog = tmp_path / "catalog"
+    result = run(monkeypatch, "data", "import", str(source), "--catalog", str(catalog))
+    assert result.exit_code == 0, result.stderr
+    assert "inconsistent_derived" in result.stdout and "frequency_change" in result.stdout
+    checked = run(monkeypatch, "data", "check", "--catalog", str(catalog), "--json")
+    found = {f["kind"]: f for f in json.loads(checked.stdout) if f["series"] == "import:findings"}
+    derived, spacing = found["inconsistent_derived"], found["frequency_change"]
+    assert (derived["source"], derived["severity"], derived["count"]) == (
+        "cex/binance/BTCUSDT_spot_1h.csv",
+        "warning",
+        1,
+    )
+    assert derived["detail"] == (
+        "quote_volume is not between volume × low and volume × high within ±0.1 % in 1 "
+        "row(s); first at line 2: quote_volume '26.25', expected 225 – 275"
+    )
+    assert (spacing["source"], spacing["count"]) == ("cex/binance/BTCUSDT_funding_8h.csv", 3)
+    assert spacing["detail"].endswith("line 6 (2024-01-02 01:00) from 8h to 1h")
+    strict = tmp_path / "strict"
+    result = run(monkeypatch, "data", "import", str(source), "--catalog", str(strict), "--strict")
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert line.startswith("error [DATA_MALFORMED] --strict: 2 finding(s) refuse the import: ")
+    assert "BTCUSDT_funding_8h.csv: frequency_change (" in line
+    assert "BTCUSDT_spot_1h.csv: inconsistent_derived (quote_volume" in line
+    assert not (strict / MANIFEST).exists()
 
 
 def test_import_missing_folder_exit_two(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

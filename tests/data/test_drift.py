@@ -47,11 +47,11 @@ NO_REAL = pytest.mark.skip(
 REAL_FILES = _real_files() or [pytest.param(None, None, marks=NO_REAL)]
 
 
-def _head(path: Path) -> tuple[list[str], list[list[str]]]:
+def _head(path: Path, rows: int = ROWS) -> tuple[list[str], list[list[str]]]:
     """The comment lines, and the header and first data rows as CSV cells."""
     lines = path.read_text(encoding="utf-8-sig").splitlines()
     comments = [line for line in lines if line.startswith("#")]
-    body = [line for line in lines if not line.startswith("#")][: ROWS + 1]
+    body = [line for line in lines if not line.startswith("#")][: rows + 1]
     return comments, list(csv.reader(body))
 
 
@@ -105,6 +105,120 @@ def test_a_real_layout_without_its_first_column_is_refused_in_one_line(
         import_folder(tmp_path / "src", Catalog(tmp_path / "catalog"))
     assert "\n" not in refused.value.message and name in refused.value.message
     assert Catalog(tmp_path / "catalog").datasets() == []  # nothing half-written
+
+
+# -- derived columns and row spacing of the real layouts -------------------------------------
+
+# Derived columns each layout carries beside their inputs (docs/data.md, "Errors and findings").
+DERIVED: dict[str, tuple[str, ...]] = {
+    "ohlcv": ("quote_volume", "turnover"),
+    "gas": ("gas_price_gwei",),
+    "lst_rates": ("peg_premium_percent",),
+    "benchmark": ("apr_decimal", "apr_percent"),
+    "lending_rates": ("timestamp",),
+    "rewards": ("period_days", "weekly_reward_eth", "distribution_eth"),
+}
+FINDINGS = ("inconsistent_derived", "frequency_change")
+
+
+def _derived_files() -> list[tuple[Path, str, str]]:
+    """(root, relative path, derived column) for each derived column of each real file."""
+    found = []
+    for root, name in _real_files():
+        route = route_for(root / name)
+        assert isinstance(route, SeriesRoute)
+        header = _head(root / name, 0)[1][0]
+        found += [
+            (root, name, column) for column in DERIVED.get(route.kind, ()) if column in header
+        ]
+    return found
+
+
+DERIVED_FILES = _derived_files() or [pytest.param(None, None, None, marks=NO_REAL)]
+# Every real layout with a derived column is covered, pinned so one that loses it is noticed:
+# 7 CEX candle files (Binance quote_volume, Bybit turnover), gas, 2 pegs, sUSDe's 2 APRs,
+# 4 Aave rate files, the rewards' 3.
+DERIVED_COUNT = 7 + 1 + 2 + 2 + 4 + 3
+
+
+def _off(cell: str) -> str:
+    """A derived value that disagrees with anything its inputs give: 1.5 x + 1."""
+    return repr(float(cell) * 1.5 + 1)
+
+
+def test_every_real_layout_with_a_derived_column_is_drifted() -> None:
+    if _real_files():
+        assert len(DERIVED_FILES) == DERIVED_COUNT, [(n, c) for _, n, c in DERIVED_FILES]
+
+
+@pytest.mark.parametrize(("root", "name", "column"), DERIVED_FILES)
+def test_a_real_derived_column_off_its_inputs_imports_with_one_finding(
+    root: Path, name: str, column: str, tmp_path: Path
+) -> None:
+    comments, table = _head(root / name, 60)
+    route = route_for(root / name)
+    assert isinstance(route, SeriesRoute)
+    clean = Catalog(tmp_path / "clean")
+    write(tmp_path / "clean_src", name, _text(comments, table))
+    clean_findings = import_folder(tmp_path / "clean_src", clean).findings
+    at = table[0].index(column)
+    filled = [index for index, row in enumerate(table[1:], 1) if row[at]]
+    first = filled[2]
+    for index in (first, filled[5]):  # two rows off, the first on line comments + 1 + first
+        table[index][at] = _off(table[index][at])
+    source, store = tmp_path / "src", Catalog(tmp_path / "catalog")
+    write(source, name, _text(comments, table))
+    findings = import_folder(source, store).findings
+    (found,) = [f for f in findings if f.kind == "inconsistent_derived"]
+    assert (found.count, found.line) == (2, len(comments) + 1 + first)
+    assert found.detail.startswith(f"{column} is not ") and "within ±" in found.detail
+    assert f"first at line {found.line}: {column} '{table[first][at]}'" in found.detail
+    assert [f for f in findings if f is not found] == list(clean_findings)
+    assert (
+        store.read("real", route.series)
+        .drop(column, strict=False)
+        .equals(clean.read("real", route.series).drop(column, strict=False))
+    )  # the primary columns import unchanged
+    with pytest.raises(DataMalformedError, match=r"--strict: \d finding") as refused:
+        import_folder(source, Catalog(tmp_path / "strict"), strict=True)
+    assert f"{name}: inconsistent_derived ({column} is not" in refused.value.message
+    assert "\n" not in refused.value.message
+    assert Catalog(tmp_path / "strict").datasets() == []
+
+
+SPACED = [param for param in REAL_FILES if param[1] is None or "rewards" not in param[1]]
+
+
+@pytest.mark.parametrize(("root", "name"), SPACED)
+def test_a_real_series_thinned_to_every_eighth_row_is_a_frequency_change(
+    root: Path, name: str, tmp_path: Path
+) -> None:
+    comments, table = _head(root / name, 100)
+    # data rows 1-20, then 28, 36, ... 76: seven rows 8 intervals apart (sUSDe misses the
+    # day after its row 76: a gap, kept out of the thinned stretch)
+    rows = table[1:21] + table[28:77:8]
+    route = route_for(root / name)
+    assert isinstance(route, SeriesRoute)
+    store = _import(tmp_path / "src", name, _text(comments, [table[0], *rows]), tmp_path)
+    assert store.read("real", route.series).height == 27  # every row imports
+    findings = import_folder(tmp_path / "src", Catalog(tmp_path / "again")).findings
+    assert [(f.kind, f.count, f.line) for f in findings] == [
+        ("frequency_change", 7, len(comments) + 1 + 21)
+    ]
+    assert f": line {len(comments) + 22} (" in findings[0].detail
+    assert f") from {route.interval} to " in findings[0].detail
+    with pytest.raises(DataMalformedError, match=r"--strict: 1 finding") as refused:
+        import_folder(tmp_path / "src", Catalog(tmp_path / "strict"), strict=True)
+    assert f"{name}: frequency_change (row spacing changes 1 time(s)" in refused.value.message
+    assert "\n" not in refused.value.message
+
+
+@pytest.mark.parametrize(("root", "name"), REAL_FILES)
+def test_a_clean_real_file_has_no_derived_or_spacing_finding(root: Path, name: str) -> None:
+    route = route_for(root / name)
+    assert isinstance(route, SeriesRoute)
+    _, findings = route.load(root / name, name)
+    assert [f for f in findings if f.kind in FINDINGS] == []
 
 
 # -- rewards: the drifts of a seasonal vendor file ------------------------------------------
@@ -177,10 +291,67 @@ def test_a_renamed_optional_price_column_imports_unpriced(tmp_path: Path) -> Non
     assert frame["quoted_price_usd"].to_list() == [None] and "empty_field" in findings
 
 
-def test_a_period_that_disagrees_with_its_dates_is_refused_in_one_line(tmp_path: Path) -> None:
-    with pytest.raises(DataMalformedError, match=r"line 2, column 'period_days'") as refused:
-        _rewards(tmp_path, "2024-10-06,2024-10-12,2024-10-12,9,EIGEN_via_KING,exact,0.1,3.5,,")
+def test_a_period_that_disagrees_with_its_dates_imports_by_the_dates(tmp_path: Path) -> None:
+    frame, findings = _rewards(
+        tmp_path, "2024-10-06,2024-10-12,2024-10-12,9,EIGEN_via_KING,exact,0.179,3.5,,"
+    )
+    assert frame["amount_per_lst"].to_list() == [0.179]  # one week, as the dates say
+    found = findings["inconsistent_derived"]
+    assert (found["count"], found["line"]) == (1, 2)
+    assert found["detail"] == (
+        "period_days is not period_end − period_start in days (nor one more, an inclusive "
+        "count) within ±0 days in 1 row(s); first at line 2: period_days '9', expected 6 "
+        "(dates 2024-10-06 → 2024-10-12)"
+    )
+    with pytest.raises(DataMalformedError, match="--strict: 1 finding") as refused:
+        import_folder(tmp_path / "src", Catalog(tmp_path / "strict"), strict=True)
+    assert f"{REWARDS}: inconsistent_derived (period_days" in refused.value.message
     assert "\n" not in refused.value.message
+
+
+ETH_HEADER = HEADER + ",eth_price_usd,weekly_reward_eth,distribution_eth"
+
+
+def test_reward_eth_values_off_their_amount_and_prices_are_one_finding_each(
+    tmp_path: Path,
+) -> None:
+    # 0.179 EIGEN × 3.5 / 2500 = 0.0002506 ETH; 0.02 ETHFI × 2.8 / 2500 = 0.0000224 ETH
+    _, findings = _rewards(
+        tmp_path,
+        WEEKLY + ",2500,0.0002506,",
+        WEEKLY + ",2500,0.0002507,",  # 4e-4 off: beyond ±0.0001 %
+        "2024-10-06,2024-10-12,2024-10-28,6,ETHFI_via_KING,exact,,,0.02,2.8,2500,,0.0000224",
+        header=ETH_HEADER,
+    )
+    found = findings["inconsistent_derived"]
+    assert (found["count"], found["line"]) == (1, 3)
+    assert found["detail"].startswith(
+        "weekly_reward_eth is not eigen_per_eeth_weekly × eigen_price_usd / eth_price_usd "
+        "within ±0.0001 % in 1 row(s); first at line 3: weekly_reward_eth '0.0002507', "
+        "expected 0.0002506"
+    )
+
+
+def test_weekly_eigen_payouts_becoming_daily_are_a_frequency_change(tmp_path: Path) -> None:
+    weekly = [
+        f"{start},{end},{end},6,EIGEN_via_KING,exact,0.18,3.5,,"
+        for start, end in (
+            ("2024-10-06", "2024-10-12"),
+            ("2024-10-13", "2024-10-19"),
+            ("2024-10-20", "2024-10-26"),
+            ("2024-10-27", "2024-11-02"),
+        )
+    ]
+    daily = [
+        f"2024-11-0{d},2024-11-0{d},2024-11-0{d},0,EIGEN_via_KING,exact,0.18,3.5,,"
+        for d in range(3, 8)
+    ]
+    frame, findings = _rewards(tmp_path, *weekly, *daily)
+    assert frame.height == 9  # every row imports
+    found = findings["frequency_change"]
+    assert (found["count"], found["line"]) == (5, 6)
+    assert found["detail"].endswith("EIGEN line 6 (2024-11-03 00:00) from 7d to 1d")
+    assert findings["short_period"]["count"] == 5
 
 
 # -- folders: unknown files, --strict, --skip-invalid ---------------------------------------

@@ -317,15 +317,11 @@ def test_rewards_eigen_amount_is_weekly_times_whole_weeks(
             "line 2, column 'reward_type': 'KING_bonus' is not a known reward type",
         ),
         (
-            "2024-10-06,2024-10-12,2024-10-12,9,EIGEN_via_KING,w,0.1,3.5,exact,,",
-            "line 2, column 'period_days': '9' disagrees with period_end − period_start",
-        ),
-        (
             "2024-10-06,2024-10-12,2024-10-12,6,EIGEN_via_KING,w,,3.5,exact,,",
             "line 2, column 'eigen_per_eeth_weekly': empty cell; expected a number",
         ),
-        # an inclusive count (7 for 6), an empty price and a 2-day EIGEN period import
-        # with findings now: tests/data/test_drift.py
+        # an inclusive count (7 for 6), a period_days off its dates (9 for 6), an empty
+        # price and a 2-day EIGEN period import with findings now: tests/data/test_drift.py
         (
             "2024-10-06,2024-10-01,2024-10-08,-5,ETHFI_via_KING,w,,,exact,0.1,2.8",
             "line 2, column 'period_end': '2024-10-01' is before period_start",

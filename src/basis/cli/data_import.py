@@ -46,7 +46,8 @@ def import_(
 
     Errors (unreadable file, missing column, wrong unit, bad timestamp) refuse the file and,
     by default, the import; findings (estimated rows, inclusive periods, new categories,
-    unknown files, ...) import and show here and in `basis data check`.
+    derived columns off their inputs, a change of row spacing, unknown files, ...) import
+    and show here and in `basis data check`.
     """
     target = open_catalog(catalog)
     started = time.perf_counter()

@@ -31,6 +31,8 @@ def test_severity_policy_pinned() -> None:
         "estimated": "warning",
         "new_category": "warning",
         "empty_field": "warning",
+        "inconsistent_derived": "warning",
+        "frequency_change": "warning",
     }
 
 

@@ -32,6 +32,8 @@ FindingKind = Literal[
     "estimated",
     "new_category",
     "empty_field",
+    "inconsistent_derived",
+    "frequency_change",
 ]
 Severity = Literal["error", "warning", "info"]
 
@@ -58,6 +60,8 @@ SEVERITY: Final[dict[FindingKind, Severity]] = {
     "estimated": "warning",
     "new_category": "warning",
     "empty_field": "warning",
+    "inconsistent_derived": "warning",
+    "frequency_change": "warning",
 }
 SEVERITY_ORDER: Final[dict[Severity, int]] = {"error": 0, "warning": 1, "info": 2}
 

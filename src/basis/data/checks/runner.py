@@ -104,7 +104,8 @@ def _damaged(
 
 
 def import_findings(info: ParamsInfo, content: Mapping[str, Any]) -> list[Finding]:
-    """The findings `basis data import` kept (`import:findings`), one per file and kind."""
+    """The findings `basis data import` kept (`import:findings`), one per entry: a file
+    may have several of one kind (`inconsistent_derived`: one per derived column)."""
     found = []
     for entry in content.get("findings", []):
         kind = entry.get("kind")

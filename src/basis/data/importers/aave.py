@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import polars as pl
 
+from basis.data.importers.derived import Tolerance, compare
 from basis.data.importers.table import SourceTable
 
 # Source column → canonical `lending_rates` column. Indices are already normalised to ~1
@@ -17,19 +20,28 @@ RATE_COLUMNS = {
     "totalVariableDebt": "total_variable_debt",
     "price": "price_usd",
 }
+# The snapshot's `timestamp` is its `targetDate` in unix seconds, to the second.
+TIMESTAMP_TOLERANCE: Final = Tolerance(0, "s")
 
 
 def rates(table: SourceTable, asset: str) -> pl.DataFrame:
-    """The canonical `lending_rates` frame of one reserve; `ts` is the snapshot's targetDate."""
+    """The canonical `lending_rates` frame of one reserve; `ts` is the snapshot's targetDate.
+
+    Notes `inconsistent_derived` for rows whose unix `timestamp` is not `targetDate`.
+    """
     table.require("targetDate", "symbol", *RATE_COLUMNS)
     table.expect_values("symbol", asset)
-    return pl.DataFrame(
+    ts = table.timestamps("targetDate").alias("ts")
+    frame = pl.DataFrame(
         [
-            table.timestamps("targetDate").alias("ts"),
+            ts,
             *(table.floats(source).alias(name) for source, name in RATE_COLUMNS.items()),
             table.lines(),
         ]
     )
+    seconds = ts.dt.epoch("s").cast(pl.Float64)
+    compare(table, "timestamp", "targetDate in unix seconds", seconds, TIMESTAMP_TOLERANCE)
+    return frame
 
 
 def oracle(table: SourceTable, asset: str, quote: str) -> pl.DataFrame:

@@ -18,6 +18,7 @@ import polars as pl
 
 from basis.data.catalog import ParamsDoc, SeriesFrame
 from basis.data.importers import aave, benchmarks, cex, chain, params, perp_dex, staking, tokens
+from basis.data.importers.spacing import frequency_changes
 from basis.data.importers.table import ImportFinding, SourceTable, read_table
 
 
@@ -36,10 +37,12 @@ class SeriesRoute:
         return self.series
 
     def load(self, path: Path, name: str) -> tuple[SeriesFrame, list[ImportFinding]]:
-        """Read and convert the file, with its findings; raises `DataMalformedError`
-        naming the file."""
+        """Read and convert the file, with its findings (the importer's, and a
+        `frequency_change` when the row spacing changes inside the file); raises
+        `DataMalformedError` naming the file."""
         table = read_table(path, name)
         frame = self.parse(table)
+        frequency_changes(table, frame, self.kind)
         loaded = SeriesFrame(self.series, self.kind, name, self.interval, frame, self.quote)
         return loaded, table.findings
 

@@ -42,15 +42,26 @@ def read_text(path: Path, name: str) -> str:
 @dataclass(frozen=True)
 class ImportFinding:
     """Something an import accepted but a reader should know: the file still imports (an
-    error refuses it instead). `kind` is one of `FINDING_KINDS`; `count` rows or items."""
+    error refuses it instead). `kind` is one of `FINDING_KINDS`; `count` rows or items;
+    `line` the source line of the first row concerned, when the finding is about rows."""
 
     file: str
     kind: str
     count: int
     detail: str
+    line: int | None = None
 
     def document(self) -> dict[str, Any]:
-        return {"file": self.file, "kind": self.kind, "count": self.count, "detail": self.detail}
+        """The finding as `import:findings` keeps it (`line` only when there is one)."""
+        kept: dict[str, Any] = {
+            "file": self.file,
+            "kind": self.kind,
+            "count": self.count,
+            "detail": self.detail,
+        }
+        if self.line is not None:
+            kept["line"] = self.line
+        return kept
 
 
 FINDING_KINDS: Final = (
@@ -60,6 +71,8 @@ FINDING_KINDS: Final = (
     "estimated",  # rows the vendor marks estimated or approximated
     "new_category",  # a category value the importer does not know: those rows left out
     "empty_field",  # an empty field whose meaning survives (a price that is looked up)
+    "inconsistent_derived",  # a derived column disagrees with its inputs beyond a tolerance
+    "frequency_change",  # the row spacing changes inside the file (hourly becoming 8-hourly)
 )
 
 
@@ -73,9 +86,10 @@ class SourceTable:
     first_line: int  # 1-based source line of the first data row
     findings: list[ImportFinding] = field(default_factory=list, compare=False)
 
-    def note(self, kind: str, count: int, detail: str) -> None:
-        """Record a finding about this file (see `FINDING_KINDS`)."""
-        self.findings.append(ImportFinding(self.name, kind, count, detail))
+    def note(self, kind: str, count: int, detail: str, line: int | None = None) -> None:
+        """Record a finding about this file (see `FINDING_KINDS`); `line` is the source
+        line of the first row concerned."""
+        self.findings.append(ImportFinding(self.name, kind, count, detail, line))
 
     @property
     def columns(self) -> list[str]:
