@@ -13,10 +13,6 @@ import sqlalchemy as sa
 
 from basis.store import resolve_url
 
-# The CLI's rich tables wrap at the terminal's width; tests read them at a fixed one, in a
-# terminal, a pipe or an xdist worker alike.
-os.environ.setdefault("COLUMNS", "200")
-
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = REPO / "configs"
 
