@@ -142,3 +142,19 @@ def test_market_neutral_stakes_no_eth_while_the_lst_is_depegged_and_says_so(
     for note in notes:
         assert peg[step_of(result, note.time)] < FLOOR
         assert f"below {FLOOR:.4f}" in note.detail
+
+
+def test_a_loop_top_up_borrows_to_the_band_top_before_it_unwinds(catalog: Catalog) -> None:
+    """Freeing margin by borrowing WETH costs one swap; a pro-rata release sells ≈ 11× as
+    much LST. The first top-up of the squeeze borrows up to the LTV band's top (less
+    0.002), then releases only the rest, and the HF stays above `hf_critical`."""
+    result = backtest(catalog, "usdt_market_neutral", SQUEEZE)
+    events = list(result.events)
+    first = next(i for i, e in enumerate(events) if e.kind is EventKind.MARGIN_TOP_UP)
+    fills = [e for e in events[first + 1 :] if e.time == events[first].time]
+    kinds = [e.subject for e in fills if e.kind is EventKind.TRADE]
+    assert kinds[:3] == ["aave_v3:debt:WETH", "wallet:WETH/ETH", "loop release"]
+    borrowed = fills[0].size
+    assert borrowed > 0.0 and fills[1].size == -borrowed  # all of it unwrapped
+    assert result.summary is not None
+    assert result.summary.risk["min_health_factor"] > 1.02

@@ -19,6 +19,8 @@ from basis.strategies.base import State
 __all__ = [
     "EMODE",
     "Loop",
+    "borrow_out",
+    "borrow_room",
     "delever",
     "enter",
     "loop_state",
@@ -112,6 +114,17 @@ def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
     cost = _sale_factor(state, loop, sell * loop.market_rate)  # priced at the sale's notional
     sell = repay * (1.0 + fee) / cost * (1.0 + SALE_BUFFER)
     return [_delever_group("deleverage", loop.lst, repay, min(sell, loop.collateral), fee)]
+
+
+def borrow_room(loop: Loop, ceiling: float) -> float:
+    """WETH the loop can borrow before its LTV at the market rate reaches `ceiling`."""
+    return max(ceiling * loop.collateral * loop.market_rate - loop.debt, 0.0)
+
+
+def borrow_out(eth: float) -> list[Order]:
+    """Borrow `eth` WETH against the loop and unwrap it: equity out of the loop through
+    one small swap later, where a release sells ≈ 11× as much LST through the DEX."""
+    return [Aave("borrow", DEBT, eth), Swap(DEBT, "ETH", eth)]
 
 
 def release(state: State, loop: Loop, fraction: float) -> list[Order]:

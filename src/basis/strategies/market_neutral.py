@@ -48,6 +48,7 @@ __all__ = ["MarketNeutral", "VenueMargin", "bring_home_sizes", "top_up_sizes"]
 
 BASE = "ETH"
 SEND_SHARE = 0.99  # send this share of what a release should free: it may free a little less
+BORROW_HEADROOM = 0.002  # a top-up borrows to this far (LTV) below the loop band's top
 
 
 @dataclass(frozen=True)
@@ -161,16 +162,37 @@ class MarketNeutral(Strategy):
             state.wallet(self.config.lst) * state.snapshot.marks[f"market_rate:{self.config.lst}"]
         )
 
-    def release(self, state: State, eth: float) -> tuple[list[Order], float]:
+    def release(
+        self, state: State, eth: float, borrow_first: bool = False
+    ) -> tuple[list[Order], float]:
         """Orders that turn about `eth` of the staked leg into wallet ETH, and the ETH of the
-        leg they take away (more than `eth` from a loop: unwinding it costs)."""
+        leg they take away (more than `eth` from a loop: unwinding it costs).
+
+        `borrow_first` (a margin top-up): a loop first borrows WETH up to its LTV band's top
+        (less `BORROW_HEADROOM`), which frees ETH at the cost of one swap, and unwinds pro
+        rata only for the rest (a withdrawal unwinds pro rata, leaving the LTV as it was).
+        """
         held = self.leg_eth(state)
         if held <= 0.0 or eth <= 0.0:
             return [], 0.0
         if self.leveraged:
             current = loop.loop_state(state, self.config.lst)
-            fraction = loop.release_fraction(state, current, eth)
-            return loop.release(state, current, fraction), min(fraction, 1.0) * held
+            orders: list[Order] = []
+            borrowed = 0.0
+            if borrow_first:
+                top = self.config.effective_target_ltv + self.config.ltv_band[1]
+                borrowed = min(eth, loop.borrow_room(current, top - BORROW_HEADROOM))
+                if borrowed * state.price(BASE) > DUST_USD:
+                    orders += loop.borrow_out(borrowed)
+                    current = replace(current, debt=current.debt + borrowed)
+                else:
+                    borrowed = 0.0
+            rest = eth - borrowed
+            if rest * state.price(BASE) <= DUST_USD:
+                return orders, borrowed
+            fraction = loop.release_fraction(state, current, rest)
+            orders += loop.release(state, current, fraction)
+            return orders, borrowed + min(fraction, 1.0) * (held - borrowed)
         fraction = min(eth / held, 1.0)
         return [LstSell(self.config.lst, state.wallet(self.config.lst) * fraction)], fraction * held
 
@@ -341,7 +363,7 @@ class MarketNeutral(Strategy):
         if not chosen or freed <= 0.0 or available <= 0.0:
             return []
         scale = min(1.0, available / freed)
-        release, removed = self.release(state, freed * scale / price)
+        release, removed = self.release(state, freed * scale / price, borrow_first=True)
         first: list[Order] = [*release, Swap(BASE, "USDT", ALL)]
         short = max(self.spot_delta(state, BASE) - state.wallet(BASE) - removed, 0.0)
         first += [
