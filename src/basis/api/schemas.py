@@ -14,6 +14,12 @@ Role = Literal["admin", "trader", "viewer"]
 Scalar = str | int | float | bool | None
 
 
+CAPITAL_DESCRIPTION = (
+    "initial capital in the mode's share class, not USD: USDT for the USDT modes, ETH for "
+    "eth_staking_only, eth_leveraged and pure_lending_eth"
+)
+
+
 class RequestBody(BaseModel):
     """A request body: unknown fields are refused, naming them."""
 
@@ -98,7 +104,7 @@ class ModeConfig(PublicBody):
 class Validate(RequestBody):
     mode: str = Field(min_length=1, max_length=64)
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
-    capital: float | None = Field(None, gt=0)
+    capital: float | None = Field(None, gt=0, description=CAPITAL_DESCRIPTION)
 
 
 class ConfigProblemOut(PublicBody):
@@ -142,7 +148,7 @@ class BacktestCreate(RequestBody):
     data: str = Field(scenario_dataset("default"), min_length=1, max_length=200)
     start: dt.datetime | dt.date | None = None
     end: dt.datetime | dt.date | None = None
-    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False, description=CAPITAL_DESCRIPTION)
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
 
 
@@ -180,7 +186,7 @@ class SweepCreate(RequestBody):
     data: str | None = Field(None, min_length=1, max_length=200)
     start: dt.datetime | dt.date | None = None
     end: dt.datetime | dt.date | None = None
-    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False, description=CAPITAL_DESCRIPTION)
     name: str | None = Field(None, min_length=1, max_length=100)
 
 
@@ -198,7 +204,7 @@ class StudyCreate(RequestBody):
     data: str = Field(scenario_dataset("default"), min_length=1, max_length=200)
     start: dt.datetime | dt.date | None = None
     end: dt.datetime | dt.date | None = None
-    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False, description=CAPITAL_DESCRIPTION)
     seed: int = Field(0, ge=0)
     name: str | None = Field(None, min_length=1, max_length=100)
 
@@ -213,7 +219,7 @@ class StressCreate(RequestBody):
     paths: int = Field(ge=1, le=10_000)
     seed: int | None = Field(None, ge=0)
     years: float | None = Field(None, gt=0, le=50, allow_inf_nan=False)
-    capital: float | None = Field(None, gt=0, allow_inf_nan=False)
+    capital: float | None = Field(None, gt=0, allow_inf_nan=False, description=CAPITAL_DESCRIPTION)
     overrides: dict[str, Any] = Field(default_factory=dict, alias="set")
 
 

@@ -59,6 +59,13 @@ def _options(
     """Backtest, stress-test and run market-neutral crypto yield strategies."""
 
 
+CapitalOption = Annotated[
+    float | None,
+    typer.Option(
+        help="Initial capital in the mode's share class, not USD: USDT for the USDT modes, "
+        "ETH for eth_staking_only, eth_leveraged and pure_lending_eth (300 = 300 ETH)."
+    ),
+]
 CatalogOption = Annotated[
     Path | None,
     typer.Option(

@@ -11,7 +11,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, open_catalog, out, utc_date
+from basis.cli.app import CapitalOption, CatalogOption, app, err, open_catalog, out, utc_date
 from basis.cli.results import print_summary
 from basis.config import get_settings
 from basis.data.catalog import REAL, Catalog, scenario_dataset
@@ -103,7 +103,7 @@ def backtest(
     catalog: CatalogOption = None,
     start: Annotated[str | None, typer.Option(help="First hour, e.g. 2024-06-01.")] = None,
     end: Annotated[str | None, typer.Option(help="End (exclusive), e.g. 2025-01-01.")] = None,
-    capital: Annotated[float | None, typer.Option(help="Initial capital (share class).")] = None,
+    capital: CapitalOption = None,
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override a mode parameter: key=value.")
     ] = None,

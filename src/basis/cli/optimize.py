@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from basis.cli.app import CatalogOption, app, err, percent, utc_date
+from basis.cli.app import CapitalOption, CatalogOption, app, err, percent, utc_date
 from basis.cli.sweep import (
-    CapitalOption,
     DataOption,
     EndOption,
     FallbackOption,

@@ -18,7 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from basis.cli.app import app, err, out
+from basis.cli.app import CapitalOption, app, err, out
 from basis.config import get_settings
 from basis.files import require_writable
 
@@ -46,7 +46,7 @@ def stress(
     years: Annotated[
         float | None, typer.Option("--years", help="Horizon of each path (default: scenario's).")
     ] = None,
-    capital: Annotated[float | None, typer.Option(help="Initial capital (share class).")] = None,
+    capital: CapitalOption = None,
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override a mode parameter: key=value.")
     ] = None,

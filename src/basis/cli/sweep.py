@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from basis.cli.app import CatalogOption, app, err, out, percent, utc_date
+from basis.cli.app import CapitalOption, CatalogOption, app, err, out, percent, utc_date
 from basis.config import get_settings
 from basis.errors import ConfigError
 from basis.files import require_writable
@@ -25,7 +25,6 @@ if TYPE_CHECKING:  # dask and plotly load only when the command runs
     from basis.research.sweep_job import SweepOutputs
 
 __all__ = [
-    "CapitalOption",
     "DataOption",
     "EndOption",
     "FallbackOption",
@@ -47,7 +46,6 @@ DataOption = Annotated[
 ]
 StartOption = Annotated[str | None, typer.Option(help="First hour, e.g. 2024-06-01.")]
 EndOption = Annotated[str | None, typer.Option(help="End (exclusive), e.g. 2025-01-01.")]
-CapitalOption = Annotated[float | None, typer.Option(help="Initial capital (share class).")]
 SchedulerOption = Annotated[
     str | None,
     typer.Option(
