@@ -94,9 +94,12 @@ def test_paper_runner_on_a_replay_makes_the_backtest_decisions(
         assert all(o.state == "filled" for o in orders)
 
 
-def test_paper_book_survives_a_restart(catalog: Catalog, tmp_path: Path) -> None:
-    """Stop after 100 hours, reopen the journal, resume: the end equals one unbroken run."""
-    mode = "btc_basis"
+@pytest.mark.parametrize("mode", ["btc_basis", "eth_staking_only"])
+def test_paper_book_survives_a_restart(catalog: Catalog, tmp_path: Path, mode: str) -> None:
+    """Stop after 100 hours, reopen the journal, resume: the end equals one unbroken run.
+
+    eth_staking_only's 2024-02-12 payout covers a week begun before the restart: the
+    checkpoint keeps the holding log it is paid on, time-weighted."""
     inputs = inputs_for(catalog, mode, start=utc(2024, 2, 1), end=utc(2024, 2, 15))
     with Journal.open(f"sqlite:///{tmp_path / 'unbroken.sqlite'}") as journal:
         unbroken, _ = asyncio.run(_paper(mode, inputs, journal))

@@ -10,8 +10,9 @@ code, so a paper book lives through exactly what a backtest books.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from basis.book import Book, Instrument, Kind, factors
 from basis.book.risk import perp_liquidations
@@ -90,6 +91,22 @@ class SimulatedVenues:
                 self._noted[lst] = quantities
                 held = self.book.lst_held(ACCOUNT, lst)
                 self.holdings.setdefault(lst, []).append((time.timestamp(), held))
+
+    def holdings_document(self) -> dict[str, Any]:
+        """The holding log as JSON, for a paper run's checkpoint."""
+        return {
+            "holdings": {lst: [list(entry) for entry in log] for lst, log in self.holdings.items()},
+            "noted": {lst: list(units) for lst, units in self._noted.items()},
+        }
+
+    def restore_holdings(self, document: Mapping[str, Any]) -> None:
+        """Resume the holding log a checkpoint kept (empty for a checkpoint without one)."""
+        self.holdings = {
+            lst: [(float(t), float(h)) for t, h in log]
+            for lst, log in document.get("holdings", {}).items()
+        }
+        noted = document.get("noted", {})
+        self._noted = {lst: tuple(map(float, units)) for lst, units in noted.items()}
 
     def held_over(self, payout: RewardPayout, now: datetime) -> float:
         """The LST a payout pays on: the time-weighted holding over its period (0 before the

@@ -110,6 +110,13 @@ class PaperVenues:
     def commit(self, journal: Journal, run_id: str, document: Mapping[str, Any]) -> None:
         journal.save_checkpoint(run_id, document)  # inside the tick's unit (see Runner)
 
+    def document(self) -> dict[str, Any]:
+        """What the simulated venues must keep across a restart: the reward holding log."""
+        return self.venues.holdings_document()
+
+    def restore(self, document: Mapping[str, Any]) -> None:
+        self.venues.restore_holdings(document)
+
 
 class LiveVenues:
     """Live: orders through the order manager; fills, funding and balances from the venues."""
@@ -430,11 +437,14 @@ class Runner:
         }
 
     def _document(self) -> dict[str, Any]:
-        return {
+        document = {
             "book": to_document(self.kernel.book),
             "runner": {"ticks": self.ticks, "initial_equity": self.initial_equity},
             "status": _finite(self.status()),
         }
+        if isinstance(self.side, PaperVenues):
+            document["venues"] = self.side.document()
+        return document
 
 
 def _entry(book: Book, holding: Any) -> float:

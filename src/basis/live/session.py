@@ -68,11 +68,13 @@ async def open_runner(
     if not first.snapshots:
         raise_degraded(first)
     kernel = build_kernel(config, market, hedge_venues, first.now)
-    if saved is not None:
-        kernel.book = from_document(market, saved["book"])
+    if saved is not None:  # on the market as the mode sees it (its margin model)
+        kernel.book = from_document(kernel.strategy.market, saved["book"])
     side: PaperVenues | LiveVenues
     if paper:
         side = PaperVenues(kernel, journal, run_id, limits, rewards)
+        if saved is not None:
+            side.restore(saved.get("venues", {}))
     else:
         if not venues:
             raise ConfigError("a live run needs at least one venue with credentials")
