@@ -69,6 +69,13 @@ def test_a_market_without_unified_parameters_is_refused_by_name() -> None:
 
 
 def test_cash_model_on_a_venue_keeps_its_parameters_but_ignores_spot() -> None:
+    # back on cash, the same book's balance is its cash and P&L only: 20,000 + 480,000 of
+    # extra cash deposited to pass the initial margin, the 10 BTC not counted
     on = unified_market().with_margin_model("cash", ["binance"])
     assert on.venue("binance").margin.unified is not None
-    assert not on.venue("binance").margin.is_unified
+    book = basis_book(on, cash=500_000.0)
+    (margin,) = margins(book, book.marks())
+    assert margin.margin_balance == pytest.approx(500_000.0)
+    (position,) = perp_liquidations(book, book.marks())
+    # cash cross formula: P = (s·E − W) / (s − mmr·|s|) = (−500,000 − 500,000) / −10.1
+    assert position.liquidation_price == pytest.approx(1_000_000 / 10.1)

@@ -44,6 +44,7 @@ class SimulatedVenues:
         self.estimated_rewards = 0.0  # share-class value of the estimated payouts booked
         for payout in rewards:
             self.rewards.setdefault(int(payout.time.timestamp()), []).append(payout)
+        self.reward_lsts = sorted({payout.lst for payout in rewards})  # whose holding is noted
         self.missing_funding: dict[str, int] = {}
         # per LST: (epoch seconds, LST held from then on), appended when the holding changes
         self.holdings: dict[str, list[tuple[float, float]]] = {}
@@ -83,7 +84,7 @@ class SimulatedVenues:
         change is one of the units held, not of Aave's index: the log is the same whether
         the hours between trades ran one by one or as a span."""
         units = self.book.units
-        for lst in sorted({payout.lst for payouts in self.rewards.values() for payout in payouts}):
+        for lst in self.reward_lsts:
             held_as = (Instrument.wallet(lst), Instrument.aave_supply(lst))
             rows = (units.rows.get((ACCOUNT, instrument)) for instrument in held_as)
             quantities = tuple(0.0 if row is None else float(units.quantity[row]) for row in rows)

@@ -81,14 +81,12 @@ def build(config: ModeConfig, market: MarketConfig) -> Strategy:
     WashTradingRefusedError for a mode that asks for volume between managed accounts.
     """
     refuse_wash_trading(config.mode)
-    venues = [venue for venue, weight in config.hedge_allocation.items() if weight > 0.0]
-    if config.mode == "funding_arbitrage":
-        venues = [config.funding_arbitrage.long_venue, config.funding_arbitrage.short_venue]
-    if config.mode.startswith("ml_directional"):
-        venues = [config.directional.venue]
-    market = market.with_margin_model(config.margin_model, venues)
     strategy = MODES[config.mode](config, market)
-    strategy.use_venues(list(config.hedge_allocation))
+    # the perp venues it trades (a hedge venue weighted 0 is not traded) on its margin model
+    allocation = config.hedge_allocation
+    traded = [v for v in strategy.needs().perp_venues if allocation.get(v, 1.0) > 0.0]
+    strategy.market = market = market.with_margin_model(config.margin_model, traded)
+    strategy.use_venues(list(allocation))
     _check_margins(config, market, strategy)
     return strategy
 
