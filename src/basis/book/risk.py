@@ -21,7 +21,6 @@ from basis.book.instruments import Instrument, Kind
 from basis.config.aave import RiskParameters
 from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
-from basis.config.venues import UnifiedMargin
 from basis.errors import InvalidOperationError
 from basis.mechanics import aave, perps
 from basis.mechanics import unified as unified_margin
@@ -241,17 +240,11 @@ def _cash_usd(book: BookCore, marks: Marks, account: str, venue: str, quotes: se
     )
 
 
-def _unified(book: BookCore, venue: str) -> UnifiedMargin | None:
-    """The venue's unified-margin parameters when its account is on that model."""
-    margin = book.market.venue(venue).margin
-    return margin.unified if margin.is_unified else None
-
-
 def _collateral_usd(
     book: BookCore, marks: Marks, account: str, venue: str, quotes: set[str], skip: str = ""
 ) -> float:
     """Σ haircut value of the unified venue's non-quote assets (`skip`: one asset left out)."""
-    unified = _unified(book, venue)
+    unified = book.market.venue(venue).margin.unified_terms
     if unified is None:
         return 0.0
     values = []
@@ -276,7 +269,7 @@ def _base_collateral(book: BookCore, marks: Marks, leg: _PerpLeg) -> float:
     """Haircut value of the leg's base asset held on its unified venue, in units of the
     leg's mark (so it moves with the mark, the spot-perp basis held)."""
     venue, base = leg.instrument.venue, leg.instrument.base
-    unified = _unified(book, venue)
+    unified = book.market.venue(venue).margin.unified_terms
     if unified is None or base not in unified.collateral:
         return 0.0
     amount = math.fsum(
@@ -341,7 +334,7 @@ def perp_liquidations(book: BookCore, marks: Marks) -> tuple[PerpRisk, ...]:
     for leg in legs:
         config = book.market.venue(leg.instrument.venue).margin
         size, entry = float(table.size[leg.row]), float(table.entry[leg.row])
-        if _unified(book, leg.instrument.venue) is not None:
+        if book.market.venue(leg.instrument.venue).margin.unified_terms is not None:
             result.append(_unified_liquidation(book, marks, leg, legs, size, entry))
             continue
         if table.isolated[leg.row]:
@@ -379,7 +372,7 @@ def _unified_liquidation(
     book: BookCore, marks: Marks, leg: _PerpLeg, legs: list[_PerpLeg], size: float, entry: float
 ) -> PerpRisk:
     venue = leg.instrument.venue
-    unified = _unified(book, venue)
+    unified = book.market.venue(venue).margin.unified_terms
     assert unified is not None  # checked by the caller
     others = [
         other

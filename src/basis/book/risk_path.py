@@ -180,11 +180,11 @@ def _collateral(
     """The unified venue's haircut collateral at every step (`risk._collateral_usd`)."""
     marks = path.grid[1:]
     total = np.zeros(marks.shape[0])
-    margin = book.market.venue(venue).margin
-    if not margin.is_unified or margin.unified is None:
+    unified = book.market.venue(venue).margin.unified_terms
+    if unified is None:
         return total
     for row, (holder, instrument) in enumerate(book.units.keys):
-        tiers = margin.unified.collateral.get(instrument.symbol)
+        tiers = unified.collateral.get(instrument.symbol)
         if (
             holder != account
             or instrument.venue != venue
@@ -227,12 +227,13 @@ def _margin(
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(notional > 0.0, balance / notional, np.inf)
     margin = book.market.venue(venue).margin
-    if margin.is_unified and margin.unified is not None:
-        tiers, maintenance = margin.unified.maintenance, np.zeros(notional.shape[0])
+    unified = margin.unified_terms
+    if unified is not None:
+        maintenance = np.zeros(notional.shape[0])
         for row in rows:
             _, leg_notional = _legs(book, marks, [row])
-            maintenance = maintenance + sliced_steps(leg_notional, tiers)
-        maintenance = maintenance * margin.unified.liquidation_at
+            maintenance = maintenance + sliced_steps(leg_notional, unified.maintenance)
+        maintenance = maintenance * unified.liquidation_at
     else:
         maintenance = notional * margin.maintenance
     return MarginPath(account, venue, instrument, balance, notional, ratio, maintenance)

@@ -118,8 +118,9 @@ class MarginConfig(FrozenModel):
         return self
 
     @property
-    def is_unified(self) -> bool:
-        return self.model == "unified"
+    def unified_terms(self) -> UnifiedMargin | None:
+        """The unified-margin parameters when the account runs on them (None on `cash`)."""
+        return self.unified if self.model == "unified" else None
 
 
 class SlippageCurve(FrozenModel):

@@ -181,8 +181,7 @@ class BasisTrade(Strategy):
 
     def unified(self, venue: str) -> UnifiedMargin | None:
         """The venue's unified-margin parameters when its account runs on that model."""
-        margin = self.market.venue(venue).margin
-        return margin.unified if margin.is_unified else None
+        return self.market.venue(venue).margin.unified_terms
 
     def unified_targets(
         self, venue: str, held: Holdings, margin: float = 0.0
