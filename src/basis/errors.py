@@ -114,6 +114,12 @@ class InvalidOperationError(MechanicsError):
     code = "INVALID_OPERATION"
 
 
+class CapacityError(MechanicsError):
+    """An Aave operation beyond the reserve's available liquidity or cap at that hour."""
+
+    code = "CAPACITY_EXCEEDED"
+
+
 class InstrumentError(BasisError):
     """An instrument name is not `venue:kind:symbol` with a known kind and valid parts."""
 

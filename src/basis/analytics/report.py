@@ -180,6 +180,7 @@ def _metrics(result: RunResult, summary: RunSummary) -> str:
         ("Min health factor", _number(risk.get("min_health_factor"))),
         ("Min margin ratio", _percent(risk.get("min_margin_ratio"))),
         ("Liquidations", _number(risk.get("liquidations"), 0)),
+        ("Hours limited by Aave capacity", _number(m.get("capacity_limited_hours"), 0)),
         *((f"Hours in {state}", _number(hours.get(state, 0), 0)) for state in states),
     ]
     tables = "".join(

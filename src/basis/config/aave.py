@@ -40,6 +40,13 @@ class RateModel(FrozenModel):
     reserve_factor: float = Field(ge=0.0, lt=1.0)
 
 
+class ReserveCaps(FrozenModel):
+    """A reserve's supply and borrow caps in asset units (None: uncapped)."""
+
+    supply: float | None = Field(default=None, gt=0.0)
+    borrow: float | None = Field(default=None, ge=0.0)
+
+
 class AaveConfig(FrozenModel):
     """The Aave v3 Ethereum market as basis models it."""
 
@@ -48,6 +55,7 @@ class AaveConfig(FrozenModel):
     emode: dict[str, EModeCategory]
     standard: dict[str, RiskParameters]
     rate_models: dict[str, RateModel]
+    caps: dict[str, ReserveCaps] = Field(default_factory=dict)
 
     def risk_for(self, asset: str, emode: str | None) -> RiskParameters:
         """Risk parameters of `asset` as collateral, in e-mode category `emode` if given."""

@@ -170,6 +170,8 @@ def _align(
             f"{name}.supply_rate": supply,
             f"{name}.borrow_rate": borrow,
             f"{name}.price_usd": _col(frame, "price_usd")[last],
+            f"{name}.total_supply": _col(frame, "total_supply")[last],
+            f"{name}.total_variable_debt": _col(frame, "total_variable_debt")[last],
         }, note
     fields = [c for c in frame.columns if c != "ts"]
     return {f"{name}.{c}": _col(frame, c)[last] for c in fields}, note

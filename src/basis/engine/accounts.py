@@ -33,6 +33,7 @@ __all__ = ["AccountSplit", "combine", "parse_accounts", "run_accounts"]
 _ITEM: Final = re.compile(r"([a-z][a-z0-9_-]{0,31})=([a-z][a-z0-9_]*)(?::(.+))?")
 _PER_VENUE: Final = ("margin_ratio:", "funding:")
 _SUMMED_OUTCOMES: Final = ("unpaid", "estimated_rewards", "lst_discount_unrealised")
+_WORST_OUTCOMES: Final = ("capacity_limited_hours",)  # the most of any account
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,9 @@ def combine(parts: Sequence[tuple[AccountSplit, RunResult]]) -> RunResult:
     for key in _SUMMED_OUTCOMES:
         values = [r.summary.metrics.get(key) for r in results if r.summary is not None]
         metrics[key] = math.fsum(v for v in values if v is not None)
+    for key in _WORST_OUTCOMES:
+        values = [r.summary.metrics.get(key) for r in results if r.summary is not None]
+        metrics[key] = max((v for v in values if v is not None), default=0.0)
     undeployed = [  # idle share of equity: the equity-weighted mean over accounts
         (r.summary.metrics.get("undeployed") or 0.0) * r.final_equity
         for r in results

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 
 from basis.book import Book, Category, Instrument
 from basis.book import factors as f
-from basis.errors import BasisError, InsufficientBalanceError, InvalidOperationError
+from basis.errors import (
+    BasisError,
+    CapacityError,
+    InsufficientBalanceError,
+    InvalidOperationError,
+)
 from basis.mechanics import gas, trading
 from basis.model.market import Snapshot
 from basis.model.orders import (
@@ -31,6 +36,7 @@ from basis.model.orders import (
     Stake,
     Swap,
 )
+from basis.model.reserves import room
 from basis.model.result import Event, EventKind
 
 __all__ = ["Fill", "SimulatedExecution"]
@@ -38,6 +44,7 @@ __all__ = ["Fill", "SimulatedExecution"]
 COSTS = frozenset({Category.TRADING_FEES, Category.SLIPPAGE, Category.GAS, Category.TRANSFER_FEES})
 WRAP = frozenset({"ETH", "WETH"})
 MAJORS = frozenset({"price:ETH", "price:BTC", "price:USDT", "price:USDC"})
+ROOM_TOLERANCE = 1e-9  # relative: a size computed from the room itself may round above it
 AAVE_GAS = {
     "supply": "aave_supply",
     "withdraw": "aave_withdraw",
@@ -181,6 +188,7 @@ class SimulatedExecution:
                 )
             case Aave(action, asset, amount):
                 amount = self._resolve_aave(account, action, asset, amount)
+                self._check_room(account, action, asset, amount, snap)
                 getattr(book, f"aave_{action}")(account, asset, amount)
                 return f"aave {action} {amount:.6g} {asset}", amount, self._value(asset, amount)
             case SetEmode(category):
@@ -240,6 +248,29 @@ class SimulatedExecution:
         if action == "repay":
             return min(held, self._resolve(account, Instrument.wallet(asset), amount))
         return held
+
+    def _check_room(
+        self, account: str, action: str, asset: str, amount: float, snap: Snapshot
+    ) -> None:
+        """Refuse a supply, borrow or withdrawal beyond what the reserve holds at `snap`
+        (strategies size within it: this is the guard, not the sizing)."""
+        if action == "repay":
+            return
+        book = self.book
+        left = getattr(
+            room(
+                snap.reserves.get(asset),
+                book.market.aave.caps.get(asset),
+                book.balance(account, Instrument.aave_supply(asset)),
+                book.balance(account, Instrument.aave_debt(asset)),
+            ),
+            action,
+        )
+        if amount > left * (1.0 + ROOM_TOLERANCE):
+            what = "supply cap" if action == "supply" else "available liquidity or borrow cap"
+            raise CapacityError(
+                f"{action} {amount:.6g} {asset} exceeds the reserve's {what}: {left:.6g} left"
+            )
 
     def _pay_gas(self, account: str, operation: str, snap: Snapshot) -> None:
         book = self.book

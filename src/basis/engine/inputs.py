@@ -28,6 +28,7 @@ from basis.data.schema import ROW
 from basis.errors import DataCorruptError, DataError, DataMissingError
 from basis.model.market import FundingFeed, MarketData, RewardPayout, factor_names_for
 from basis.model.needs import Needs, perp_instrument
+from basis.model.reserves import ReservePath
 
 __all__ = ["Inputs", "load_inputs"]
 
@@ -184,6 +185,13 @@ def load_inputs(
         else np.asarray(optional[f"{BENCHMARK}.apy"], dtype=float),
         rewards=_rewards(catalog, dataset, available, needs, market, start, end, warnings),
         volume=_volumes(needs, panel.steps, perps, funding_panels, marks),
+        reserves={
+            a: ReservePath(
+                np.asarray(panel[f"aave_v3:rates:{a}.total_supply"], dtype=float),
+                np.asarray(panel[f"aave_v3:rates:{a}.total_variable_debt"], dtype=float),
+            )
+            for a in needs.aave_assets
+        },
     )
     return Inputs(data, tuple(venues), start, end, tuple(warnings), dropped)
 

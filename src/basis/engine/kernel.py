@@ -9,7 +9,7 @@ asks it for intents; running the intents is the runtime's business.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from basis.book import Book, Exposure, Risk, exposure, risk
 from basis.book.utilisation import Regime
@@ -17,6 +17,7 @@ from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig
 from basis.model.market import Snapshot
 from basis.model.orders import ACCOUNT
+from basis.model.result import EventKind
 from basis.strategies import Intent, State, Strategy, build
 
 __all__ = ["Checked", "Kernel", "build_kernel"]
@@ -34,6 +35,8 @@ class Kernel:
     owed: float = 0.0  # share-class amount withdrawn but not yet paid out
     shared: Regime | None = None  # set by a session each tick: the regime of all its accounts
     capacity: float | None = None  # set by a session with shared capacity: equity to deploy
+    limited: set[str] = field(default_factory=set)  # capacity limits on record, still binding
+    limited_hours: int = 0  # decisions a capacity limit cut
 
     @classmethod
     def start(cls, strategy: Strategy, venues: Sequence[str], first: Snapshot) -> Kernel:
@@ -70,7 +73,20 @@ class Kernel:
         )
 
     def decide(self, state: State) -> list[Intent]:
-        return self.strategy.decide(state)
+        """The strategy's intents, after one order-less `capacity` intent per limit that cut
+        them and is not on record already. A limit stays on record (no repeat every hour
+        while a reserve stays full) until the book trades without hitting it."""
+        intents = self.strategy.decide(state)
+        if any(intent.orders for intent in intents):
+            self.limited &= set(state.limits)
+        if state.limits:
+            self.limited_hours += 1
+        notes = []
+        for key, message in state.limits.items():
+            if key not in self.limited:
+                self.limited.add(key)
+                notes.append(Intent(EventKind.CAPACITY, message, ()))
+        return notes + intents
 
     def deposit(self, amount: float, snap: Snapshot) -> None:
         """Book a deposit of `amount` (share class) where the strategy wants it."""

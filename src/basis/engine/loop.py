@@ -351,6 +351,7 @@ class _Run:
 
     def _outcome(self, traded: float) -> dict[str, float]:
         """`undeployed` (idle cash beyond the reserve, share of equity, at the end),
+        `capacity_limited_hours` (decisions an Aave reserve's liquidity or cap cut),
         `unpaid` (withdrawals still owed at the end, share class), and
         `lst_discount_unrealised` (the LST held at the end at its market rate less at its
         protocol rate, share class: what of the run's value rests on the last hour's peg).
@@ -376,6 +377,7 @@ class _Run:
         held = discount_to_par(book.units, book.marks().values, book.share_column)
         return {
             "undeployed": idle,
+            "capacity_limited_hours": float(self.kernel.limited_hours),
             "unpaid": self.kernel.owed,
             "estimated_rewards": self.venues.estimated_rewards,
             "lst_discount_unrealised": math.fsum(held.tolist()),
@@ -383,6 +385,13 @@ class _Run:
 
     def _finish_warnings(self) -> None:
         self.warnings += self.venues.missing_funding_warnings()
+        limits = [event for event in self.events if event.kind is EventKind.CAPACITY]
+        if limits:
+            self.warnings.append(
+                f"Aave's reserves limited the book at {self.kernel.limited_hours} hour(s) "
+                f"(first at {limits[0].time:%Y-%m-%d %H:%M} UTC: {limits[0].detail}); it traded "
+                "what their liquidity and caps allowed (`capacity` events)"
+            )
         if self.kernel.owed > 0.0:
             self.warnings.append(
                 f"{self.kernel.owed:,.2f} {self.config.share_class} of withdrawals still unpaid "

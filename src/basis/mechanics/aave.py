@@ -19,6 +19,7 @@ __all__ = [
     "amount_from_scaled",
     "apr_from_compounded_apy",
     "borrow_growth",
+    "borrow_room",
     "close_factor",
     "compounded_apy",
     "grow_borrow_index",
@@ -31,10 +32,13 @@ __all__ = [
     "liquidity_growth",
     "loan_to_value",
     "loop_apy",
+    "rates_with_position",
     "scaled_from_amount",
     "supply_rate",
     "supply_rates",
+    "supply_room",
     "target_ltv",
+    "withdraw_room",
 ]
 
 SECONDS_PER_YEAR: float = 365.0 * 86400.0
@@ -314,3 +318,61 @@ def supply_rates(
     """Return `supply_rate` at each point: `borrow × U × (1 − reserve_factor)`."""
     rates: FloatArray = borrow_rate * utilization * (1.0 - reserve_factor)
     return rates
+
+
+# -- capacity and the book's own effect on rates --------------------------------------------
+# A reserve's totals in the data do not hold the book: the book's supply `own_supply` and debt
+# `own_debt` come on top of the data's `supply` and `debt` (all in asset units). Scalars or
+# arrays alike, so the loop and the span path compute the same floats.
+
+
+def borrow_room(
+    supply: float, debt: float, own_supply: float, own_debt: float, cap: float | None
+) -> float:
+    """Return what the book may still borrow: the reserve's available liquidity
+    `(supply + own_supply) − (debt + own_debt)`, and no more than `cap − (debt + own_debt)`
+    under a borrow cap. Never negative."""
+    room = (supply + own_supply) - (debt + own_debt)
+    if cap is not None:
+        room = min(room, cap - (debt + own_debt))
+    return max(room, 0.0)
+
+
+def supply_room(supply: float, own_supply: float, cap: float | None) -> float:
+    """Return what the book may still supply: `cap − (supply + own_supply)`, never negative
+    (unbounded without a cap)."""
+    return math.inf if cap is None else max(cap - (supply + own_supply), 0.0)
+
+
+def withdraw_room(supply: float, debt: float, own_supply: float, own_debt: float) -> float:
+    """Return what the book may withdraw: the reserve's available liquidity, never negative."""
+    return max((supply + own_supply) - (debt + own_debt), 0.0)
+
+
+def rates_with_position(
+    borrow_rate: FloatArray,
+    supply_rate: FloatArray,
+    supply: FloatArray,
+    debt: FloatArray,
+    own_supply: float,
+    own_debt: float,
+    model: RateModel,
+) -> tuple[FloatArray, FloatArray]:
+    """Return the (borrow, supply) APRs once the book's position is in the reserve.
+
+    The observed rates move by the curve's response to the book: with U = debt/supply and
+    U' = (debt + own_debt)/(supply + own_supply) (at most 1),
+    `borrow' = borrow + k(U') − k(U)` for the kinked curve k, and
+    `supply' = supply_rate + (borrow'·U' − borrow·U)·(1 − reserve_factor)`, both at least 0,
+    so the level stays the data's and only the book's own effect comes from the model. A book
+    with no position gets the observed rates back exactly.
+    """
+    if own_supply == 0.0 and own_debt == 0.0:
+        return borrow_rate, supply_rate
+    utilization = np.minimum(debt / supply, 1.0)
+    moved = np.minimum((debt + own_debt) / (supply + own_supply), 1.0)
+    shift = kinked_borrow_rates(moved, model) - kinked_borrow_rates(utilization, model)
+    borrow = np.maximum(borrow_rate + shift, 0.0)
+    keep = 1.0 - model.reserve_factor
+    supplied = np.maximum(supply_rate + (borrow * moved - borrow_rate * utilization) * keep, 0.0)
+    return borrow, supplied

@@ -19,8 +19,15 @@ import numpy.typing as npt
 from basis.book import Instrument
 from basis.book import factors as f
 from basis.model.funding import FundingHistory, SettledRates
+from basis.model.reserves import Reserve, ReservePath
 
-__all__ = ["STABLE_PRICES", "FundingFeed", "MarketData", "RewardPayout", "Snapshot"]
+__all__ = [
+    "STABLE_PRICES",
+    "FundingFeed",
+    "MarketData",
+    "RewardPayout",
+    "Snapshot",
+]
 
 Floats = npt.NDArray[np.float64]
 Bools = npt.NDArray[np.bool_]
@@ -73,6 +80,7 @@ class Snapshot:
     benchmark_apy: float
     volume: Mapping[str, float] = field(default_factory=dict)  # perp → last closed hour's
     funding_history: FundingHistory = field(default_factory=FundingHistory)  # up to `time`
+    reserves: Mapping[str, Reserve] = field(default_factory=dict)  # Aave asset → its totals
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,7 @@ class MarketData:
     benchmark_apy: Floats | None = None
     rewards: tuple[RewardPayout, ...] = ()
     volume: Mapping[str, Floats] = field(default_factory=dict)  # perp → hourly volume
+    reserves: Mapping[str, ReservePath] = field(default_factory=dict)  # Aave asset → totals
 
     @property
     def steps(self) -> int:
@@ -117,6 +126,9 @@ class MarketData:
             benchmark_apy=bench,
             volume={perp: float(values[k]) for perp, values in self.volume.items()},
             funding_history=self.funding_history(k),
+            reserves={
+                a: Reserve(float(r.supply[k]), float(r.debt[k])) for a, r in self.reserves.items()
+            },
         )
 
     def funding_history(self, k: int) -> FundingHistory:

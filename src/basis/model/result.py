@@ -43,6 +43,7 @@ class EventKind(StrEnum):
     FUNDING = "funding"  # live: a funding payment as the venue booked it
     RECONCILIATION = "reconciliation"  # live: a balance the venue holds otherwise than the book
     MODEL = "model"  # a directional mode refitted its model
+    CAPACITY = "capacity"  # an Aave reserve's liquidity or cap cut what the book wanted
 
 
 class RiskState(StrEnum):

@@ -24,6 +24,7 @@ from basis.model.funding import FundingHistory
 from basis.model.market import Snapshot
 from basis.model.needs import Needs, perp_instrument
 from basis.model.orders import ACCOUNT, Order, Perp
+from basis.model.reserves import Room, room
 from basis.model.result import EventKind
 from basis.model.span import Bools, SpanView
 
@@ -46,6 +47,7 @@ class State:
     regimes: RegimeThresholds = field(default_factory=RegimeThresholds)
     shared: Regime | None = None  # the session's regime, when this book is one of its accounts
     capacity: float | None = None  # equity the book may deploy (a session's shared capacity)
+    limits: dict[str, str] = field(default_factory=dict)  # capacity limits hit while deciding
 
     @property
     def equity(self) -> float:
@@ -83,6 +85,21 @@ class State:
 
     def held(self, instrument: Instrument) -> float:
         return self.book.balance(ACCOUNT, instrument)
+
+    def room(self, asset: str) -> Room:
+        """What Aave's `asset` reserve lets this book still supply, borrow and withdraw now
+        (`model.reserves.room`)."""
+        return room(
+            self.snapshot.reserves.get(asset),
+            self.book.market.aave.caps.get(asset),
+            self.held(Instrument.aave_supply(asset)),
+            self.held(Instrument.aave_debt(asset)),
+        )
+
+    def limit(self, key: str, message: str) -> None:
+        """Note that a capacity limit cut an order (`key` names the limit, e.g. "WETH
+        borrow"); the kernel records it as an event (`EventKind.CAPACITY`)."""
+        self.limits.setdefault(key, message)
 
     def wallet(self, asset: str) -> float:
         return self.held(Instrument.wallet(asset))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from basis.book import Instrument
 from basis.mechanics import trading
 from basis.model.orders import ALL, Aave, Flash, Group, LstSell, Order, SetEmode, Stake, Swap
-from basis.strategies.base import State
+from basis.strategies.base import GAS_COVER, State
 
 __all__ = [
     "EMODE",
@@ -27,6 +27,7 @@ __all__ = [
     "release",
     "release_fraction",
     "relever",
+    "reserve_borrow",
 ]
 
 EMODE = "ETH"
@@ -81,25 +82,59 @@ def loop_state(state: State, lst: str) -> Loop:
 
 
 def enter(state: State, lst: str, eth: float, target_ltv: float) -> list[Order]:
-    """Add `eth` of wallet ETH as equity at `target_ltv` (e-mode is entered first if needed)."""
+    """Add `eth` of wallet ETH as equity at `target_ltv` (e-mode is entered first if needed).
+
+    Aave's reserves bound it (`State.room`): the LST supplied stays under its supply cap and
+    the WETH borrowed within the available liquidity and borrow cap. What the reserves do not
+    take is looped at a lower LTV, supplied unlevered, or at worst staked and held in the
+    wallet, and the limit is noted (`State.limit`).
+    """
     fee = state.book.market.dex.flash_loan_fee
-    flash = eth * target_ltv / (1.0 - target_ltv)
+    rate = state.mark(f"protocol_rate:{lst}")
+    room = state.room(lst).supply - state.wallet(lst)  # LST units the reserve still takes
+    looped = min(eth, max(room, 0.0) * rate)
+    wanted = looped * target_ltv / (1.0 - target_ltv)
+    flash = min(wanted, _borrowable(state, fee), max(room * rate - looped, 0.0))
+    if looped < eth:
+        state.limit(f"{lst} supply", f"{lst} supply cap: {eth - looped:,.6g} ETH staked unsupplied")
+    if flash < wanted:
+        state.limit(
+            "WETH borrow", f"Aave WETH liquidity: loop entry borrows {flash:,.6g} of {wanted:,.6g}"
+        )
     orders: list[Order] = []
-    if state.book.emode("main") != EMODE:
+    if looped > 0.0 and state.book.emode("main") != EMODE:
         orders.append(SetEmode(EMODE))
-    orders.append(_relever_group("loop entry", lst, flash, fee, stake=eth + flash))
+    if flash > 0.0:
+        orders.append(_relever_group("loop entry", lst, flash, fee, stake=looped + flash))
+    elif looped > 0.0:
+        orders += [Stake(lst, looped), Aave("supply", lst, ALL)]
+    if looped < eth:
+        orders.append(Stake(lst, eth - looped))
     return orders
 
 
 def relever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
-    """Borrow more to bring the LTV up to `target_ltv`."""
+    """Borrow more to bring the LTV up to `target_ltv`, as far as Aave's reserves allow
+    (see `enter`)."""
     fee = state.book.market.dex.flash_loan_fee
     value = loop.collateral * loop.market_rate
     peg = loop.market_rate / loop.protocol_rate  # staked ETH is worth this at market
-    extra = (target_ltv * value - loop.debt) / (1.0 + fee - target_ltv * peg)
+    wanted = (target_ltv * value - loop.debt) / (1.0 + fee - target_ltv * peg)
+    if wanted <= 0.0:
+        return []
+    # Gas comes from the wallet; an empty one has the group borrow it too (as WETH)
+    gas = max(2.0 * state.gas_cost("atomic_entry") - state.wallet("ETH") - state.wallet(DEBT), 0.0)
+    room = state.room(loop.lst).supply - state.wallet(loop.lst)
+    extra = min(wanted, _borrowable(state, fee, gas), max(room * loop.protocol_rate, 0.0))
+    if extra < wanted:
+        state.limit(
+            "WETH borrow", f"Aave reserves: relever borrows {extra:,.6g} of {wanted:,.6g} WETH"
+        )
+        if extra < GAS_COVER * state.gas_cost("atomic_entry"):
+            return []  # what the reserves leave is not worth the transaction
     if extra <= 0.0:
         return []
-    return [_relever_group("relever", loop.lst, extra, fee, stake=extra)]
+    return [_relever_group("relever", loop.lst, extra, fee, stake=extra, gas=gas)]
 
 
 def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
@@ -119,6 +154,14 @@ def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
 def borrow_room(loop: Loop, ceiling: float) -> float:
     """WETH the loop can borrow before its LTV at the market rate reaches `ceiling`."""
     return max(ceiling * loop.collateral * loop.market_rate - loop.debt, 0.0)
+
+
+def reserve_borrow(state: State, eth: float) -> float:
+    """`eth`, cut to what Aave's WETH reserve still lends (the cut is noted)."""
+    room = state.room(DEBT).borrow
+    if room < eth:
+        state.limit("WETH borrow", f"Aave WETH liquidity: borrows {room:,.6g} of {eth:,.6g} WETH")
+    return min(eth, room)
 
 
 def borrow_out(eth: float) -> list[Order]:
@@ -146,7 +189,18 @@ def release_fraction(state: State, loop: Loop, eth: float) -> float:
     return 1.0 if freed <= 0.0 else min(eth / freed, 1.0)
 
 
-def _relever_group(label: str, lst: str, flash: float, fee: float, stake: float) -> Group:
+def _borrowable(state: State, fee: float, gas: float = 0.0) -> float:
+    """The largest flash loan whose repayment (and `gas` WETH), borrowed from Aave, the
+    WETH reserve lends."""
+    return max(state.room(DEBT).borrow - gas, 0.0) / (1.0 + fee)
+
+
+def _relever_group(
+    label: str, lst: str, flash: float, fee: float, stake: float, gas: float = 0.0
+) -> Group:
+    """Flash WETH, stake it, supply the LST, borrow the repayment (and `gas` WETH more,
+    left in the wallet to pay the group's gas)."""
+    borrow = flash + flash * fee  # the same float the flash repayment takes
     return Group(
         label,
         (
@@ -154,7 +208,7 @@ def _relever_group(label: str, lst: str, flash: float, fee: float, stake: float)
             Swap(DEBT, "ETH", flash),
             Stake(lst, stake),
             Aave("supply", lst, ALL),
-            Aave("borrow", DEBT, flash + flash * fee),  # the same float the flash repayment takes
+            Aave("borrow", DEBT, borrow if gas == 0.0 else borrow + gas),
             Flash(DEBT, flash, repay=True),
         ),
         gas="atomic_entry",

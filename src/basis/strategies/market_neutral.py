@@ -181,7 +181,9 @@ class MarketNeutral(Strategy):
             borrowed = 0.0
             if borrow_first:
                 top = self.config.effective_target_ltv + self.config.ltv_band[1]
-                borrowed = min(eth, loop.borrow_room(current, top - BORROW_HEADROOM))
+                borrowed = loop.reserve_borrow(
+                    state, min(eth, loop.borrow_room(current, top - BORROW_HEADROOM))
+                )
                 if borrowed * state.price(BASE) > DUST_USD:
                     orders += loop.borrow_out(borrowed)
                     current = replace(current, debt=current.debt + borrowed)
