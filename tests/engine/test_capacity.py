@@ -47,7 +47,8 @@ def test_a_loop_entry_borrows_no_more_than_the_reserve_lends(catalog: Catalog) -
     # the flash loan is 100 / (1 + fee), and its repayment, borrowed from Aave, is 100 WETH
     assert borrowed == pytest.approx(100.0, rel=1e-12)
     assert list(state.limits) == ["WETH borrow"]
-    wanted = config.initial_capital * config.effective_target_ltv / (1 - config.effective_target_ltv)
+    ltv = config.effective_target_ltv
+    wanted = config.initial_capital * ltv / (1 - ltv)
     assert f"of {wanted:,.6g}" in state.limits["WETH borrow"]
 
 
