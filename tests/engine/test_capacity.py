@@ -7,11 +7,15 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from basis.book import factors as f
 from basis.data.catalog import Catalog
 from basis.engine.backtest import load_mode
+from basis.engine.execution import SimulatedExecution
 from basis.engine.inputs import Inputs
 from basis.engine.kernel import build_kernel
 from basis.engine.loop import run
+from basis.engine.own_rates import OwnRates
+from basis.mechanics import aave
 from basis.model.orders import Aave, Group
 from basis.model.reserves import ReservePath
 from basis.model.result import EventKind
@@ -62,10 +66,45 @@ def test_a_run_on_a_lent_out_reserve_trades_what_it_allows_and_says_so(catalog: 
     assert result.summary is not None
     assert result.summary.metrics["capacity_limited_hours"] >= 1
     assert any("Aave's reserves limited the book" in w for w in result.warnings)
-    # the loop never levers past what 100 WETH of debt allows: LTV ≈ 100 / (capital + 100)
+    # the loop levers no further than 100 WETH of debt allows: LTV ≈ 100 / (capital + 100),
+    # and then pays the curve's top rate for the reserve's last liquidity (`OwnRates`)
     config = load_mode(CONFIGS, "eth_leveraged", (), None)
-    ceiling = 100.0 / (config.initial_capital + 99.9) * 1.01  # interest and rate drift
-    assert np.nanmax(result.series["ltv"]) < ceiling < config.effective_target_ltv
+    ltv = result.series["ltv"]
+    entry = ltv[np.flatnonzero(~np.isnan(ltv))[0]]
+    assert entry == pytest.approx(100.0 / (config.initial_capital + 99.95), rel=2e-3)
+    assert np.nanmax(ltv) < config.effective_target_ltv
+
+
+def test_the_last_liquidity_of_a_reserve_is_lent_at_the_top_of_its_rate_curve(
+    catalog: Catalog,
+) -> None:
+    inputs = with_reserve(inputs_for(catalog, "eth_leveraged"), "WETH", *LENT_OUT)
+    data = replace(
+        inputs.data, borrow_apr={**inputs.data.borrow_apr, "WETH": np.full(inputs.data.steps, 0.03)}
+    )
+    config = load_mode(CONFIGS, "eth_leveraged", (), None)
+    first = data.snapshot(0)
+    kernel = build_kernel(config, market(), inputs.venues, first)
+    kernel.deposit(config.initial_capital, first)
+    orders = loop.enter(kernel.state(first), config.lst, 299.0, config.effective_target_ltv)
+    filled = SimulatedExecution(kernel.book).execute(orders, first)
+    assert not [e for e in filled if e.kind is EventKind.REJECTED], filled
+
+    stepped, spanned = (OwnRates(kernel.book, market().aave.rate_models) for _ in range(2))
+    for k in range(25):
+        stepped.marks(data.snapshot(k))
+    spanned.marks(first)
+    path = spanned.path(data, 1, 25)
+
+    # U = 900/1,000 = 0.9, the kink: k(U) = 2.7 %. The book owes the last 100 WETH, so
+    # U' = 1: k(U') = 2.7 % + 80 % and the debt grows at 3 % + 80 % instead of 3 %.
+    hour = (
+        aave.borrow_growth(np.array([0.83]), 3600.0) / aave.borrow_growth(np.array([0.03]), 3600.0)
+    )[0]
+    debt = f.borrow_index("WETH")
+    assert stepped.multiplier[debt] == pytest.approx(hour**24, rel=1e-12)
+    assert path[debt][-1] == stepped.multiplier[debt]  # the span path's floats are the steps'
+    assert stepped.multiplier[f.liquidity_index("weETH")] != 1.0  # its supply moves weETH's
 
 
 def test_a_small_book_on_a_deep_reserve_is_never_limited(catalog: Catalog) -> None:

@@ -66,7 +66,8 @@ def test_a_book_with_no_position_gets_the_observed_rates_back_exactly() -> None:
     moved = aave.rates_with_position(
         borrow, supply, np.array([1e6, 2e6]), np.array([9e5, 1.99e6]), 0.0, 0.0, WETH
     )
-    assert moved[0] is borrow and moved[1] is supply
+    np.testing.assert_array_equal(moved[0], borrow)
+    np.testing.assert_array_equal(moved[1], supply)
 
 
 @given(

@@ -82,7 +82,8 @@ def test_pure_lending_usdt_grows_with_the_liquidity_index_less_its_gas(
     # Step 0: the capital C arrives; one supply of S USDT pays its gas with USDT bought just
     # in time (the event's cost c < 0), leaving R = C − S + c idle, too little to supply.
     # Supply is S / L_0 scaled, worth S × L_end / L_0 at the end: the only other holding.
-    result = runs("pure_lending_usdt", DEFAULT)
+    # A price-taker: the data's rates whatever the book's size (OwnRates is tested apart).
+    result = backtest(catalog, "pure_lending_usdt", DEFAULT, overrides=["own_rate_impact=false"])
     trades = [e for e in result.events if e.kind is EventKind.TRADE]
     (supply,) = trades
     assert supply.subject == "aave_v3:supply:USDT"
@@ -153,7 +154,9 @@ def test_eth_leveraged_with_constant_rates_earns_the_closed_form_apy(catalog: Ca
     for name, path in paths.items():
         values[:, data.names.index(name)] = path
     zeros = np.zeros_like(years)
-    flat = replace(data, values=values, base_fee_gwei=zeros, priority_fee_gwei=zeros, rewards=())
+    flat = replace(  # no reserve totals: the book takes the rates as given (see OwnRates)
+        data, values=values, base_fee_gwei=zeros, priority_fee_gwei=zeros, rewards=(), reserves={}
+    )
     result = run_on(mode, with_data(inputs, flat))
     t = config(mode).effective_target_ltv
     entry = result.equity[0]

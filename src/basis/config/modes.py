@@ -122,6 +122,9 @@ class ModeConfig(FrozenModel):
     directional: DirectionalConfig = Field(default_factory=DirectionalConfig)
     regimes: RegimeThresholds = Field(default_factory=RegimeThresholds)
     exclude_estimated_rewards: bool = False  # leave out reward rows the vendor estimates
+    # the book's own size moves Aave's rates along the reserve's curve (false: it takes the
+    # observed rates whatever its size; docs/mechanics.md §2a)
+    own_rate_impact: bool = True
     # the perp venues' margin model: each venue's own (`venue`), or `cash` / `unified` on
     # every venue the mode trades (docs/mechanics.md §3)
     margin_model: Literal["venue", "cash", "unified"] = "venue"

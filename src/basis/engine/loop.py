@@ -135,7 +135,9 @@ class _Run:
         while k < steps:
             snap = first if k == 0 else data.snapshot(k)
             if k:
-                book.accrue(snap.time, snap.marks)
+                self.venues.accrue(snap)
+            else:
+                self.venues.rates.marks(snap)  # the hour the first growth starts from
             paid, checked = self.venues.step(snap)
             series.funding(k, paid)
             flows[k] = self._flows(k, snap)
@@ -226,7 +228,12 @@ class _Run:
         end, settlements = self._settlements(k, end)
         if end <= k:
             return 0, False
-        path = book.preview_span(data.times[k:end], self.columns, data.values[k:end], settlements)
+        values, own = data.values[k:end], self.venues.rates.path(data, k, end)
+        if own:
+            values = values.copy()
+            for name, multiplier in own.items():
+                values[:, data.names.index(name)] *= multiplier
+        path = book.preview_span(data.times[k:end], self.columns, values, settlements)
         view = SpanView(
             book,
             path,
@@ -247,6 +254,7 @@ class _Run:
             SPAN_MAX, 2 * self.span_length if stop == path.steps else max(stop, SPAN_START)
         )
         if stop:
+            self.venues.rates.commit(data, own, k + stop - 1, stop)
             attribution = book.commit_span(path, stop)
             record.span(k, stop, view, attribution, self.config)
         return stop, stop < path.steps

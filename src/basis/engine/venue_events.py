@@ -18,6 +18,7 @@ from basis.book import Book, Instrument, Kind, factors
 from basis.book.risk import perp_liquidations
 from basis.engine.execution import SimulatedExecution
 from basis.engine.kernel import Checked, Kernel
+from basis.engine.own_rates import OwnRates
 from basis.errors import BasisError, DataError
 from basis.model.market import RewardPayout, Snapshot
 from basis.model.orders import ACCOUNT, Swap
@@ -39,6 +40,8 @@ class SimulatedVenues:
     ) -> None:
         self.kernel, self.book, self.execution = kernel, kernel.book, execution
         self.config = kernel.config
+        models = self.book.market.aave.rate_models if self.config.own_rate_impact else {}
+        self.rates = OwnRates(self.book, models)
         self.events, self.warnings = events, warnings
         self.rewards: dict[int, list[RewardPayout]] = {}
         self.estimated_rewards = 0.0  # share-class value of the estimated payouts booked
@@ -49,6 +52,11 @@ class SimulatedVenues:
         # per LST: (epoch seconds, LST held from then on), appended when the holding changes
         self.holdings: dict[str, list[tuple[float, float]]] = {}
         self._noted: dict[str, tuple[float, ...]] = {}  # the units behind the last entry
+
+    def accrue(self, snap: Snapshot) -> None:
+        """Move the book to `snap`: its marks, with Aave's indices grown at the rates the
+        book's own size implies (`OwnRates`)."""
+        self.book.accrue(snap.time, self.rates.marks(snap))
 
     def step(self, snap: Snapshot) -> tuple[dict[str, float], Checked | None]:
         """Arrivals, funding, rewards and liquidations at `snap` (the book accrued to it).
@@ -94,10 +102,12 @@ class SimulatedVenues:
                 self.holdings.setdefault(lst, []).append((time.timestamp(), held))
 
     def holdings_document(self) -> dict[str, Any]:
-        """The holding log as JSON, for a paper run's checkpoint."""
+        """The holding log and the book's own-rate multipliers as JSON, for a paper run's
+        checkpoint."""
         return {
             "holdings": {lst: [list(entry) for entry in log] for lst, log in self.holdings.items()},
             "noted": {lst: list(units) for lst, units in self._noted.items()},
+            "own_rates": self.rates.document(),
         }
 
     def restore_holdings(self, document: Mapping[str, Any]) -> None:
@@ -108,6 +118,7 @@ class SimulatedVenues:
         }
         noted = document.get("noted", {})
         self._noted = {lst: tuple(map(float, units)) for lst, units in noted.items()}
+        self.rates.restore(document.get("own_rates", {}))
 
     def held_over(self, payout: RewardPayout, now: datetime) -> float:
         """The LST a payout pays on: the time-weighted holding over its period (0 before the

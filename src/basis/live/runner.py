@@ -93,7 +93,7 @@ class PaperVenues:
         checked: Checked | None = None
         for snap in taken.snapshots:
             if snap.time >= book.now:
-                book.accrue(snap.time, snap.marks)
+                self.venues.accrue(snap)
             _, checked = self.venues.step(snap)
         events, self.events[:] = list(self.events), []
         events += [_warning(book.now, w) for w in self.warnings]

@@ -354,8 +354,8 @@ def rates_with_position(
     supply_rate: FloatArray,
     supply: FloatArray,
     debt: FloatArray,
-    own_supply: float,
-    own_debt: float,
+    own_supply: FloatArray | float,
+    own_debt: FloatArray | float,
     model: RateModel,
 ) -> tuple[FloatArray, FloatArray]:
     """Return the (borrow, supply) APRs once the book's position is in the reserve.
@@ -365,14 +365,14 @@ def rates_with_position(
     `borrow' = borrow + k(U') − k(U)` for the kinked curve k, and
     `supply' = supply_rate + (borrow'·U' − borrow·U)·(1 − reserve_factor)`, both at least 0,
     so the level stays the data's and only the book's own effect comes from the model. A book
-    with no position gets the observed rates back exactly.
+    with no position gets the observed rates back (U' = U: both shifts are exactly 0).
     """
-    if own_supply == 0.0 and own_debt == 0.0:
-        return borrow_rate, supply_rate
     utilization = np.minimum(debt / supply, 1.0)
     moved = np.minimum((debt + own_debt) / (supply + own_supply), 1.0)
     shift = kinked_borrow_rates(moved, model) - kinked_borrow_rates(utilization, model)
-    borrow = np.maximum(borrow_rate + shift, 0.0)
+    borrow: FloatArray = np.maximum(borrow_rate + shift, 0.0)
     keep = 1.0 - model.reserve_factor
-    supplied = np.maximum(supply_rate + (borrow * moved - borrow_rate * utilization) * keep, 0.0)
+    supplied: FloatArray = np.maximum(
+        supply_rate + (borrow * moved - borrow_rate * utilization) * keep, 0.0
+    )
     return borrow, supplied
