@@ -37,6 +37,7 @@ CHANGED = {
     "margin_buffer": 0.05,
     "liquidation_distance": 3.0,
     "spot_band": 0.2,
+    "own_rate_impact": False,
 }
 
 

@@ -35,10 +35,17 @@ _HEDGE = ("rebalance_threshold", "delta_tolerance", "hedge_allocation")
 _MARGIN = ("margin_target", "margin_critical", "margin_model")
 _NEUTRAL = ("delta_tolerance", "hedge_allocation", "margin_band")  # legs move on the band
 _UNIFIED = ("margin_buffer", "liquidation_distance", "spot_band")  # basis books on unified
-_LOOP = ("max_ltv", "max_stake_spread_move", "target_ltv", "ltv_band", "hf_critical")
+_LOOP = (
+    "max_ltv",
+    "max_stake_spread_move",
+    "target_ltv",
+    "ltv_band",
+    "hf_critical",
+    "own_rate_impact",
+)
 PARAMETERS: dict[str, tuple[str, ...]] = {
-    "pure_lending_usdt": _COMMON,
-    "pure_lending_eth": _COMMON,
+    "pure_lending_usdt": (*_COMMON, "own_rate_impact"),
+    "pure_lending_eth": (*_COMMON, "own_rate_impact"),
     "btc_basis": (*_COMMON, *_HEDGE, *_MARGIN, *_UNIFIED),
     "eth_basis": (*_COMMON, *_HEDGE, *_MARGIN, *_UNIFIED),
     "eth_staking_only": (*_COMMON, "lst", "max_stake_spread_move"),

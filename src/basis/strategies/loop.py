@@ -32,6 +32,7 @@ __all__ = [
 
 EMODE = "ETH"
 SALE_BUFFER = 1e-4  # sell this much more LST than the flash repayment needs; the rest stays ETH
+SALE_ITERATIONS = 20  # a large sale's slippage grows with it: re-price until the size settles
 DEBT = "WETH"
 
 
@@ -146,8 +147,12 @@ def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
     if repay <= 0.0:
         return []
     sell = repay * (1.0 + fee) / cost
-    cost = _sale_factor(state, loop, sell * loop.market_rate)  # priced at the sale's notional
-    sell = repay * (1.0 + fee) / cost * (1.0 + SALE_BUFFER)
+    for _ in range(SALE_ITERATIONS):  # the sale's own size sets its price: a fixed point
+        cost = _sale_factor(state, loop, sell * loop.market_rate)
+        sized, sell = sell, repay * (1.0 + fee) / cost
+        if sell - sized <= 1e-9 * sized:
+            break
+    sell *= 1.0 + SALE_BUFFER
     return [_delever_group("deleverage", loop.lst, repay, min(sell, loop.collateral), fee)]
 
 
