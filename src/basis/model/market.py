@@ -19,6 +19,7 @@ import numpy.typing as npt
 from basis.book import Instrument
 from basis.book import factors as f
 from basis.model.funding import FundingHistory, SettledRates
+from basis.model.history import MarkHistory
 
 __all__ = ["STABLE_PRICES", "FundingFeed", "MarketData", "RewardPayout", "Snapshot"]
 
@@ -73,6 +74,7 @@ class Snapshot:
     benchmark_apy: float
     volume: Mapping[str, float] = field(default_factory=dict)  # perp → last closed hour's
     funding_history: FundingHistory = field(default_factory=FundingHistory)  # up to `time`
+    mark_history: MarkHistory = field(default_factory=MarkHistory)  # up to `time`
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,7 @@ class MarketData:
             benchmark_apy=bench,
             volume={perp: float(values[k]) for perp, values in self.volume.items()},
             funding_history=self.funding_history(k),
+            mark_history=MarkHistory(self.times, self.names, self.values, float(self.times[k])),
         )
 
     def funding_history(self, k: int) -> FundingHistory:
