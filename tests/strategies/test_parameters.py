@@ -37,6 +37,10 @@ CHANGED = {
     "margin_buffer": 0.05,
     "liquidation_distance": 3.0,
     "spot_band": 0.2,
+    "carry_leverage": True,
+    "carry_window_hours": 72,
+    "carry_full_spread": 0.02,
+    "carry_floor_ltv": 0.3,
 }
 
 

@@ -35,7 +35,8 @@ _HEDGE = ("rebalance_threshold", "delta_tolerance", "hedge_allocation")
 _MARGIN = ("margin_target", "margin_critical", "margin_model")
 _NEUTRAL = ("delta_tolerance", "hedge_allocation", "margin_band")  # legs move on the band
 _UNIFIED = ("margin_buffer", "liquidation_distance", "spot_band")  # basis books on unified
-_LOOP = ("max_ltv", "max_stake_spread_move", "target_ltv", "ltv_band", "hf_critical")
+_CARRY = ("carry_leverage", "carry_window_hours", "carry_full_spread", "carry_floor_ltv")
+_LOOP = ("max_ltv", "max_stake_spread_move", "target_ltv", "ltv_band", "hf_critical", *_CARRY)
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "pure_lending_usdt": _COMMON,
     "pure_lending_eth": _COMMON,
