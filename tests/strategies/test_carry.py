@@ -178,3 +178,12 @@ def test_the_loop_delevers_to_its_floor_when_borrowing_costs_more_than_staking_e
     assert [e for e in decisions(follows) if e.time < before] == [
         e for e in decisions(fixed) if e.time < before
     ]
+
+
+def test_a_loop_moved_many_times_keeps_paying_its_gas(catalog: Catalog) -> None:
+    """Each move spends the gas reserve the loop's entry kept (twice the entry's gas); once
+    it is gone a relever or deleverage group keeps its own gas from what it brings in
+    (`loop.gas_kept`), where it used to be rejected hour after hour."""
+    result = run_on("eth_leveraged", inputs_for(catalog, "eth_leveraged"), ACTIVE)
+    assert len(carry_moves(result)) > 20
+    assert not [e for e in result.events if e.kind is EventKind.REJECTED]

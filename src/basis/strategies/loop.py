@@ -23,6 +23,7 @@ __all__ = [
     "borrow_room",
     "delever",
     "enter",
+    "gas_kept",
     "loop_state",
     "release",
     "release_fraction",
@@ -32,6 +33,8 @@ __all__ = [
 EMODE = "ETH"
 SALE_BUFFER = 1e-4  # sell this much more LST than the flash repayment needs; the rest stays ETH
 DEBT = "WETH"
+RELEVER_GAS, DELEVER_GAS = "atomic_entry", "atomic_deleverage_one_swap"  # their groups' gas
+USDT_GAS_MARGIN = 0.99  # USDT that buys gas on the DEX: at most this share lands as ETH
 
 
 @dataclass(frozen=True)
@@ -92,28 +95,49 @@ def enter(state: State, lst: str, eth: float, target_ltv: float) -> list[Order]:
 
 
 def relever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
-    """Borrow more to bring the LTV up to `target_ltv`."""
+    """Borrow more to bring the LTV up to `target_ltv` (keeping its gas, see `gas_kept`)."""
     fee = state.book.market.dex.flash_loan_fee
     value = loop.collateral * loop.market_rate
     peg = loop.market_rate / loop.protocol_rate  # staked ETH is worth this at market
-    extra = (target_ltv * value - loop.debt) / (1.0 + fee - target_ltv * peg)
-    if extra <= 0.0:
+    keep = gas_kept(state, RELEVER_GAS)
+    extra = (target_ltv * (value - peg * keep) - loop.debt) / (1.0 + fee - target_ltv * peg)
+    if extra <= keep:
         return []
-    return [_relever_group("relever", loop.lst, extra, fee, stake=extra)]
+    return [_relever_group("relever", loop.lst, extra, fee, stake=extra - keep)]
 
 
 def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
-    """Repay debt with sold collateral to bring the LTV down to `target_ltv`."""
+    """Repay debt with sold collateral to bring the LTV down to `target_ltv` (selling its
+    gas too, see `gas_kept`)."""
     fee = state.book.market.dex.flash_loan_fee
+    keep = gas_kept(state, DELEVER_GAS)
     cost = _sale_factor(state, loop, loop.debt * 0.1)
     k = loop.market_rate * (1.0 + fee) / cost
-    repay = (loop.debt - target_ltv * loop.collateral * loop.market_rate) / (1.0 - k * target_ltv)
+    owed = loop.debt - target_ltv * (loop.collateral - keep / cost) * loop.market_rate
+    repay = owed / (1.0 - k * target_ltv)
     if repay <= 0.0:
         return []
-    sell = repay * (1.0 + fee) / cost
+    sell = (repay * (1.0 + fee) + keep) / cost
     cost = _sale_factor(state, loop, sell * loop.market_rate)  # priced at the sale's notional
-    sell = repay * (1.0 + fee) / cost * (1.0 + SALE_BUFFER)
+    sell = (repay * (1.0 + fee) / cost + keep / cost) * (1.0 + SALE_BUFFER)
     return [_delever_group("deleverage", loop.lst, repay, min(sell, loop.collateral), fee)]
+
+
+def gas_kept(state: State, operation: str) -> float:
+    """ETH a relever or deleverage group keeps in the wallet for its own `operation` gas.
+
+    None while the wallet can pay the gas as execution does (its ETH, else WETH for the
+    rest, else USDT bought at the DEX): then the group is sized as it always was. Else
+    twice the gas less the wallet's ETH, so the group pays its gas from what it brings in
+    and the next one finds its gas too; without it the group would be rejected (a loop
+    moved several times in a row drains the gas reserve its entry kept).
+    """
+    gas = state.gas_cost(operation)
+    short = gas - state.wallet("ETH")
+    usdt = state.wallet("USDT") * state.price("USDT") / state.price("ETH")
+    if short <= 0.0 or state.wallet("WETH") >= short or usdt * USDT_GAS_MARGIN >= short:
+        return 0.0
+    return 2.0 * gas - state.wallet("ETH")
 
 
 def borrow_room(loop: Loop, ceiling: float) -> float:
@@ -157,7 +181,7 @@ def _relever_group(label: str, lst: str, flash: float, fee: float, stake: float)
             Aave("borrow", DEBT, flash + flash * fee),  # the same float the flash repayment takes
             Flash(DEBT, flash, repay=True),
         ),
-        gas="atomic_entry",
+        gas=RELEVER_GAS,
     )
 
 
@@ -174,7 +198,7 @@ def _delever_group(
             Swap("ETH", DEBT, repay + repay * fee),
             Flash(DEBT, repay, repay=True),
         ),
-        gas="atomic_deleverage_one_swap",
+        gas=DELEVER_GAS,
     )
 
 
