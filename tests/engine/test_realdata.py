@@ -312,6 +312,16 @@ def test_spans_equal_the_reference_loop_over_the_real_window(
     assert_same_run(*run_both(real_catalog, mode, REAL))
 
 
+def test_spans_equal_the_reference_loop_over_the_real_window_while_leverage_follows_carry(
+    real_catalog: Catalog,
+) -> None:
+    """The carry target moves hour by hour on the real window (Aave's daily snapshots snap
+    the indices it reads): the span engine still changes no decision."""
+    reference, spans = run_both(real_catalog, "eth_leveraged", REAL, ("carry_leverage=true",))
+    assert_same_run(reference, spans)
+    assert sum("carry target" in e.detail for e in reference.events) > 100
+
+
 def test_every_run_says_how_much_of_its_pnl_rests_on_estimated_rewards(
     real_runs: Runs, real_catalog: Catalog
 ) -> None:

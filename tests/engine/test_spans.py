@@ -94,6 +94,19 @@ def test_spans_equal_the_reference_loop_on_unified_margin(
     assert sum(e.kind.value == "trade" for e in reference.events) > 4  # it did rebalance
 
 
+@pytest.mark.parametrize("mode", ["eth_leveraged", "usdt_market_neutral"])
+@pytest.mark.parametrize("dataset", [DEFAULT, CRASH])
+def test_spans_equal_the_reference_loop_while_leverage_follows_carry(
+    catalog: Catalog, mode: str, dataset: str
+) -> None:
+    """The carry target moves every hour with the trailing spread (`carry_leverage`); the
+    loops' `quiet` proof reads it along the span (`SpanView.mark_history`): the runs agree."""
+    overrides = ("carry_leverage=true", "carry_window_hours=72", "carry_full_spread=0.02")
+    reference, spans = run_both(catalog, mode, dataset, overrides=overrides)
+    assert_same_run(reference, spans)
+    assert sum("carry target" in e.detail for e in reference.events) > 4  # it did move
+
+
 @pytest.mark.parametrize(
     "mode", ["pure_lending_usdt", "btc_basis", "usdt_market_neutral", "funding_arbitrage"]
 )

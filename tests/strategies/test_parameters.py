@@ -38,6 +38,10 @@ CHANGED = {
     "liquidation_distance": 3.0,
     "spot_band": 0.2,
     "own_rate_impact": False,
+    "carry_leverage": True,
+    "carry_window_hours": 72,
+    "carry_full_spread": 0.02,
+    "carry_floor_ltv": 0.3,
 }
 
 

@@ -131,6 +131,12 @@ class ModeConfig(FrozenModel):
     margin_buffer: float = Field(default=0.02, ge=0.0, lt=1.0)  # unified: least cash kept
     liquidation_distance: float = Field(default=1.0, ge=0.0)  # unified: rise to survive
     spot_band: float = Field(default=0.10, gt=0.0, lt=1.0)  # unified: spot above target to sell
+    # loop modes: the target LTV falls as WETH's borrow rate nears the LST's yield
+    # (`basis.strategies.carry`, docs/strategies.md "Leverage that follows carry")
+    carry_leverage: bool = False
+    carry_window_hours: int = Field(default=720, ge=24, le=8760)  # trailing window of the spread
+    carry_full_spread: float = Field(default=0.005, gt=0.0, lt=1.0)  # APR: full target from here
+    carry_floor_ltv: float = Field(default=0.5, gt=0.0, lt=1.0)  # the least target LTV
 
     @model_validator(mode="after")
     def _consistent(self) -> ModeConfig:
@@ -149,6 +155,11 @@ class ModeConfig(FrozenModel):
             raise ValueError(
                 f"target_ltv {self.effective_target_ltv:.4f} + band {high} reaches max_ltv "
                 f"{self.max_ltv}"
+            )
+        if self.carry_leverage and self.carry_floor_ltv > self.effective_target_ltv:
+            raise ValueError(
+                f"carry_floor_ltv {self.carry_floor_ltv} is above the target LTV "
+                f"{self.effective_target_ltv:.4f}: the carry rule lowers the target from there"
             )
         low, high = self.margin_band
         if self.mode.startswith("usdt_market_neutral") and not (

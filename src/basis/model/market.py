@@ -19,6 +19,7 @@ import numpy.typing as npt
 from basis.book import Instrument
 from basis.book import factors as f
 from basis.model.funding import FundingHistory, SettledRates
+from basis.model.history import MarkHistory
 from basis.model.reserves import Reserve, ReservePath
 
 __all__ = [
@@ -81,6 +82,7 @@ class Snapshot:
     volume: Mapping[str, float] = field(default_factory=dict)  # perp → last closed hour's
     funding_history: FundingHistory = field(default_factory=FundingHistory)  # up to `time`
     reserves: Mapping[str, Reserve] = field(default_factory=dict)  # Aave asset → its totals
+    mark_history: MarkHistory = field(default_factory=MarkHistory)  # up to `time`
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,7 @@ class MarketData:
             reserves={
                 a: Reserve(float(r.supply[k]), float(r.debt[k])) for a, r in self.reserves.items()
             },
+            mark_history=MarkHistory(self.times, self.names, self.values, float(self.times[k])),
         )
 
     def funding_history(self, k: int) -> FundingHistory:

@@ -22,6 +22,7 @@ from basis.book.span import SpanPath
 from basis.book.valuation import perp_values, unit_values
 from basis.mechanics.gas import GWEI
 from basis.model.funding import FundingHistory
+from basis.model.history import MarkHistory
 from basis.model.orders import ACCOUNT
 
 __all__ = ["SLACK", "SpanView", "clear_above", "clear_below"]
@@ -60,6 +61,7 @@ class SpanView:
     venues: tuple[str, ...]
     in_transit: bool
     funding_history: FundingHistory = field(default_factory=FundingHistory)  # to the last step
+    mark_history: MarkHistory = field(default_factory=MarkHistory)  # to the last step
 
     owed = 0.0  # spans never run while a withdrawal is unpaid
 

@@ -35,6 +35,7 @@ _HEDGE = ("rebalance_threshold", "delta_tolerance", "hedge_allocation")
 _MARGIN = ("margin_target", "margin_critical", "margin_model")
 _NEUTRAL = ("delta_tolerance", "hedge_allocation", "margin_band")  # legs move on the band
 _UNIFIED = ("margin_buffer", "liquidation_distance", "spot_band")  # basis books on unified
+_CARRY = ("carry_leverage", "carry_window_hours", "carry_full_spread", "carry_floor_ltv")
 _LOOP = (
     "max_ltv",
     "max_stake_spread_move",
@@ -42,6 +43,7 @@ _LOOP = (
     "ltv_band",
     "hf_critical",
     "own_rate_impact",
+    *_CARRY,
 )
 PARAMETERS: dict[str, tuple[str, ...]] = {
     "pure_lending_usdt": (*_COMMON, "own_rate_impact"),

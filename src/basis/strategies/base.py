@@ -21,6 +21,7 @@ from basis.config.market import MarketConfig
 from basis.config.modes import ModeConfig, RegimeThresholds
 from basis.mechanics import gas
 from basis.model.funding import FundingHistory
+from basis.model.history import MarkHistory
 from basis.model.market import Snapshot
 from basis.model.needs import Needs, perp_instrument
 from basis.model.orders import ACCOUNT, Order, Perp
@@ -74,6 +75,11 @@ class State:
     def funding_history(self) -> FundingHistory:
         """The funding settled up to now (as `SpanView.funding_history`)."""
         return self.snapshot.funding_history
+
+    @property
+    def mark_history(self) -> MarkHistory:
+        """The factor marks up to now (as `SpanView.mark_history`)."""
+        return self.snapshot.mark_history
 
     def price(self, asset: str) -> float:
         """USD price of `asset` now."""

@@ -23,6 +23,7 @@ __all__ = [
     "borrow_room",
     "delever",
     "enter",
+    "gas_kept",
     "loop_state",
     "release",
     "release_fraction",
@@ -34,6 +35,8 @@ EMODE = "ETH"
 SALE_BUFFER = 1e-4  # sell this much more LST than the flash repayment needs; the rest stays ETH
 SALE_ITERATIONS = 20  # a large sale's slippage grows with it: re-price until the size settles
 DEBT = "WETH"
+RELEVER_GAS, DELEVER_GAS = "atomic_entry", "atomic_deleverage_one_swap"  # their groups' gas
+USDT_GAS_MARGIN = 0.99  # USDT that buys gas on the DEX: at most this share lands as ETH
 
 
 @dataclass(frozen=True)
@@ -115,45 +118,64 @@ def enter(state: State, lst: str, eth: float, target_ltv: float) -> list[Order]:
 
 
 def relever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
-    """Borrow more to bring the LTV up to `target_ltv`, as far as Aave's reserves allow
-    (see `enter`)."""
+    """Borrow more to bring the LTV up to `target_ltv` (keeping its gas, see `gas_kept`), as
+    far as Aave's reserves allow (see `enter`)."""
     fee = state.book.market.dex.flash_loan_fee
     value = loop.collateral * loop.market_rate
     peg = loop.market_rate / loop.protocol_rate  # staked ETH is worth this at market
-    wanted = (target_ltv * value - loop.debt) / (1.0 + fee - target_ltv * peg)
-    if wanted <= 0.0:
+    keep = gas_kept(state, RELEVER_GAS)
+    wanted = (target_ltv * (value - peg * keep) - loop.debt) / (1.0 + fee - target_ltv * peg)
+    if wanted <= keep:
         return []
-    # Gas comes from the wallet; an empty one has the group borrow it too (as WETH)
-    gas = max(2.0 * state.gas_cost("atomic_entry") - state.wallet("ETH") - state.wallet(DEBT), 0.0)
     room = state.room(loop.lst).supply - state.wallet(loop.lst)
-    extra = min(wanted, _borrowable(state, fee, gas), max(room * loop.protocol_rate, 0.0))
+    extra = min(wanted, _borrowable(state, fee), max(room * loop.protocol_rate, 0.0) + keep)
     if extra < wanted:
         state.limit(
             "WETH borrow", f"Aave reserves: relever borrows {extra:,.6g} of {wanted:,.6g} WETH"
         )
-        if extra < GAS_COVER * state.gas_cost("atomic_entry"):
+        if extra - keep < GAS_COVER * state.gas_cost(RELEVER_GAS):
             return []  # what the reserves leave is not worth the transaction
-    if extra <= 0.0:
+    if extra <= keep:
         return []
-    return [_relever_group("relever", loop.lst, extra, fee, stake=extra, gas=gas)]
+    return [_relever_group("relever", loop.lst, extra, fee, stake=extra - keep)]
 
 
 def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
-    """Repay debt with sold collateral to bring the LTV down to `target_ltv`."""
+    """Repay debt with sold collateral to bring the LTV down to `target_ltv` (selling its
+    gas too, see `gas_kept`)."""
     fee = state.book.market.dex.flash_loan_fee
+    keep = gas_kept(state, DELEVER_GAS)
     cost = _sale_factor(state, loop, loop.debt * 0.1)
     k = loop.market_rate * (1.0 + fee) / cost
-    repay = (loop.debt - target_ltv * loop.collateral * loop.market_rate) / (1.0 - k * target_ltv)
+    owed = loop.debt - target_ltv * (loop.collateral - keep / cost) * loop.market_rate
+    repay = owed / (1.0 - k * target_ltv)
     if repay <= 0.0:
         return []
-    sell = repay * (1.0 + fee) / cost
+    sell = (repay * (1.0 + fee) + keep) / cost
     for _ in range(SALE_ITERATIONS):  # the sale's own size sets its price: a fixed point
         cost = _sale_factor(state, loop, sell * loop.market_rate)
-        sized, sell = sell, repay * (1.0 + fee) / cost
+        sized, sell = sell, (repay * (1.0 + fee) + keep) / cost
         if sell - sized <= 1e-9 * sized:
             break
     sell *= 1.0 + SALE_BUFFER
     return [_delever_group("deleverage", loop.lst, repay, min(sell, loop.collateral), fee)]
+
+
+def gas_kept(state: State, operation: str) -> float:
+    """ETH a relever or deleverage group keeps in the wallet for its own `operation` gas.
+
+    None while the wallet can pay the gas as execution does (its ETH, else WETH for the
+    rest, else USDT bought at the DEX): then the group is sized as it always was. Else
+    twice the gas less the wallet's ETH, so the group pays its gas from what it brings in
+    and the next one finds its gas too; without it the group would be rejected (a loop
+    moved several times in a row drains the gas reserve its entry kept).
+    """
+    gas = state.gas_cost(operation)
+    short = gas - state.wallet("ETH")
+    usdt = state.wallet("USDT") * state.price("USDT") / state.price("ETH")
+    if short <= 0.0 or state.wallet("WETH") >= short or usdt * USDT_GAS_MARGIN >= short:
+        return 0.0
+    return 2.0 * gas - state.wallet("ETH")
 
 
 def borrow_room(loop: Loop, ceiling: float) -> float:
@@ -194,18 +216,12 @@ def release_fraction(state: State, loop: Loop, eth: float) -> float:
     return 1.0 if freed <= 0.0 else min(eth / freed, 1.0)
 
 
-def _borrowable(state: State, fee: float, gas: float = 0.0) -> float:
-    """The largest flash loan whose repayment (and `gas` WETH), borrowed from Aave, the
-    WETH reserve lends."""
-    return max(state.room(DEBT).borrow - gas, 0.0) / (1.0 + fee)
+def _borrowable(state: State, fee: float) -> float:
+    """The largest flash loan whose repayment, borrowed from Aave, the WETH reserve lends."""
+    return state.room(DEBT).borrow / (1.0 + fee)
 
 
-def _relever_group(
-    label: str, lst: str, flash: float, fee: float, stake: float, gas: float = 0.0
-) -> Group:
-    """Flash WETH, stake it, supply the LST, borrow the repayment (and `gas` WETH more,
-    left in the wallet to pay the group's gas)."""
-    borrow = flash + flash * fee  # the same float the flash repayment takes
+def _relever_group(label: str, lst: str, flash: float, fee: float, stake: float) -> Group:
     return Group(
         label,
         (
@@ -213,10 +229,10 @@ def _relever_group(
             Swap(DEBT, "ETH", flash),
             Stake(lst, stake),
             Aave("supply", lst, ALL),
-            Aave("borrow", DEBT, borrow if gas == 0.0 else borrow + gas),
+            Aave("borrow", DEBT, flash + flash * fee),  # the same float the flash repayment takes
             Flash(DEBT, flash, repay=True),
         ),
-        gas="atomic_entry",
+        gas=RELEVER_GAS,
     )
 
 
@@ -233,7 +249,7 @@ def _delever_group(
             Swap("ETH", DEBT, repay + repay * fee),
             Flash(DEBT, repay, repay=True),
         ),
-        gas="atomic_deleverage_one_swap",
+        gas=DELEVER_GAS,
     )
 
 

@@ -42,7 +42,7 @@ from basis.model.result import EventKind
 from basis.model.span import Bools, Floats, SpanView, clear_above, clear_below
 from basis.strategies import loop
 from basis.strategies.base import DUST_USD, Intent, State, Strategy
-from basis.strategies.staking import loop_intents, loop_quiet
+from basis.strategies.staking import loop_intents, loop_quiet, loop_target
 
 __all__ = ["MarketNeutral", "VenueMargin", "bring_home_sizes", "top_up_sizes"]
 
@@ -180,7 +180,7 @@ class MarketNeutral(Strategy):
             orders: list[Order] = []
             borrowed = 0.0
             if borrow_first:
-                top = self.config.effective_target_ltv + self.config.ltv_band[1]
+                top = loop_target(self, state) + self.config.ltv_band[1]
                 borrowed = loop.reserve_borrow(
                     state, min(eth, loop.borrow_room(current, top - BORROW_HEADROOM))
                 )
@@ -198,9 +198,10 @@ class MarketNeutral(Strategy):
         fraction = min(eth / held, 1.0)
         return [LstSell(self.config.lst, state.wallet(self.config.lst) * fraction)], fraction * held
 
-    def add(self, state: State, eth: float) -> list[Order]:
+    def add(self, state: State, eth: float, target_ltv: float) -> list[Order]:
+        """Orders that stake `eth` of wallet ETH (a loop: entered at `target_ltv`)."""
         if self.leveraged:
-            return loop.enter(state, self.config.lst, eth, self.config.effective_target_ltv)
+            return loop.enter(state, self.config.lst, eth, target_ltv)
         return [Stake(self.config.lst, eth)]
 
     def venue_margins(self, state: State) -> list[VenueMargin]:
@@ -327,13 +328,11 @@ class MarketNeutral(Strategy):
             entry.append("set_emode")
         gas = sum(state.gas_cost(op) for op in entry)
         eth = bought * (1.0 - 1e-9) - 2.0 * gas  # a hair under: float noise never overdraws
-        flash = 0.0
-        if self.leveraged:
-            target = self.config.effective_target_ltv
-            flash = eth * target / (1.0 - target)
+        target = loop_target(self, state) if self.leveraged else 0.0
+        flash = eth * target / (1.0 - target)
         fee = state.book.market.dex.flash_loan_fee
         added = (eth + flash) * self.peg(state) - flash * (1.0 + fee) + gas
-        orders: list[Order] = [Swap("USDT", BASE, idle), *self.add(state, eth)]
+        orders: list[Order] = [Swap("USDT", BASE, idle), *self.add(state, eth, target)]
         orders += self.hedge_orders(state, BASE, self.spot_delta(state, BASE) + added)
         return Intent(
             EventKind.REBALANCE, f"deploy {idle:,.2f} USDT into the staked leg", tuple(orders)

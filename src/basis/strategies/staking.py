@@ -7,15 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from basis.book import Instrument
+from basis.config.modes import ModeConfig
 from basis.model.needs import Needs
 from basis.model.orders import LstSell, Stake
 from basis.model.result import EventKind
 from basis.model.span import Bools, SpanView, clear_above, clear_below
-from basis.strategies import loop
+from basis.strategies import carry, loop
 from basis.strategies.base import Intent, State, Strategy
 from basis.strategies.lending import DUST_USD
 
-__all__ = ["LeveragedStaking", "StakingOnly", "loop_intents"]
+__all__ = ["LeveragedStaking", "StakingOnly", "loop_intents", "loop_quiet", "loop_target"]
 
 
 @dataclass
@@ -67,8 +68,9 @@ class LeveragedStaking(Strategy):
         intents = loop_intents(self, state)
         idle = self.spendable(state, "ETH", "atomic_entry", "set_emode")
         if not intents and idle * state.price("ETH") > DUST_USD:
-            orders = loop.enter(state, self.config.lst, idle, self.config.effective_target_ltv)
-            reason = f"loop {idle:,.6g} idle ETH at LTV {self.config.effective_target_ltv:.4f}"
+            target = loop_target(self, state)
+            orders = loop.enter(state, self.config.lst, idle, target)
+            reason = f"loop {idle:,.6g} idle ETH at LTV {target:.4f}"
             intents.append(Intent(EventKind.REBALANCE, reason, tuple(orders)))
         return intents
 
@@ -82,26 +84,34 @@ class LeveragedStaking(Strategy):
         return [Intent(EventKind.REBALANCE, f"release {fraction:.2%} of the loop", tuple(orders))]
 
 
+def loop_target(strategy: Strategy, state: State) -> float:
+    """The loop's target LTV now: `effective_target_ltv`, or the carry rule's
+    (`carry.target_ltv`) with `carry_leverage`."""
+    return float(carry.target_ltv(strategy.config, state.mark_history)[0])
+
+
 def loop_intents(strategy: Strategy, state: State, *, relever: bool = True) -> list[Intent]:
     """Risk override and band for a loop: HF below critical or LTV above band → delever
     (`Loop.delever_ltv`: a depeg is not sold into while HF is safe); LTV below band →
-    relever (unless `relever` is False: a caller that must not stake new ETH now).
+    relever (unless `relever` is False: a caller that must not stake new ETH now). The band
+    is around `loop_target`, so a carry target that moves acts only once it leaves it.
     Returns at most one intent."""
     config = strategy.config
     current = loop.loop_state(state, config.lst)
     if current.collateral <= 0.0 or current.debt <= 0.0:
         return []
-    target = config.effective_target_ltv
+    target = loop_target(strategy, state)
     low, high = config.ltv_band
+    why = _carry_note(config, target)
     health = min((a.health_factor for a in state.risk.aave), default=float("inf"))
     if health < config.hf_critical:
         reason = f"health factor {health:.4f} below {config.hf_critical}: delever to {target:.4f}"
         return [Intent(EventKind.DELEVERAGE, reason, tuple(loop.delever(state, current, target)))]
     if current.delever_ltv > target + high:
-        reason = f"LTV {current.delever_ltv:.4f} above band {target + high:.4f}: delever"
+        reason = f"LTV {current.delever_ltv:.4f} above band {target + high:.4f}{why}: delever"
         return [Intent(EventKind.DELEVERAGE, reason, tuple(loop.delever(state, current, target)))]
     if relever and current.ltv < target + low:
-        reason = f"LTV {current.ltv:.4f} below band {target + low:.4f}: relever"
+        reason = f"LTV {current.ltv:.4f} below band {target + low:.4f}{why}: relever"
         orders = loop.relever(state, current, target)
         return [Intent(EventKind.REBALANCE, reason, tuple(orders))] if orders else []
     return []
@@ -109,15 +119,15 @@ def loop_intents(strategy: Strategy, state: State, *, relever: bool = True) -> l
 
 def loop_quiet(strategy: Strategy, view: SpanView) -> Bools:
     """Steps at which `loop_intents` surely returns nothing: HF above critical and the
-    loop's LTVs inside its band (`Loop.delever_ltv` below it, the market LTV above it), or
-    no loop at all."""
+    loop's LTVs inside the band around each step's target (`Loop.delever_ltv` below it,
+    the market LTV above it), or no loop at all."""
     config = strategy.config
     lst = config.lst
     collateral = view.held(Instrument.aave_supply(lst))
     debt = view.held(Instrument.aave_debt(loop.DEBT))
     if not (collateral > 0.0).all() or not (debt > 0.0).all():
         return ~((collateral > 0.0) & (debt > 0.0))  # no loop: nothing to keep in band
-    target = config.effective_target_ltv
+    target = carry.target_ltv(config, view.mark_history, view.times)
     low, high = config.ltv_band
     health = np.min([a.health_factor for a in view.risk.aave], axis=0)
     market = view.mark(f"market_rate:{lst}")
@@ -128,3 +138,10 @@ def loop_quiet(strategy: Strategy, view: SpanView) -> Bools:
         & clear_below(delever_ltv, target + high)
         & clear_above(ltv, target + low)
     )
+
+
+def _carry_note(config: ModeConfig, target: float) -> str:
+    """What a band's reason adds when the carry rule moved the target."""
+    if target == config.effective_target_ltv:
+        return ""
+    return f" (carry target {target:.4f}, below {config.effective_target_ltv:.4f})"
