@@ -94,6 +94,22 @@ def test_paper_runner_on_a_replay_makes_the_backtest_decisions(
         assert all(o.state == "filled" for o in orders)
 
 
+def test_paper_replay_values_its_end_hour_without_deciding(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """The replay's last step is its window's end: booked and valued, never decided at,
+    as the backtest loop does (docs/mechanics.md, "The window")."""
+    inputs = inputs_for(catalog, "btc_basis", start=utc(2024, 2, 1), end=utc(2024, 2, 2))
+    with Journal.open(f"sqlite:///{tmp_path / 'journal.sqlite'}") as journal:
+        runner, _ = asyncio.run(_paper("btc_basis", inputs, journal, ticks=24))
+        last = asyncio.run(runner.tick())
+    assert last.time == utc(2024, 2, 2)
+    assert last.why_not == "the replay ends at 2024-02-02 00:00 UTC: the book is valued"
+    assert last.intents == 0
+    backtest = run(build(load_mode(CONFIGS, "btc_basis", (), None), market()), inputs, market())
+    assert runner.kernel.book.equity() == pytest.approx(backtest.equity[-1], rel=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["btc_basis", "eth_staking_only"])
 def test_paper_book_survives_a_restart(catalog: Catalog, tmp_path: Path, mode: str) -> None:
     """Stop after 100 hours, reopen the journal, resume: the end equals one unbroken run.

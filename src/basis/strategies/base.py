@@ -131,8 +131,9 @@ class Strategy:
         """Orders that bring `fraction` of equity to the wallet's share-class token."""
         raise NotImplementedError
 
-    def diagnostics(self) -> dict[str, float | None]:
-        """Mode-specific figures the run adds to its metrics when it ends (none here)."""
+    def diagnostics(self, end: State) -> dict[str, float | None]:
+        """Mode-specific figures the run adds to its metrics when it ends; `end` is the
+        state at the window's end, where the book is valued (none here)."""
         return {}
 
     def quiet(self, view: SpanView) -> Bools | None:

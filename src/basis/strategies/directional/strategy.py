@@ -236,14 +236,17 @@ class Directional(Strategy):
 
     # -- outputs -----------------------------------------------------------------------------
 
-    def diagnostics(self) -> dict[str, float | None]:
-        """Out-of-sample hit rate, predictions judged, refits, and buy-and-hold's return."""
-        price = self.history.price[: self.history.size]
+    def diagnostics(self, end: State) -> dict[str, float | None]:
+        """Out-of-sample hit rate, predictions judged, refits, and buy-and-hold's return over
+        the window: the price at its end over the price at its first hour."""
+        first = self.history.price[0] if self.history.size else math.nan
         return {
             "hit_rate": self.hits / self.judged if self.judged else None,
             "predictions_judged": float(self.judged),
             "refits": float(len(self.fits)),
-            "buy_and_hold_return": float(price[-1] / price[0] - 1.0) if price.size else None,
+            "buy_and_hold_return": float(end.price(self.base) / first - 1.0)
+            if self.history.size
+            else None,
         }
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
