@@ -446,6 +446,9 @@ class Runner:
         }
         if isinstance(self.side, PaperVenues):
             document["venues"] = self.side.document()
+        strategy = self.kernel.strategy.document()
+        if strategy is not None:  # the directional modes' history and models
+            document["strategy"] = strategy
         return document
 
 
