@@ -43,14 +43,17 @@ def compute(
     traded: list[float] | None = None,
     start: int = T0,
 ) -> dict[str, float | None]:
-    """`metrics` of an hourly run from `start`, no flows or trades unless given."""
+    """`metrics` of the window [start, start + n hours] whose n hours end at `equity`, no
+    flows or trades unless given: as the loop records it, step 0 is the instant `start`
+    (here nothing is traded, so it holds the initial equity) and step k the hour ending at
+    start + k hours."""
     n = len(equity)
     return metrics(
         initial,
-        hourly(n, start),
-        equity,
-        np.zeros(n) if flows is None else flows,
-        np.zeros(n) if traded is None else traded,
+        hourly(n + 1, start),
+        [initial, *equity],
+        [0.0, *(np.zeros(n) if flows is None else flows)],
+        [0.0, *(np.zeros(n) if traded is None else traded)],
         0.0,
         0.0,
     )
@@ -64,7 +67,7 @@ def run(
     series: dict[str, npt.NDArray[np.float64]] | None = None,
     events: tuple[Event, ...] = (),
 ) -> RunResult:
-    """A hand-made `RunResult` of hourly steps from T0."""
+    """A hand-made `RunResult` of hourly steps from T0 (its window ends at the last)."""
     n = len(equity)
     start = datetime.fromtimestamp(T0, UTC)
     return RunResult(
@@ -73,7 +76,7 @@ def run(
         share_class="USDT",
         dataset="hand-made",
         start=start,
-        end=datetime.fromtimestamp(T0 + n * HOUR, UTC),
+        end=datetime.fromtimestamp(T0 + (n - 1) * HOUR, UTC),
         config={},
         initial_equity=initial,
         times=hourly(n),
@@ -176,8 +179,11 @@ def test_withdrawal_does_not_change_time_weighted_return() -> None:
     assert compute(100.0, plain)["total_return"] == pytest.approx(expected, rel=1e-9)
     result = compute(100.0, with_withdrawal, flows)
     assert result["total_return"] == pytest.approx(expected, rel=1e-9)
-    # every UTC day is still exactly +1 %
-    daily = daily_returns(hourly(n), step_returns(100.0, with_withdrawal, flows))
+    # every UTC day is still exactly +1 %: step 0 is the instant T0, step k the hour
+    # ending at T0 + k h, so the hour ending at midnight is the day before's
+    window = [100.0, *with_withdrawal]
+    returns = step_returns(100.0, window, [0.0, *flows])
+    daily = daily_returns(hourly(n + 1), returns)
     assert daily == pytest.approx([0.01] * 10, rel=1e-9)
 
 
@@ -190,7 +196,7 @@ def test_one_year_of_constant_growth_apy_equals_total_return() -> None:
     result = compute(1000.0, equity)
     total = (1 + g) ** 8760 - 1  # ≈ 9.16 %
     assert result["total_return"] == pytest.approx(total, rel=1e-9)
-    assert result["apy"] == pytest.approx(total, rel=1e-9)  # years = 8760 / 8760 = 1
+    assert result["apy"] == pytest.approx(total, rel=1e-9)  # years = 8760 h / 8760 h = 1
     assert result["apr"] == pytest.approx(total, rel=1e-9)
 
 
@@ -204,8 +210,20 @@ def test_two_years_apy_is_square_root_and_apr_is_half() -> None:
     assert result["apr"] == pytest.approx(total / 2, rel=1e-9)
 
 
+def test_a_48_hour_window_annualises_48_hours_not_its_49_steps() -> None:
+    # [T0, T0 + 48 h]: 49 steps, the first the instant T0. +0.1 % over the two days:
+    # years = 48 / 8760, apr = 0.001 × 8760 / 48 = 0.1825, apy = 1.001^(8760/48) − 1.
+    times = hourly(49)
+    equity = np.full(49, 100.0)
+    equity[1:] = 100.0 * 1.001 ** (np.arange(1, 49) / 48)
+    result = metrics(100.0, times, equity, np.zeros(49), np.zeros(49), 0.0, 0.0)
+    assert result["total_return"] == pytest.approx(0.001, rel=1e-12)
+    assert result["apr"] == pytest.approx(0.1825, rel=1e-12)
+    assert result["apy"] == pytest.approx(1.001**182.5 - 1, rel=1e-12)
+
+
 def test_total_loss_has_apr_but_no_apy() -> None:
-    # one step to zero: total return −1, years = 1/8760 → apr = −8760; apy undefined
+    # one hour to zero: total return −1, years = 1/8760 → apr = −8760; apy undefined
     result = compute(100.0, [0.0])
     assert result["total_return"] == -1.0
     assert result["apr"] == pytest.approx(-8760.0)
@@ -214,7 +232,7 @@ def test_total_loss_has_apr_but_no_apy() -> None:
 
 
 def test_empty_run_has_no_annualised_metrics() -> None:
-    result = compute(100.0, [])
+    result = metrics(100.0, [], [], [], [], 0.0, 0.0)
     assert result["total_return"] == 0.0
     assert result["apr"] is None
     assert result["apy"] is None
@@ -226,11 +244,18 @@ def test_empty_run_has_no_annualised_metrics() -> None:
 
 
 def test_daily_returns_chain_hours_per_utc_day() -> None:
-    # 22:00 and 23:00 on Jan 1, 00:00 and 01:00 on Jan 2
+    # steps at 22:00 (the first: the instant itself), 23:00, 00:00 and 01:00 on Jan 1–2;
+    # each later step is the hour ending then, so 00:00's (23:00 → 00:00) is Jan 1's
     times = hourly(4, start=T0 + 22 * HOUR)
     daily = daily_returns(times, [0.1, 0.1, -0.5, 0.2])
-    # Jan 1: 1.1 × 1.1 − 1 = 0.21; Jan 2: 0.5 × 1.2 − 1 = −0.4
-    assert daily == pytest.approx([0.21, -0.4], rel=1e-12)
+    # Jan 1: 1.1 × 1.1 × 0.5 − 1 = −0.395; Jan 2: 0.2
+    assert daily == pytest.approx([-0.395, 0.2], rel=1e-12)
+
+
+def test_daily_returns_a_one_day_window_is_one_day() -> None:
+    # [Jan 1 00:00, Jan 2 00:00]: 25 steps, 24 hours, all of them Jan 1's
+    daily = daily_returns(hourly(25), [0.0] + [0.001] * 24)
+    assert daily == pytest.approx([1.001**24 - 1], rel=1e-12)
 
 
 def test_daily_returns_decreasing_times_raise() -> None:
@@ -422,6 +447,7 @@ def test_risk_summary_on_a_hand_made_series() -> None:
         "funding:binance": np.array([0.1, -5.0, 0.0, 0.0]),  # not a margin ratio
         "state": np.array([normal, drift, drift, low], dtype=np.float64),
     }
+    # step 0 is the instant `start`; the three hours after it end in drift, drift, low
     events = (event(EventKind.LIQUIDATION), event(EventKind.TRADE), event(EventKind.LIQUIDATION))
     risk = risk_summary(series, events)
     assert risk == {
@@ -429,7 +455,7 @@ def test_risk_summary_on_a_hand_made_series() -> None:
         "min_margin_ratio": 0.3,
         "liquidations": 2,
         "hours_in_state": {
-            "normal": 1.0,
+            "normal": 0.0,
             "delta_drift": 2.0,
             "health_factor_low": 1.0,
             "margin_critical": 0.0,

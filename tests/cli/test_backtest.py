@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -212,10 +213,18 @@ def test_short_window_warns_that_annualised_figures_mean_little(
 def test_withdrawal_left_unpaid_is_an_error_unless_allowed(
     catalog: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The scenario ends 2024-01-19 06:00; a withdrawal an hour before cannot be paid out:
-    # the perp venues' cash must first travel to the wallet.
+    # The scenario's last hour, the default window's end, is 2024-01-19 05:00, and 04:00
+    # the last hour a withdrawal can be asked at. With the perp venues' cash travelling to
+    # the wallet in 2 hours (1 in the shipped configs, which would pay it at the end) it is
+    # still in transit when the window ends.
+    configs = tmp_path / "configs"
+    shutil.copytree(CONFIGS, configs)
+    for venue in ("binance", "bybit", "okx"):
+        path = configs / "venues" / f"{venue}.yaml"
+        path.write_text(path.read_text().replace("delay_hours: 1,", "delay_hours: 2,"))
+    monkeypatch.setenv("BASIS_CONFIGS", str(configs))
     flows = tmp_path / "flows.yaml"
-    flows.write_text("flows:\n  - {time: 2024-01-19T05:00Z, amount: -500000}\n")
+    flows.write_text("flows:\n  - {time: 2024-01-19T04:00Z, amount: -500000}\n")
     args = ("--mode", "btc_basis", "--flows", str(flows), "--json")
     refused = run(monkeypatch, "backtest", *args)
     assert refused.exit_code == 2

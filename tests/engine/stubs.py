@@ -172,8 +172,9 @@ def independent_funding(result: RunResult, data: MarketData) -> dict[str, float]
 
 
 def years(result: RunResult) -> float:
-    """The run's length as the metrics annualise it: steps / 8760."""
-    return len(result.times) / 8760.0
+    """The run's length as the metrics annualise it: (end − start) / 365 days, the window's
+    hours over 8760 (its steps less one: both ends are steps)."""
+    return (len(result.times) - 1) / 8760.0
 
 
 def perp_notional(result: RunResult, data: MarketData) -> np.ndarray:

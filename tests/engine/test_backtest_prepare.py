@@ -16,9 +16,10 @@ from tests.conftest import CONFIGS
 
 from .stubs import DEFAULT, utc
 
-# Three weeks: 21 × 24 = 504 hourly steps, with 63 eight-hourly funding settlements.
+# Three weeks, [START, END] with both ends: 21 × 24 + 1 = 505 hourly steps (504 hours),
+# with 63 eight-hourly funding settlements after the start, the one at END included.
 START, END = utc(2024, 2, 26), utc(2024, 3, 18)
-STEPS = 21 * 24
+STEPS = 21 * 24 + 1
 
 
 def assert_same_run(a: RunResult, b: RunResult) -> None:
@@ -58,7 +59,7 @@ def test_prepare_loads_the_window_and_records_the_request(catalog: Catalog) -> N
     prepared = prepare(request, catalog, CONFIGS)
     assert prepared.steps == STEPS
     assert prepared.inputs.data.times[0] == int(START.timestamp())
-    assert prepared.inputs.data.times[-1] == int(END.timestamp()) - 3600
+    assert prepared.inputs.data.times[-1] == int(END.timestamp())  # valued at its end
     assert prepared.config.delta_tolerance == 0.01
     assert prepared.record["dataset"] == DEFAULT
     assert prepared.record["overrides"] == ["delta_tolerance=0.01"]

@@ -36,9 +36,10 @@ def spiked(catalog: Catalog, tmp_path_factory: pytest.TempPathFactory) -> Catalo
 def test_inputs_spike_at_the_first_hour_judged_on_the_day_before_the_window(
     spiked: Catalog,
 ) -> None:
-    inputs = inputs_for(spiked, "pure_lending_usdt", DEFAULT, SPIKE, SPIKE + timedelta(hours=6))
+    inputs = inputs_for(spiked, "pure_lending_usdt", DEFAULT, SPIKE, SPIKE + timedelta(hours=5))
     # Hours 734..757 (23 of them before the window): twelve 1, eleven 2 and the 800 →
-    # median 1.5, MAD 0.5, 10σ = 7.41 < 10 gwei ≤ 798.5: priced at 1.5.
+    # median 1.5, MAD 0.5, 10σ = 7.41 < 10 gwei ≤ 798.5: priced at 1.5. The window
+    # [13:00, 18:00] has six hourly steps, its end included.
     assert inputs.data.priority_fee_gwei.tolist() == [1.5, 1.0, 2.0, 1.0, 2.0, 1.0]
     (warning,) = [w for w in inputs.warnings if w.startswith(GAS)]
     assert warning.startswith(f"{GAS}: 1 hour(s) of outlier p50 priority fee")
@@ -58,5 +59,5 @@ def test_inputs_scenario_fees_untouched_without_warning(catalog: Catalog) -> Non
     inputs = inputs_for(catalog, "pure_lending_usdt", DEFAULT)
     raw = catalog.read(DEFAULT, GAS).sort("ts")
     assert not [w for w in inputs.warnings if w.startswith(GAS)]
-    within = raw.filter(pl.col("ts").is_between(inputs.start, inputs.end, closed="left"))
+    within = raw.filter(pl.col("ts").is_between(inputs.start, inputs.end, closed="both"))
     assert inputs.data.priority_fee_gwei.tolist() == within["priority_fee_p50_gwei"].to_list()

@@ -250,15 +250,18 @@ def test_flow_outside_the_window_is_a_data_error_naming_the_window(
     with pytest.raises(DataError) as raised:
         backtest(catalog, "pure_lending_usdt", start=FLOW_START, end=FLOW_END, flows=path)
     assert str(raised.value).endswith(
-        "flow at 2024-02-01 00:00 is outside the run's window "
-        "2024-01-01 00:00 → 2024-01-14 23:00 UTC"
+        "flow at 2024-02-01 00:00 is outside the hours the run acts at, "
+        "2024-01-01 00:00 → 2024-01-14 23:00 UTC (its window ends at 2024-01-15 00:00, "
+        "where the book is only valued)"
     )
 
 
-def test_flow_between_steps_of_the_window_is_a_data_error(catalog: Catalog) -> None:
-    # The window's last step is 23:00; its end (exclusive) is not a step.
+def test_flow_at_the_end_of_the_window_is_a_data_error(catalog: Catalog) -> None:
+    # The window's last step is its end, 2024-01-15 00:00: the book is valued there and
+    # nothing decides, so no withdrawal could be unwound for.
     inputs = inputs_for(catalog, "pure_lending_usdt", DEFAULT, FLOW_START, FLOW_END)
-    with pytest.raises(DataError, match="outside the run's window"):
+    assert inputs.data.time(inputs.data.steps - 1) == FLOW_END
+    with pytest.raises(DataError, match="outside the hours the run acts at"):
         run_on("pure_lending_usdt", inputs, flows=[Flow(time=FLOW_END, amount=1_000.0)])
 
 

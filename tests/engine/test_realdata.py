@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +104,8 @@ def test_mode_runs_over_the_real_window_and_its_attribution_adds_up(
 ) -> None:
     result = real_runs(mode)
     if result.dataset == REAL:  # funding_arbitrage runs on scenario data (tested below)
-        assert result.start <= utc(2024, 5, 13, 4) and result.end == utc(2025, 7, 1)
+        # the window ends at the last hour with data, where the book is valued
+        assert result.start <= utc(2024, 5, 13, 4) and result.end == utc(2025, 6, 30, 23)
     assert np.isfinite(result.equity).all()
     expected = result.final_equity - result.initial_equity - result.net_flows
     assert pnl(result) == pytest.approx(expected, abs=1e-6 * result.initial_equity)
@@ -125,7 +126,8 @@ def test_pure_lending_usdt_apr_is_the_growth_of_aaves_liquidity_index(
     real_catalog: Catalog, real_runs: Runs
 ) -> None:
     result = real_runs("pure_lending_usdt")
-    panel = load_panel(real_catalog, REAL, ["aave_v3:rates:USDT"], result.start, result.end)
+    stop = result.end + timedelta(hours=1)  # the window [start, end] includes its end
+    panel = load_panel(real_catalog, REAL, ["aave_v3:rates:USDT"], result.start, stop)
     index = panel["aave_v3:rates:USDT.liquidity_index"]
     index_apr = (float(index[-1] / index[0]) - 1.0) / years(result)
     assert result.summary.metrics["apr"] == pytest.approx(index_apr, abs=0.0005)  # 0.05 pp
@@ -135,7 +137,7 @@ def test_pure_lending_usdt_apr_is_the_growth_of_aaves_liquidity_index(
 def test_single_block_priority_fee_hour_priced_at_the_day_median(real_catalog: Catalog) -> None:
     """2024-04-15 19:00 and 20:00: p50 814.69 and 279 gwei from two consecutive blocks; a
     run starting at 19:00 judges them on the day before it and pays the median instead."""
-    start, end = utc(2024, 4, 15, 19), utc(2024, 4, 16)
+    start, end = utc(2024, 4, 15, 19), utc(2024, 4, 15, 23)  # five hours, both ends in
     raw = load_panel(real_catalog, REAL, ["ethereum:gas:mainnet"], start, end)
     assert raw["ethereum:gas:mainnet.priority_fee_p50_gwei"][:2].tolist() == [814.69, 279.0]
     inputs = inputs_for(real_catalog, "pure_lending_usdt", REAL, start, end)
@@ -216,7 +218,7 @@ def test_basis_venue_without_data_for_the_window_is_dropped_with_a_warning(
     for mode, symbol in (("eth_basis", "ETHUSDT"), ("btc_basis", "BTCUSDT")):
         result = real_runs(mode)
         (warning,) = [w for w in result.warnings if w.startswith("venue okx")]
-        assert f"has no usable {symbol} data for 2024-01-01 00:00 → 2025-07-01 00:00 UTC" in (
+        assert f"has no usable {symbol} data for 2024-01-01 00:00 → 2025-06-30 23:00 UTC" in (
             warning
         )
         assert "allocation 0" in warning

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from basis.book import Instrument
 from basis.data.catalog import Catalog
 from basis.engine.backtest import load_mode
 from basis.engine.inputs import Inputs
@@ -18,6 +19,7 @@ from basis.live.feed import ReplayFeed
 from basis.live.journal import Journal
 from basis.live.runner import Runner, RunnerOptions
 from basis.live.session import open_runner
+from basis.model.orders import ACCOUNT
 from basis.model.result import Event, EventKind
 from basis.strategies import build
 from tests.conftest import CONFIGS
@@ -94,6 +96,22 @@ def test_paper_runner_on_a_replay_makes_the_backtest_decisions(
         assert all(o.state == "filled" for o in orders)
 
 
+def test_paper_replay_values_its_end_hour_without_deciding(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """The replay's last step is its window's end: booked and valued, never decided at,
+    as the backtest loop does (docs/mechanics.md, "The window")."""
+    inputs = inputs_for(catalog, "btc_basis", start=utc(2024, 2, 1), end=utc(2024, 2, 2))
+    with Journal.open(f"sqlite:///{tmp_path / 'journal.sqlite'}") as journal:
+        runner, _ = asyncio.run(_paper("btc_basis", inputs, journal, ticks=24))
+        last = asyncio.run(runner.tick())
+    assert last.time == utc(2024, 2, 2)
+    assert last.why_not == "the replay ends at 2024-02-02 00:00 UTC: the book is valued"
+    assert last.intents == 0
+    backtest = run(build(load_mode(CONFIGS, "btc_basis", (), None), market()), inputs, market())
+    assert runner.kernel.book.equity() == pytest.approx(backtest.equity[-1], rel=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["btc_basis", "eth_staking_only"])
 def test_paper_book_survives_a_restart(catalog: Catalog, tmp_path: Path, mode: str) -> None:
     """Stop after 100 hours, reopen the journal, resume: the end equals one unbroken run.
@@ -139,3 +157,35 @@ def test_paper_funding_arbitrage_makes_the_backtest_decisions_across_a_restart(
         restart <= e.time < restart + timedelta(hours=24) for e in after if e.kind in DECISIONS
     )
     assert runner.kernel.book.equity() == pytest.approx(backtest.equity[-1], rel=1e-12)
+
+
+def test_paper_ml_directional_makes_the_backtest_decisions_across_a_restart(
+    catalog: Catalog, tmp_path: Path
+) -> None:
+    """The mode carries its history, models and the entry of its position between hours:
+    the checkpoint keeps them. Stopped at hour 300 (2024-01-13 12:00, long since the first
+    refit at 03:00), the resumed run takes profit on that entry on 01-14, refits on 01-20
+    and goes short on 01-24 as one unbroken backtest, and ends at its equity."""
+    mode = "ml_directional_btc"
+    inputs = inputs_for(catalog, mode, start=utc(2024, 1, 1), end=utc(2024, 1, 25))
+    strategy = build(load_mode(CONFIGS, mode, (), None), market())
+    backtest = run(strategy, inputs, market(), reference=True)
+    url = f"sqlite:///{tmp_path / 'restarted.sqlite'}"
+    with Journal.open(url) as journal:
+        first, before = asyncio.run(_paper(mode, inputs, journal, ticks=300))
+        held = first.kernel.book.balance(ACCOUNT, Instrument.parse("binance:perp:BTCUSDT"))
+    with Journal.open(url) as journal:
+        runner, after = asyncio.run(_paper(mode, inputs, journal, start=300))
+        saved = journal.load_checkpoint(runner.run_id)
+    assert held > 0.0  # the restart falls inside a long position
+    kinds = DECISIONS | {EventKind.MODEL}
+    made = [(e.time, e.kind, e.detail) for e in before + after if e.kind in kinds]
+    assert made == [(e.time, e.kind, e.detail) for e in backtest.events if e.kind in kinds]
+    assert {(e.time, e.detail.split(":")[0]) for e in after if e.kind is EventKind.REBALANCE} >= {
+        (utc(2024, 1, 14, 16), "take profit"),
+    }
+    assert any(e.kind is EventKind.MODEL for e in after)
+    assert runner.kernel.book.equity() == pytest.approx(backtest.equity[-1], rel=1e-12)
+    assert saved is not None and saved["strategy"]["version"] == 1
+    end = runner.kernel.state(inputs.data.snapshot(inputs.data.steps - 1))
+    assert runner.kernel.strategy.diagnostics(end) == strategy.diagnostics(end)

@@ -95,7 +95,7 @@ def test_remote_sweep_stores_the_same_results_as_a_local_one(
         local_rows = {row.key: row for row in store.points("local")}
         first = next(iter(remote_rows.values()))
         assert first.run_id is not None
-        assert len(store.load(first.run_id).times) == 91 * 24  # January to March 2024
+        assert len(store.load(first.run_id).times) == 91 * 24 + 1  # [01-01, 04-01], both ends
     assert set(remote_rows) == set(local_rows) and len(remote_rows) == 3
     for key, row in remote_rows.items():
         twin = local_rows[key]

@@ -4,6 +4,7 @@ sizing, and the proof that nothing after an hour moves a decision made at it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import replace
 from pathlib import Path
@@ -16,9 +17,9 @@ from basis.data.catalog import Catalog
 from basis.data.signals import load_signals
 from basis.engine.backtest import load_mode
 from basis.engine.loop import run
-from basis.errors import DataError
+from basis.errors import DataError, InvalidOperationError
 from basis.model.result import Event, EventKind
-from basis.strategies import build
+from basis.strategies import Intent, State, build
 from basis.strategies.directional.features import FEATURES, LOOKBACK, features, labels
 from basis.strategies.directional.model import fit, probability_up
 from basis.strategies.directional.strategy import Directional
@@ -256,3 +257,49 @@ def test_the_report_shows_the_model_against_holding_and_flat(catalog: Catalog) -
     refits = [e for e in result.events if e.kind is EventKind.MODEL]
     assert f"{len(refits)} refits" in page and refits[0].detail in page
     assert "Out-of-sample hit rate" not in render_report(backtest(catalog, "btc_basis"))
+
+
+def test_a_strategy_restored_from_its_document_decides_as_the_unbroken_one(
+    catalog: Catalog,
+) -> None:
+    """At hour 500 the run is handed to a fresh strategy restored from the JSON of the
+    first one's document. With `train_hours` 168 a decision reads at most the last
+    168 + 24 + 168 = 360 rows, so the document keeps rows 140..499 only (the rest come
+    back as NaN and are never read), and the run is the unbroken one's, event for event."""
+    mode, overrides = "ml_directional_btc", ("directional.train_hours=168",)
+    inputs = inputs_for(catalog, mode, DEFAULT, T0, T0 + dt.timedelta(days=31), overrides)
+    config = load_mode(CONFIGS, mode, overrides, None)
+    unbroken = run(build(config, market()), inputs, market(), reference=True)
+    first, fresh = build(config, market()), build(config, market())
+    assert isinstance(first, Directional) and isinstance(fresh, Directional)
+    handover, decide, documents = inputs.data.time(500), first.decide, []
+
+    def handing_over(state: State) -> list[Intent]:
+        if state.snapshot.time < handover:
+            return decide(state)
+        if not documents:
+            documents.append(json.loads(json.dumps(first.document(), allow_nan=False)))
+            fresh.restore(documents[0])
+        return fresh.decide(state)
+
+    first.decide = handing_over  # type: ignore[method-assign]
+    first.diagnostics = fresh.diagnostics  # type: ignore[method-assign]
+    resumed = run(first, inputs, market(), reference=True)
+    (document,) = documents
+    assert (document["version"], document["rows"], document["first_row"]) == (1, 500, 140)
+    assert [e for e in unbroken.events if e.time >= handover], "decisions after the handover"
+    assert resumed.events == unbroken.events
+    np.testing.assert_array_equal(resumed.equity, unbroken.equity)
+    assert resumed.summary is not None and unbroken.summary is not None
+    assert resumed.summary.metrics == unbroken.summary.metrics
+
+
+def test_a_document_of_another_version_is_refused(catalog: Catalog) -> None:
+    strategy = build(load_mode(CONFIGS, "ml_directional_eth", (), None), market())
+    document = strategy.document()
+    assert document is not None and document["rows"] == 0
+    strategy.restore(document)  # an empty history resumes as empty
+    with pytest.raises(InvalidOperationError, match="checkpoint version 2; this basis reads 1"):
+        strategy.restore({**document, "version": 2})
+    with pytest.raises(InvalidOperationError, match="malformed"):
+        strategy.restore({"version": 1})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pytest
@@ -64,7 +64,7 @@ def config(mode: str) -> ModeConfig:
 def test_mode_runs_the_short_scenario_and_its_attribution_adds_up(runs: Runs, mode: str) -> None:
     result = runs(mode, DEFAULT)
     assert result.mode == mode
-    assert len(result.times) == 2190  # 2024-01-01 00:00 → 2024-04-01 06:00, hourly
+    assert len(result.times) == 2190  # [2024-01-01 00:00, 2024-04-01 05:00], the last data hour
     assert np.isfinite(result.equity).all()
     assert result.initial_equity == config(mode).initial_capital
     expected = result.final_equity - result.initial_equity - result.net_flows
@@ -87,7 +87,8 @@ def test_pure_lending_usdt_grows_with_the_liquidity_index_less_its_gas(
     trades = [e for e in result.events if e.kind is EventKind.TRADE]
     (supply,) = trades
     assert supply.subject == "aave_v3:supply:USDT"
-    panel = load_panel(catalog, DEFAULT, ["aave_v3:rates:USDT"], result.start, result.end)
+    stop = result.end + timedelta(hours=1)  # the window [start, end] includes its end
+    panel = load_panel(catalog, DEFAULT, ["aave_v3:rates:USDT"], result.start, stop)
     index = panel["aave_v3:rates:USDT.liquidity_index"]
     growth = float(index[-1] / index[0])
     capital, paid = result.initial_equity, -supply.cost

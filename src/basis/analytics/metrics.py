@@ -1,12 +1,17 @@
 """Run statistics (DESIGN §4): pure functions from a run's recorded path to its numbers.
 
-Definitions, with E_k the equity after step k, F_k the flows of step k and E_{−1} the
-initial equity. Flows happen at the start of a step, so they neither earn nor lose:
+Definitions, with E_k the equity after step k (at `times[k]`), F_k the flows of step k and
+E_{−1} the initial equity. Flows happen at the start of a step, so they neither earn nor
+lose. A run's steps are the hours of its window [start, end], both included (docs/
+mechanics.md, "The window"): r_0 is what the first step did at `start` (the entry costs),
+r_k for k ≥ 1 what the hour (times[k−1], times[k]] did.
 
 * r_k = (E_k − E_{k−1} − F_k) / (E_{k−1} + F_k), the time-weighted step return.
-* total_return = Π(1 + r_k) − 1; years = steps / 8760 (hourly steps, 365-day year).
+* total_return = Π(1 + r_k) − 1; years = (times[-1] − times[0]) / 365 days, the window's
+  length (end − start: N hours for the N + 1 steps of an N-hour window).
 * apr = total_return / years (simple); apy = (1 + total_return)^(1/years) − 1.
-* daily returns: the r_k chained per UTC calendar day of `times[k]`.
+* daily returns: the r_k chained per UTC calendar day of the hour they cover, the day of
+  `times[k] − 1 s` (r_0: of `times[0]`), so the hour that ends at midnight is its day's.
 * volatility = std(daily, ddof=1)·√365; sharpe = mean(daily) / std(daily, ddof=1)·√365
   (risk-free 0); sortino = mean(daily) / √mean(min(daily, 0)²)·√365 over all days.
 * max_drawdown: the largest (peak − trough) / peak of the wealth index
@@ -53,9 +58,9 @@ __all__ = [
 
 Floats = npt.NDArray[np.float64]
 
-HOURS_PER_YEAR = 8760
 DAYS_PER_YEAR = 365
 SECONDS_PER_DAY = 86_400
+SECONDS_PER_YEAR = DAYS_PER_YEAR * SECONDS_PER_DAY
 _ROUNDING = 1e-12
 
 METRIC_KEYS: tuple[str, ...] = (
@@ -100,7 +105,8 @@ def step_returns(initial_equity: float, equity: npt.ArrayLike, flows: npt.ArrayL
 
 
 def daily_returns(times: npt.ArrayLike, step_returns: npt.ArrayLike) -> Floats:
-    """The step returns chained per UTC calendar day, days in order.
+    """The step returns chained per UTC calendar day of the hour each covers (the module
+    docstring: the day of `times[k] − 1 s`, the first step's of `times[0]`), days in order.
 
     Raises `InvalidOperationError` when the lengths differ or times do not increase.
     """
@@ -111,7 +117,8 @@ def daily_returns(times: npt.ArrayLike, step_returns: npt.ArrayLike) -> Floats:
         return np.empty(0, dtype=np.float64)
     if np.any(np.diff(times_) <= 0):
         raise InvalidOperationError("times must be strictly increasing")
-    days = times_ // SECONDS_PER_DAY
+    days = (times_ - 1) // SECONDS_PER_DAY
+    days[0] = times_[0] // SECONDS_PER_DAY
     starts = np.flatnonzero(np.concatenate(([True], days[1:] != days[:-1])))
     daily: Floats = np.multiply.reduceat(1.0 + returns, starts) - 1.0
     return daily
@@ -138,7 +145,8 @@ def metrics(
     daily = daily_returns(times, growth - 1.0)
 
     total_return = float(np.prod(growth)) - 1.0
-    years = growth.size / HOURS_PER_YEAR
+    times_ = np.asarray(times, dtype=np.int64)
+    years = float(times_[-1] - times_[0]) / SECONDS_PER_YEAR if times_.size else 0.0
     apr = total_return / years if years > 0 else None
     apy = _compound(total_return, years) if years > 0 and total_return > -1.0 else None
     volatility, sharpe, sortino = _daily_ratios(daily)
@@ -181,6 +189,10 @@ def attribution_totals(attribution: npt.ArrayLike) -> dict[str, float]:
 def risk_summary(series: Mapping[str, npt.ArrayLike], events: Iterable[Event]) -> dict[str, Any]:
     """The lowest health factor and margin ratio (None when never applicable), the number
     of liquidations and the hours spent in each risk state (every state, 0 when absent).
+
+    The hours are the window's: hour (times[k−1], times[k]] counts in `state[k]`, the state
+    the book was found in at its end; the first step's state (at `start`, nothing held yet)
+    covers no hour, so an N-hour window counts N hours.
 
     Raises `InvalidOperationError` for a `state` code that is not in `STATE_CODES`.
     """
@@ -340,10 +352,10 @@ def _hours_in_state(codes: npt.ArrayLike | None) -> dict[str, float]:
     if codes is None:
         return hours
     array = np.asarray(codes, dtype=np.float64)
-    array = array[~np.isnan(array)]
-    unknown = set(array.tolist()) - {float(code) for code in STATE_CODES.values()}
+    unknown = set(array[~np.isnan(array)].tolist()) - {float(c) for c in STATE_CODES.values()}
     if unknown:
         raise InvalidOperationError(f"unknown risk state codes {sorted(unknown)} in 'state'")
+    ends = array[1:]  # step 0 is the instant `start`; each later step ends one hour
     for state, code in STATE_CODES.items():
-        hours[state.value] = float(np.count_nonzero(array == code))  # one step is one hour
+        hours[state.value] = float(np.count_nonzero(ends == code))
     return hours

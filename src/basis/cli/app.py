@@ -66,6 +66,12 @@ CapitalOption = Annotated[
         "ETH for eth_staking_only, eth_leveraged and pure_lending_eth (300 = 300 ETH)."
     ),
 ]
+EndOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Last hour, where the book is valued (default: the data's last), e.g. 2025-01-01."
+    ),
+]
 CatalogOption = Annotated[
     Path | None,
     typer.Option(

@@ -11,7 +11,16 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from basis.cli.app import CapitalOption, CatalogOption, app, err, open_catalog, out, utc_date
+from basis.cli.app import (
+    CapitalOption,
+    CatalogOption,
+    EndOption,
+    app,
+    err,
+    open_catalog,
+    out,
+    utc_date,
+)
 from basis.cli.results import print_summary
 from basis.config import get_settings
 from basis.data.catalog import REAL, Catalog, scenario_dataset
@@ -102,7 +111,7 @@ def backtest(
     ] = scenario_dataset("default"),
     catalog: CatalogOption = None,
     start: Annotated[str | None, typer.Option(help="First hour, e.g. 2024-06-01.")] = None,
-    end: Annotated[str | None, typer.Option(help="End (exclusive), e.g. 2025-01-01.")] = None,
+    end: EndOption = None,
     capital: CapitalOption = None,
     overrides: Annotated[
         list[str] | None, typer.Option("--set", help="Override a mode parameter: key=value.")

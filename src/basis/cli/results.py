@@ -163,7 +163,7 @@ def _window(result: RunResult, amount: Formatter) -> list[tuple[str, str]]:
         *_margin_cells(result.config.get("mode")),
         ("start", _time(result.start)),
         ("end", _time(result.end)),
-        ("hours", f"{len(result.times):,}"),
+        ("hours", f"{(result.end - result.start).total_seconds() / 3600:,.0f}"),
         ("initial equity", f"{amount(result.initial_equity)} {unit}"),
         ("final equity", f"{amount(result.final_equity if len(result.equity) else None)} {unit}"),
         ("net flows", f"{amount(result.net_flows)} {unit}"),

@@ -16,7 +16,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from basis.cli.app import CapitalOption, CatalogOption, app, err, out, percent, utc_date
+from basis.cli.app import (
+    CapitalOption,
+    CatalogOption,
+    EndOption,
+    app,
+    err,
+    out,
+    percent,
+    utc_date,
+)
 from basis.config import get_settings
 from basis.errors import ConfigError
 from basis.files import require_writable
@@ -45,7 +54,6 @@ DataOption = Annotated[
     typer.Option("--data", help="`real` or `scenario:NAME` (default scenario:default)."),
 ]
 StartOption = Annotated[str | None, typer.Option(help="First hour, e.g. 2024-06-01.")]
-EndOption = Annotated[str | None, typer.Option(help="End (exclusive), e.g. 2025-01-01.")]
 SchedulerOption = Annotated[
     str | None,
     typer.Option(

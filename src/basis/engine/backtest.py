@@ -132,8 +132,8 @@ def prepare(
         raise ConfigError(
             f"--start {request.start:%Y-%m-%d %H:%M} is "
             f"{'equal to' if request.end == request.start else 'after'} --end "
-            f"{request.end:%Y-%m-%d %H:%M} (UTC): the window would be empty; --end is "
-            "exclusive and must come after --start"
+            f"{request.end:%Y-%m-%d %H:%M} (UTC): the window would be empty; --end is the "
+            "hour the book is valued at and must come after --start"
         )
     check_fallback(request.fallback)
     market = load_market(configs)

@@ -37,6 +37,7 @@ GAS = "ethereum:gas:mainnet"
 PRIORITY_FEE = "priority_fee_p50_gwei"
 BENCHMARK = "ethena:benchmark:sUSDe"
 TOKEN_PRICE_MAX_AGE = dt.timedelta(hours=24)
+HOUR = dt.timedelta(hours=1)
 MIN_ANNUALISED_WINDOW = dt.timedelta(days=30)
 """Below this window a run warns that its annualised figures are not meaningful."""
 
@@ -62,7 +63,9 @@ def load_inputs(
     end: dt.datetime | None = None,
     policy: ResolutionPolicy | None = None,
 ) -> Inputs:
-    """Load what `needs` asks for from `dataset` over [start, end) (default: widest).
+    """Load what `needs` asks for from `dataset` over the window [start, end] (default: the
+    widest the data covers): the hourly grid from `start` to `end` inclusive, so the run can
+    value its book at `end` (docs/mechanics.md, "The window"); reward payouts in it.
 
     Raises DataMissingError naming the missing series, or the series whose window does
     not contain the requested one (with the window it has); DataMissingError when no perp
@@ -83,26 +86,27 @@ def load_inputs(
         core.append(_require(GAS, available, dataset))
     window = common_window([available[name] for name in core])
     start = start or window[0]
-    end = end or window[1]
-    if start < window[0] or end > window[1] or end <= start:
+    end = end or window[1] - HOUR  # the last hour with data
+    stop = end + HOUR  # the panel's grid ends before `stop`: `end` is its last hour
+    if start < window[0] or stop > window[1] or end <= start:
         missing = [
-            f"{name} covers {_span(*covered_window(available[name]))}"
+            f"{name} covers {_span(*_valued(covered_window(available[name])))}"
             for name in core
             if not covered_window(available[name])[0]
             <= start
-            < end
+            < stop
             <= covered_window(available[name])[1]
         ]
         raise DataMissingError(
             f"the requested window {_span(start, end)} is not inside the data of {dataset!r}: "
             + ("; ".join(missing) or "the window is empty")
-            + f"; this mode can run on {_span(*window)}"
+            + f"; this mode can run on {_span(*_valued(window))}"
         )
-    panel = load_panel(catalog, dataset, core, start, end, policy)
+    panel = load_panel(catalog, dataset, core, start, stop, policy)
     warnings = list(panel.notes)
     if end - start < MIN_ANNUALISED_WINDOW:
         warnings.append(
-            f"the window is {(end - start) / dt.timedelta(hours=1):,.0f} hour(s): APR, APY, "
+            f"the window is {(end - start) / HOUR:,.0f} hour(s): APR, APY, "
             "volatility, Sharpe, Sortino and Calmar annualise it and mean little below "
             f"{MIN_ANNUALISED_WINDOW.days} days; read the total return"
         )
@@ -122,7 +126,7 @@ def load_inputs(
         try:
             for name in series:
                 _require(name, available, dataset)
-            loaded = load_panel(catalog, dataset, series, start, end, policy)
+            loaded = load_panel(catalog, dataset, series, start, stop, policy)
         except DataCorruptError:
             raise  # a damaged catalog is never a venue without data
         except DataError as error:
@@ -143,7 +147,7 @@ def load_inputs(
             f"{dataset!r} for {_span(start, end)}"
         )
 
-    optional = _optional_panel(catalog, dataset, available, BENCHMARK, start, end, policy)
+    optional = _optional_panel(catalog, dataset, available, BENCHMARK, start, stop, policy)
     names = factor_names_for(
         needs.prices, [needs.lst] if needs.lst else [], needs.aave_assets, [str(p) for p in perps]
     )
@@ -341,13 +345,14 @@ def _rewards(
     end: dt.datetime,
     warnings: list[str],
 ) -> tuple[RewardPayout, ...]:
-    """The payouts inside the window, each token priced without looking ahead."""
+    """The payouts in [start, end], each token priced without looking ahead (one at `start`
+    pays nothing: the book holds no LST before its first step)."""
     if not (needs.rewards and needs.lst):
         return ()
     name = f"{market.lsts[needs.lst].protocol}:rewards:{needs.lst}"
     if name not in available:
         return ()
-    frame = catalog.read(dataset, name).filter(pl.col("ts").is_between(start, end, closed="left"))
+    frame = catalog.read(dataset, name).filter(pl.col("ts").is_between(start, end, closed="both"))
     tokens = {
         token: catalog.read(dataset, f"uniswap_v3:token:{token}").sort("ts")
         if f"uniswap_v3:token:{token}" in available
@@ -404,6 +409,12 @@ def _token_price_eth(frame: pl.DataFrame | None, at: dt.datetime) -> float | Non
         (pl.col("ts") <= at - dt.timedelta(hours=1)) & (pl.col("ts") > at - TOKEN_PRICE_MAX_AGE)
     )
     return None if known.is_empty() else float(known["close"][-1])
+
+
+def _valued(window: tuple[dt.datetime, dt.datetime]) -> tuple[dt.datetime, dt.datetime]:
+    """A covered window [first, last + interval) as the run window [first, last hour] a
+    book can be valued over."""
+    return window[0], window[1] - HOUR
 
 
 def _span(start: dt.datetime, end: dt.datetime) -> str:

@@ -5,6 +5,12 @@ arrived transfers; settle funding due now; pay reward programmes (sold into the 
 class); let venues and Aave liquidate what the path has made liquidatable; apply the
 step's deposits and withdrawals; then risk, the strategy's decision, execution, and the
 record. The clock is the market's hourly grid; execution is injected.
+
+The window is [start, end] (docs/mechanics.md, "The window"): the grid's first step is
+`start`, where the capital is deposited, and its last is `end`, where the book is valued.
+What accrues or settles in (start, end] is booked, the end hour's funding, payout and
+arrivals included, and nothing after it. The strategy decides at every step but the last:
+a trade at `end` would pay its costs for a benefit outside the window.
 """
 
 from __future__ import annotations
@@ -144,7 +150,7 @@ class _Run:
             flows[k] = self._flows(k, snap)
             state = self.kernel.state(snap, checked if k not in self.flows else None)
             series.state(k, state)
-            traded = self._decide(state, snap)
+            traded = self._decide(state, snap) if k < steps - 1 else 0.0  # `end`: valued only
             self.venues.note_holdings(snap.time)
             equity[k] = book.equity()
             totals = _totals(book)
@@ -181,7 +187,7 @@ class _Run:
         summary = summarize(result)
         metrics = {**summary.metrics, **outcome}
         metrics["estimated_share"] = estimated_share(result, outcome["estimated_rewards"])
-        metrics.update(self.strategy.diagnostics())
+        metrics.update(self.strategy.diagnostics(self.kernel.state(data.snapshot(steps - 1))))
         summary = dataclasses.replace(summary, metrics=metrics)
         return RunResult(**{**result.__dict__, "summary": summary})
 
@@ -219,8 +225,9 @@ class _Run:
 
         A span ends before the next flow, reward payout, transfer arrival or missing
         funding settlement, and before the first step at which the strategy might act
-        (`Strategy.quiet`) or a position might be liquidated. Those steps go through the
-        full step; the result is the same as stepping singly (tests/engine/test_spans.py).
+        (`Strategy.quiet`; never at the window's last step, where nothing is decided) or a
+        position might be liquidated. Those steps go through the full step; the result is
+        the same as stepping singly (tests/engine/test_spans.py).
         """
         book, data = self.book, self.data
         end = min(self._next_event(k), k + self.span_length)
@@ -250,6 +257,8 @@ class _Run:
         if quiet is None:
             self.span_length = 0
             return 0, False
+        if end == data.steps:  # the window's end is valued, never decided at
+            quiet = quiet | (np.arange(path.steps) == path.steps - 1)
         blocked = np.flatnonzero(~quiet | view.risk.liquidatable())
         stop = int(blocked[0]) if blocked.size else path.steps
         self.span_length = min(
@@ -543,14 +552,18 @@ def _totals(book: Book) -> np.ndarray:
 
 
 def _flows_by_step(flows: Sequence[Flow], data: MarketData) -> dict[int, list[Flow]]:
-    index = {int(t): k for k, t in enumerate(data.times)}
+    """The flows by step; DataError for one that is not at an hour of [start, end): at the
+    end the book is only valued, and nothing could act on a flow there."""
+    index = {int(t): k for k, t in enumerate(data.times[:-1])}
     result: dict[int, list[Flow]] = {}
     for flow in flows:
         k = index.get(int(flow.time.timestamp()))
         if k is None:
             raise DataError(
-                f"flow at {flow.time:%Y-%m-%d %H:%M} is outside the run's window "
-                f"{data.time(0):%Y-%m-%d %H:%M} → {data.time(data.steps - 1):%Y-%m-%d %H:%M} UTC"
+                f"flow at {flow.time:%Y-%m-%d %H:%M} is outside the hours the run acts at, "
+                f"{data.time(0):%Y-%m-%d %H:%M} → {data.time(data.steps - 2):%Y-%m-%d %H:%M} "
+                f"UTC (its window ends at {data.time(data.steps - 1):%Y-%m-%d %H:%M}, where "
+                "the book is only valued)"
             )
         result.setdefault(k, []).append(flow)
     return result

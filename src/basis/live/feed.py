@@ -35,11 +35,13 @@ __all__ = ["Feed", "ReplayFeed", "Taken", "VenueFeed", "markets_for"]
 @dataclass(frozen=True)
 class Taken:
     """Snapshots in time order (the last is the market now), when they were taken (wall
-    clock, `time.monotonic()`), and the venues that did not answer (with the error)."""
+    clock, `time.monotonic()`), the venues that did not answer (with the error), and
+    whether the last is a replay's end, where its window is valued and nothing decided."""
 
     snapshots: tuple[Snapshot, ...]
     taken_at: float
     degraded: Mapping[str, str]
+    end: bool = False
 
     @property
     def now(self) -> Snapshot:
@@ -53,7 +55,8 @@ class Feed(Protocol):
 
 
 class ReplayFeed:
-    """Market data replayed step by step: each `take` is the next hourly step.
+    """Market data replayed step by step: each `take` is the next hourly step, the last
+    marked as the window's `end` (valued, not decided at, as the backtest loop does).
 
     The runtime on this feed with paper execution makes exactly a backtest's decisions
     (tests/live/test_parity.py)."""
@@ -78,7 +81,7 @@ class ReplayFeed:
             )
         snap = self.data.snapshot(self.step)
         self.step += 1
-        return Taken((snap,), time.monotonic(), {})
+        return Taken((snap,), time.monotonic(), {}, end=self.done)
 
 
 def markets_for(needs: Needs, market: MarketConfig, venues: Sequence[str]) -> dict[str, str]:

@@ -379,6 +379,8 @@ class Runner:
             return f"kill switch on since {kill.requested_at:%Y-%m-%d %H:%M:%S} ({kill.reason})"
         if self.degraded:
             return f"degraded venues: {', '.join(sorted(self.degraded))}"
+        if taken.end:  # as a backtest: the window's end is valued, not decided at
+            return f"the replay ends at {taken.now.time:%Y-%m-%d %H:%M} UTC: the book is valued"
         age = time.monotonic() - taken.taken_at
         if age > self.options.max_age:
             return f"snapshot {age:.1f} s old (max {self.options.max_age:g} s)"
@@ -444,6 +446,9 @@ class Runner:
         }
         if isinstance(self.side, PaperVenues):
             document["venues"] = self.side.document()
+        strategy = self.kernel.strategy.document()
+        if strategy is not None:  # the directional modes' history and models
+            document["strategy"] = strategy
         return document
 
 

@@ -70,6 +70,8 @@ async def open_runner(
     kernel = build_kernel(config, market, hedge_venues, first.now)
     if saved is not None:  # on the market as the mode sees it (its margin model)
         kernel.book = from_document(kernel.strategy.market, saved["book"])
+        if "strategy" in saved:  # what the strategy carries between steps
+            kernel.strategy.restore(saved["strategy"])
     side: PaperVenues | LiveVenues
     if paper:
         side = PaperVenues(kernel, journal, run_id, limits, rewards)

@@ -154,9 +154,19 @@ class Strategy:
         """Orders that bring `fraction` of equity to the wallet's share-class token."""
         raise NotImplementedError
 
-    def diagnostics(self) -> dict[str, float | None]:
-        """Mode-specific figures the run adds to its metrics when it ends (none here)."""
+    def diagnostics(self, end: State) -> dict[str, float | None]:
+        """Mode-specific figures the run adds to its metrics when it ends; `end` is the
+        state at the window's end, where the book is valued (none here)."""
         return {}
+
+    def document(self) -> dict[str, Any] | None:
+        """What the strategy carries between steps, as a versioned JSON document a paper or
+        live run checkpoints with its book; None when it carries nothing (its decisions
+        read only the book and the market known at the step), as here."""
+        return None
+
+    def restore(self, document: Mapping[str, Any]) -> None:
+        """Resume from a `document()` of an earlier run of the same mode (nothing here)."""
 
     def quiet(self, view: SpanView) -> Bools | None:
         """The span's steps at which `decide` surely returns nothing, positions as they are.

@@ -10,16 +10,19 @@ rolling volatility, re-sized only when it is `resize_band` off. A position is cl
 `exit_sigmas` × σ over the horizon from its entry, in profit or in loss, and that side is
 not re-entered until the prediction leaves it. With `signal_file` the rows of that file
 replace the model (`basis.data.signals`). Nothing here reads data after the hour it
-decides at: a test changes the future and finds every decision up to it unchanged.
+decides at: a test changes the future and finds every decision up to it unchanged. What
+it carries between hours is checkpointed by a paper or live run (`document`, `restore`;
+`state.py`), so a restarted run decides as an unbroken one.
 """
 
 from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,21 +41,13 @@ from basis.strategies.directional.features import (
     labels,
 )
 from basis.strategies.directional.model import MIN_ROWS, Fit, fit, probability_up
+from basis.strategies.directional.state import Entry, Memory, read, write
 
 __all__ = ["Directional"]
 
 FULL = 0.999  # an unwind of this fraction or more closes everything
 WAITING = frozenset({"no model yet", "features incomplete"})
 """Reasons with no prediction: the next hour decides again."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """The side held, its entry price, and σ over the horizon when it was entered."""
-
-    side: int
-    price: float
-    sigma: float
 
 
 @dataclass
@@ -236,15 +231,46 @@ class Directional(Strategy):
 
     # -- outputs -----------------------------------------------------------------------------
 
-    def diagnostics(self) -> dict[str, float | None]:
-        """Out-of-sample hit rate, predictions judged, refits, and buy-and-hold's return."""
-        price = self.history.price[: self.history.size]
+    def diagnostics(self, end: State) -> dict[str, float | None]:
+        """Out-of-sample hit rate, predictions judged, refits, and buy-and-hold's return over
+        the window: the price at its end over the price at its first hour."""
+        first = self.history.price[0] if self.history.size else math.nan
         return {
             "hit_rate": self.hits / self.judged if self.judged else None,
             "predictions_judged": float(self.judged),
             "refits": float(len(self.fits)),
-            "buy_and_hold_return": float(price[-1] / price[0] - 1.0) if price.size else None,
+            "buy_and_hold_return": float(end.price(self.base) / first - 1.0)
+            if self.history.size
+            else None,
         }
+
+    def document(self) -> dict[str, Any]:
+        """The history, fits, pending predictions and position state, as JSON (`state.py`)."""
+        memory = Memory(
+            self.history,
+            self.fits,
+            self.pending,
+            self.hits,
+            self.judged,
+            self.funding_apr,
+            self.entry,
+            self.stopped,
+            self.next_fit,
+            self.decided_at,
+        )
+        return write(memory, self.config.directional)
+
+    def restore(self, document: Mapping[str, Any]) -> None:
+        """Resume from `document()`; raises InvalidOperationError for another version."""
+        memory = read(dict(document))
+        self.history, self.fits, self.pending = memory.history, memory.fits, memory.pending
+        self.hits, self.judged = memory.hits, memory.judged
+        self.funding_apr, self.entry, self.stopped = (
+            memory.funding_apr,
+            memory.entry,
+            memory.stopped,
+        )
+        self.next_fit, self.decided_at = memory.next_fit, memory.decided_at
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         perp, orders = self.instrument, list[Order]()
