@@ -32,6 +32,7 @@ METRICS = [
     "gas_paid",
     "carry_capture",
     "undeployed",
+    "capacity_limited_hours",
     "unpaid",
     "estimated_rewards",
     "lst_discount_unrealised",

@@ -49,7 +49,7 @@ def linear_index(data: MarketData, per_hour: float) -> MarketData:
     values[:, data.names.index("liquidity_index:aave_v3:USDT")] = 1.0 + per_hour * np.arange(
         data.steps
     )
-    return replace(data, values=values)
+    return replace(data, values=values, reserves={})  # a price-taker: no own-rate effect
 
 
 def test_the_last_hours_interest_is_booked_and_apr_counts_the_windows_hours(
