@@ -112,12 +112,13 @@ def test_paper_replay_values_its_end_hour_without_deciding(
     assert runner.kernel.book.equity() == pytest.approx(backtest.equity[-1], rel=1e-12)
 
 
-@pytest.mark.parametrize("mode", ["btc_basis", "eth_staking_only"])
+@pytest.mark.parametrize("mode", ["btc_basis", "eth_staking_only", "eth_leveraged"])
 def test_paper_book_survives_a_restart(catalog: Catalog, tmp_path: Path, mode: str) -> None:
     """Stop after 100 hours, reopen the journal, resume: the end equals one unbroken run.
 
     eth_staking_only's 2024-02-12 payout covers a week begun before the restart: the
-    checkpoint keeps the holding log it is paid on, time-weighted."""
+    checkpoint keeps the holding log it is paid on, time-weighted. eth_leveraged's loop
+    moves Aave's rates: the checkpoint keeps its indices' multipliers (`OwnRates`)."""
     inputs = inputs_for(catalog, mode, start=utc(2024, 2, 1), end=utc(2024, 2, 15))
     with Journal.open(f"sqlite:///{tmp_path / 'unbroken.sqlite'}") as journal:
         unbroken, _ = asyncio.run(_paper(mode, inputs, journal))
