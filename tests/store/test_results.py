@@ -3,12 +3,14 @@ migrations. `make_result` is the one builder of hand-made runs, shared with the 
 
 from __future__ import annotations
 
+import multiprocessing
 import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -350,6 +352,40 @@ def test_threads_opening_one_new_database_at_once_all_get_it_at_head(database_ur
         versions = connection.execute(sa.text(f"SELECT * FROM {VERSION_TABLE}")).all()
     engine.dispose()
     assert len(versions) == 1
+
+
+def _open_at_once(url: str, barrier: Any, outcomes: Any) -> None:
+    """A process's part of the test below: open the store when every process is ready."""
+    barrier.wait()
+    try:
+        ResultStore(url).close()
+        outcomes.put("")
+    except Exception as error:  # noqa: BLE001 (reported to the test, which asserts on it)
+        outcomes.put(repr(error))
+
+
+def test_processes_creating_one_sqlite_file_at_once_all_get_it_at_head(tmp_path: Path) -> None:
+    """A CLI run and `basis serve` may create one SQLite file together: each would find it
+    empty and create the same tables ("table basis_runs already exists", 2 trials in 5
+    before the directory lock). Four processes, three fresh files."""
+    context = multiprocessing.get_context("spawn")
+    for trial in range(3):
+        url = f"sqlite:///{tmp_path / f'trial{trial}.sqlite'}"
+        barrier, outcomes = context.Barrier(4), context.Queue()
+        processes = [
+            context.Process(target=_open_at_once, args=(url, barrier, outcomes)) for _ in range(4)
+        ]
+        for process in processes:
+            process.start()
+        results = [outcomes.get(timeout=120) for _ in processes]
+        for process in processes:
+            process.join(timeout=60)
+        assert results == [""] * 4
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.connect() as connection:
+            assert current_revision(connection) == head_revision()
+        engine.dispose()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"trial{i}.sqlite" for i in range(3)]
 
 
 def test_migrated_database_matches_the_table_definitions(database_url: str) -> None:

@@ -8,9 +8,12 @@ only when there is something to migrate (or to refuse).
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import re
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -77,12 +80,42 @@ def upgrade(engine: sa.Engine, display_url: str) -> None:
     Raises `ConfigError` when the database is at a revision this version does not know
     (it was upgraded by a newer basis).
     """
-    with _PROCESS_LOCK, engine.begin() as connection:
+    with _PROCESS_LOCK, _directory_lock(engine), engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
         if _at_shipped_head(connection):
             return
         _upgrade_with_alembic(connection, display_url)
+
+
+@contextlib.contextmanager
+def _directory_lock(engine: sa.Engine) -> Iterator[None]:
+    """For a SQLite file, hold an exclusive `flock` on its directory while upgrading.
+
+    Two processes creating one SQLite file at once (a CLI run and `basis serve`) would each
+    find it empty and create the same tables; SQLite has no advisory lock to take, so the
+    directory's lock serialises them. Nothing is written beside the database; other
+    databases (in-memory, PostgreSQL) and systems without `fcntl` take no lock.
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no cross-process lock to take
+        yield
+        return
+    try:
+        handle = os.open(Path(database).resolve().parent, os.O_RDONLY)
+    except OSError:  # no such directory: SQLite itself will say so
+        yield
+        return
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)  # closing the descriptor releases the lock
 
 
 def _upgrade_with_alembic(connection: sa.Connection, display_url: str) -> None:
