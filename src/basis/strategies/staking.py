@@ -14,7 +14,6 @@ from basis.model.result import EventKind
 from basis.model.span import Bools, SpanView, clear_above, clear_below
 from basis.strategies import carry, loop
 from basis.strategies.base import Intent, State, Strategy
-from basis.strategies.lending import DUST_USD
 
 __all__ = ["LeveragedStaking", "StakingOnly", "loop_intents", "loop_quiet", "loop_target"]
 
@@ -34,14 +33,14 @@ class StakingOnly(Strategy):
 
     def decide(self, state: State) -> list[Intent]:
         idle = self.spendable(state, "ETH", "stake_deposit")
-        if idle * state.price("ETH") <= DUST_USD:
+        if idle <= self.deploy_floor(state, "ETH", "stake_deposit"):
             return []
         stake = Stake(self.config.lst, idle)
         return [Intent(EventKind.REBALANCE, f"stake {idle:,.6g} idle ETH", (stake,))]
 
     def quiet(self, view: SpanView) -> Bools:
         idle = self.spendable(view, "ETH", "stake_deposit")
-        return clear_below(idle * view.price("ETH"), DUST_USD)
+        return clear_below(idle, self.deploy_floor(view, "ETH", "stake_deposit"))
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         held = state.wallet(self.config.lst) * fraction
@@ -67,7 +66,7 @@ class LeveragedStaking(Strategy):
     def decide(self, state: State) -> list[Intent]:
         intents = loop_intents(self, state)
         idle = self.spendable(state, "ETH", "atomic_entry", "set_emode")
-        if not intents and idle * state.price("ETH") > DUST_USD:
+        if not intents and idle > self.deploy_floor(state, "ETH", "atomic_entry", "set_emode"):
             target = loop_target(self, state)
             orders = loop.enter(state, self.config.lst, idle, target)
             reason = f"loop {idle:,.6g} idle ETH at LTV {target:.4f}"
@@ -76,7 +75,8 @@ class LeveragedStaking(Strategy):
 
     def quiet(self, view: SpanView) -> Bools:
         idle = self.spendable(view, "ETH", "atomic_entry", "set_emode")
-        return loop_quiet(self, view) & clear_below(idle * view.price("ETH"), DUST_USD)
+        floor = self.deploy_floor(view, "ETH", "atomic_entry", "set_emode")
+        return loop_quiet(self, view) & clear_below(idle, floor)
 
     def unwind(self, fraction: float, state: State) -> list[Intent]:
         current = loop.loop_state(state, self.config.lst)
