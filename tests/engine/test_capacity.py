@@ -53,7 +53,7 @@ def test_a_loop_entry_borrows_no_more_than_the_reserve_lends(catalog: Catalog) -
     assert list(state.limits) == ["WETH borrow"]
     ltv = config.effective_target_ltv
     wanted = config.initial_capital * ltv / (1 - ltv)
-    assert f"of {wanted:,.6g}" in state.limits["WETH borrow"]
+    assert f"of {wanted:,.2f} WETH" in state.limits["WETH borrow"]
 
 
 def test_a_run_on_a_lent_out_reserve_trades_what_it_allows_and_says_so(catalog: Catalog) -> None:

@@ -100,10 +100,10 @@ def enter(state: State, lst: str, eth: float, target_ltv: float) -> list[Order]:
     wanted = looped * target_ltv / (1.0 - target_ltv)
     flash = min(wanted, _borrowable(state, fee), max(room * rate - looped, 0.0))
     if looped < eth:
-        state.limit(f"{lst} supply", f"{lst} supply cap: {eth - looped:,.6g} ETH staked unsupplied")
+        state.limit(f"{lst} supply", f"{lst} supply cap: {eth - looped:,.2f} ETH staked unsupplied")
     if flash < wanted:
         state.limit(
-            "WETH borrow", f"Aave WETH liquidity: loop entry borrows {flash:,.6g} of {wanted:,.6g}"
+            "WETH borrow", f"Aave WETH liquidity: loop entry borrows {flash:,.2f} of {wanted:,.2f} WETH"
         )
     orders: list[Order] = []
     if looped > 0.0 and state.book.emode("main") != EMODE:
@@ -131,7 +131,7 @@ def relever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
     extra = min(wanted, _borrowable(state, fee), max(room * loop.protocol_rate, 0.0) + keep)
     if extra < wanted:
         state.limit(
-            "WETH borrow", f"Aave reserves: relever borrows {extra:,.6g} of {wanted:,.6g} WETH"
+            "WETH borrow", f"Aave reserves: relever borrows {extra:,.2f} of {wanted:,.2f} WETH"
         )
         if extra - keep < GAS_COVER * state.gas_cost(RELEVER_GAS):
             return []  # what the reserves leave is not worth the transaction
@@ -187,7 +187,7 @@ def reserve_borrow(state: State, eth: float) -> float:
     """`eth`, cut to what Aave's WETH reserve still lends (the cut is noted)."""
     room = state.room(DEBT).borrow
     if room < eth:
-        state.limit("WETH borrow", f"Aave WETH liquidity: borrows {room:,.6g} of {eth:,.6g} WETH")
+        state.limit("WETH borrow", f"Aave WETH liquidity: borrows {room:,.2f} of {eth:,.2f} WETH")
     return min(eth, room)
 
 
