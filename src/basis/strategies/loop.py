@@ -102,9 +102,8 @@ def enter(state: State, lst: str, eth: float, target_ltv: float) -> list[Order]:
     if looped < eth:
         state.limit(f"{lst} supply", f"{lst} supply cap: {eth - looped:,.2f} ETH staked unsupplied")
     if flash < wanted:
-        state.limit(
-            "WETH borrow", f"Aave WETH liquidity: loop entry borrows {flash:,.2f} of {wanted:,.2f} WETH"
-        )
+        borrows = f"loop entry borrows {flash:,.2f} of {wanted:,.2f} WETH"
+        state.limit("WETH borrow", f"Aave WETH liquidity: {borrows}")
     orders: list[Order] = []
     if looped > 0.0 and state.book.emode("main") != EMODE:
         orders.append(SetEmode(EMODE))
