@@ -70,6 +70,9 @@ class MasterKey:
         return f"MasterKey(kdf={self.kdf!r}, key=***)"
 
 
+_URL_SAFE: Final = str.maketrans("-_", "+/")
+
+
 def key_source(
     environ: Mapping[str, str] | None = None,
     *,
@@ -79,7 +82,8 @@ def key_source(
     """The key source the environment names; None when neither variable is set.
 
     Raises `MasterKeyError` when both are set (which one wins would be a guess) or the key
-    is not base64 of exactly 32 bytes. Values never appear in a message.
+    is not base64 (standard or URL-safe) of exactly 32 bytes. Values never appear in a
+    message.
     """
     env = os.environ if environ is None else environ
     raw, passphrase = env.get(key_var, ""), env.get(passphrase_var, "")
@@ -90,7 +94,8 @@ def key_source(
     if not raw:
         return None
     try:
-        key = base64.b64decode(raw.strip(), validate=True)
+        # either alphabet: standard, or URL-safe as Fernet-style keys are written
+        key = base64.b64decode(raw.strip().translate(_URL_SAFE), validate=True)
     except (binascii.Error, ValueError):
         raise MasterKeyError(
             f"{key_var} is not base64 (make one with: python -c 'import base64, os; "
