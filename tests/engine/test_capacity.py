@@ -123,3 +123,30 @@ def test_spans_equal_the_reference_loop_on_a_lent_out_reserve(catalog: Catalog, 
     )
     assert [e for e in reference.events if e.kind is EventKind.CAPACITY]
     assert_same_run(reference, spans)
+
+
+def test_a_deleverage_too_large_for_the_dex_sells_what_raises_the_health_factor(
+    catalog: Catalog,
+) -> None:
+    # A 20,000 ETH loop at LTV ≈ 0.87 on an unbounded reserve: delevering it to 0.5 would
+    # sell ~$300M of weETH, where the DEX curve (35 bp at $1M, +8 bp per $0.9M beyond) costs
+    # more than the LTV leaves; the sale is cut where it still frees more than it costs.
+    inputs = inputs_for(catalog, "eth_leveraged")
+    data = replace(inputs.data, reserves={})
+    config = load_mode(CONFIGS, "eth_leveraged", (), None)
+    first = data.snapshot(0)
+    kernel = build_kernel(config, market(), inputs.venues, first)
+    kernel.deposit(20_000.0, first)
+    execution = SimulatedExecution(kernel.book)
+    entry = loop.enter(kernel.state(first), config.lst, 19_990.0, config.effective_target_ltv)
+    assert not [e for e in execution.execute(entry, first) if e.kind is EventKind.REJECTED]
+    state = kernel.state(first)
+    before = state.risk.aave[0].health_factor
+
+    orders = loop.delever(state, loop.loop_state(state, config.lst), 0.5)
+
+    assert list(state.limits) == [f"{config.lst} sale"]
+    filled = execution.execute(orders, first)
+    assert not [e for e in filled if e.kind is EventKind.REJECTED], filled
+    after = kernel.state(first).risk.aave[0].health_factor
+    assert after > before

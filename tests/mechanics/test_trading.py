@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from basis.config.venues import SlippageCurve
 from basis.errors import InvalidOperationError
 from basis.mechanics import trading
 
@@ -129,3 +130,19 @@ def test_trade_cost_slippage_equals_fill_price_difference(
     filled = quantity * trading.execution_price(side, price, bps)
     slippage = trading.trade_cost(notional, 0.0, bps).slippage
     assert side * (filled - notional) == pytest.approx(slippage, rel=1e-9, abs=1e-12 * notional)
+
+
+def test_max_notional_inverts_the_slippage_curve() -> None:
+    # weETH's curve: 20 / 27 / 35 bp at $10k / $100k / $1M
+    curve = SlippageCurve(notional_usd=(10_000, 100_000, 1_000_000), bps=(20, 27, 35))
+    assert trading.max_notional(curve, 15) == 0.0  # even $1 costs 20 bp
+    assert trading.max_notional(curve, 20) == 10_000.0
+    # log-linear inside a bucket: 10k × 10^((25 − 20)/7) = 51,794.75
+    assert trading.max_notional(curve, 25) == pytest.approx(51_794.746792, rel=1e-9)
+    # past $1M the line through the last two buckets: 1M + (40 − 35) × 900k / 8 = 1,562,500
+    assert trading.max_notional(curve, 40) == pytest.approx(1_562_500.0, rel=1e-12)
+    for bps in (20.0, 22.5, 27.0, 31.0, 35.0, 80.0, 695.0):
+        size = trading.max_notional(curve, bps)
+        assert trading.slippage_bps(curve, size) == pytest.approx(bps, rel=1e-12)
+    flat = SlippageCurve(notional_usd=(10_000,), bps=(5,))
+    assert trading.max_notional(flat, 5) == math.inf

@@ -9,7 +9,7 @@ from basis.config.venues import SlippageCurve
 from basis.errors import InvalidOperationError
 from basis.mechanics.checks import BPS, basis_points, finite, non_negative, positive
 
-__all__ = ["TradeCost", "execution_price", "slippage_bps", "trade_cost"]
+__all__ = ["TradeCost", "execution_price", "max_notional", "slippage_bps", "trade_cost"]
 
 
 def slippage_bps(curve: SlippageCurve, notional_usd: float) -> float:
@@ -43,6 +43,28 @@ def slippage_bps(curve: SlippageCurve, notional_usd: float) -> float:
     x0, x1, y0, y1 = points[upper - 1], points[upper], bps[upper - 1], bps[upper]
     weight = math.log(notional_usd / x0) / math.log(x1 / x0)
     return y0 + (y1 - y0) * weight
+
+
+def max_notional(curve: SlippageCurve, bps: float) -> float:
+    """Return the largest notional (USD) whose `slippage_bps` on `curve` is at most `bps`:
+    the inverse of the curve, 0 when even its first bucket costs more, inf when it never
+    reaches `bps` (flat past its last bucket, or a one-bucket curve).
+
+    Raises InvalidOperationError for a non-finite `bps`.
+    """
+    finite("bps", bps)
+    points, costs = curve.notional_usd, curve.bps
+    if bps < costs[0]:
+        return 0.0
+    for upper in range(1, len(points)):
+        x0, x1, y0, y1 = points[upper - 1], points[upper], costs[upper - 1], costs[upper]
+        if y1 > bps:  # crosses inside this bucket: log-linear, as `slippage_bps`
+            return float(x0 * (x1 / x0) ** ((bps - y0) / (y1 - y0)))
+    last = len(points) - 1
+    if last == 0 or costs[last] <= costs[last - 1]:
+        return math.inf
+    x0, x1, y0, y1 = points[last - 1], points[last], costs[last - 1], costs[last]
+    return float(x1 + (bps - y1) * (x1 - x0) / (y1 - y0))
 
 
 def execution_price(side_sign: int, reference_price: float, slippage_bps: float) -> float:

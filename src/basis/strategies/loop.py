@@ -33,6 +33,7 @@ __all__ = [
 
 EMODE = "ETH"
 SALE_BUFFER = 1e-4  # sell this much more LST than the flash repayment needs; the rest stays ETH
+DELEVER_HEADROOM = 0.005  # a deleverage's sale must leave HF this much better than break-even
 SALE_ITERATIONS = 20  # a large sale's slippage grows with it: re-price until the size settles
 DEBT = "WETH"
 RELEVER_GAS, DELEVER_GAS = "atomic_entry", "atomic_deleverage_one_swap"  # their groups' gas
@@ -156,8 +157,36 @@ def delever(state: State, loop: Loop, target_ltv: float) -> list[Order]:
         sized, sell = sell, (repay * (1.0 + fee) + keep) / cost
         if sell - sized <= 1e-9 * sized:
             break
+    largest = _largest_sale(state, loop, fee)
+    if not 0.0 < sell * (1.0 + SALE_BUFFER) <= largest:  # (≤ 0: past the curve's 100 %)
+        wanted = (repay * (1.0 + fee) + keep) / _sale_factor(state, loop, 0.0)
+        sell = largest / (1.0 + SALE_BUFFER)
+        cost = _sale_factor(state, loop, largest * loop.market_rate)
+        repay = (sell * cost - keep) / (1.0 + fee)
+        state.limit(
+            f"{loop.lst} sale",
+            f"DEX depth: deleverage sells {largest:,.2f} of at least {wanted:,.2f} "
+            f"{loop.lst} (a larger sale would cost more than it frees); the rest in later hours",
+        )
+        if repay <= 0.0:
+            return []
     sell *= 1.0 + SALE_BUFFER
     return [_delever_group("deleverage", loop.lst, repay, min(sell, loop.collateral), fee)]
+
+
+def _largest_sale(state: State, loop: Loop, fee: float) -> float:
+    """The most LST a deleverage may sell at once: past it the DEX's slippage is so large
+    that repaying debt with the sale lowers the health factor instead of raising it.
+
+    Selling W LST at `m·(1 − s)` ETH each to repay R = W·m·(1 − s)/(1 + fee) raises
+    HF = LT·C·p/D only while W/R < C/D, i.e. while `1 − s > (1 + fee)·D/(C·m)`, the LTV at
+    the market rate grossed up by the flash fee; `DELEVER_HEADROOM` more is kept. The
+    slippage curve's inverse (`trading.max_notional`) turns that into a size.
+    """
+    ltv = loop.ltv * (1.0 + fee) + DELEVER_HEADROOM
+    curve = state.book.market.lsts[loop.lst].dex_slippage
+    usd = trading.max_notional(curve, (1.0 - ltv) * 1e4)
+    return usd / (loop.market_rate * state.price("ETH"))
 
 
 def gas_kept(state: State, operation: str) -> float:
