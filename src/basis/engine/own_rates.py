@@ -15,7 +15,6 @@ A book with no Aave position, or data without reserve totals, keeps the data's i
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -34,17 +33,17 @@ __all__ = ["OwnRates"]
 Floats = npt.NDArray[np.float64]
 
 
+Inputs = tuple[float, float, float, float, float, float]
+"""An asset's hour: the data's liquidity and borrow index, supply and borrow APR, and the
+reserve's total supply and debt (what `_ratios` takes, in that order)."""
+
+
 @dataclass(frozen=True, slots=True)
 class _Hour:
-    """What an hour's growth starts from: per asset, the data's indices, rates and totals."""
+    """What an hour's growth starts from: its time and each asset's `Inputs`."""
 
     time: float
-    liquidity: Mapping[str, float]
-    borrow_index: Mapping[str, float]
-    supply_apr: Mapping[str, float]
-    borrow_apr: Mapping[str, float]
-    supply: Mapping[str, float]
-    debt: Mapping[str, float]
+    assets: Mapping[str, Inputs]
 
 
 class OwnRates:
@@ -64,33 +63,20 @@ class OwnRates:
         hour = _hour_of(snap)
         last, self._last = self._last, hour
         if last is not None:
-            for asset in hour.supply:
-                growth = self._growth(asset, last, hour.time - last.time)
-                if growth is not None:
-                    for name, ratio in zip(_names(asset), growth, strict=True):
-                        self.multiplier[name] = self.multiplier.get(name, 1.0) * float(ratio[0])
+            for asset, inputs in last.assets.items():
+                scaled = self._scaled(asset)
+                if scaled is None:
+                    continue
+                hourly = (np.array([value]) for value in inputs)
+                ratios = _ratios(self.models[asset], scaled, hour.time - last.time, *hourly)
+                for name, ratio in zip(_names(asset), ratios, strict=True):
+                    self.multiplier[name] = self.multiplier.get(name, 1.0) * float(ratio[0])
         if not self.multiplier:
             return snap.marks
         marks = dict(snap.marks)
         for name, factor in self.multiplier.items():
             marks[name] = snap.marks[name] * factor
         return marks
-
-    def _growth(self, asset: str, last: _Hour, seconds: float) -> tuple[Floats, Floats] | None:
-        scaled = self._scaled(asset)
-        if scaled is None:
-            return None
-        return _ratios(
-            self.models[asset],
-            scaled,
-            seconds,
-            _one(last.liquidity[asset]),
-            _one(last.borrow_index[asset]),
-            _one(last.supply_apr[asset]),
-            _one(last.borrow_apr[asset]),
-            _one(last.supply[asset]),
-            _one(last.debt[asset]),
-        )
 
     # -- a span ------------------------------------------------------------------------------
 
@@ -104,19 +90,8 @@ class OwnRates:
             scaled = self._scaled(asset)
             if scaled is None:
                 continue
-            names = _names(asset)
-            ratios = _ratios(
-                self.models[asset],
-                scaled,
-                seconds,
-                data.values[previous, data.names.index(names[0])],
-                data.values[previous, data.names.index(names[1])],
-                data.supply_apr[asset][previous],
-                data.borrow_apr[asset][previous],
-                data.reserves[asset].supply[previous],
-                data.reserves[asset].debt[previous],
-            )
-            for name, ratio in zip(names, ratios, strict=True):
+            ratios = _ratios(self.models[asset], scaled, seconds, *_inputs(data, asset, previous))
+            for name, ratio in zip(_names(asset), ratios, strict=True):
                 start = np.array([self.multiplier.get(name, 1.0)])
                 columns[name] = np.multiply.accumulate(np.concatenate((start, ratio)))[1:]
         return columns
@@ -126,21 +101,28 @@ class OwnRates:
         first `stop` steps committed)."""
         for name, values in path.items():
             self.multiplier[name] = float(values[stop - 1])
-        self._last = _hour_of(data.snapshot(last))
+        rows = np.array([last])
+        assets = {a: _first(_inputs(data, a, rows)) for a in data.reserves}
+        self._last = _Hour(float(data.times[last]), assets)
 
     # -- checkpoints -------------------------------------------------------------------------
 
     def document(self) -> dict[str, Any]:
         """The multipliers and the hour the next growth starts from, as JSON (a paper
         run's checkpoint)."""
-        last = None if self._last is None else dataclasses.asdict(self._last)
-        return {"multiplier": dict(self.multiplier), "last": last}
+        last = self._last
+        hour = None if last is None else {"time": last.time, "assets": dict(last.assets)}
+        return {"multiplier": dict(self.multiplier), "last": hour}
 
     def restore(self, document: Mapping[str, Any]) -> None:
         """Resume from `document` (`document()`; empty for a checkpoint without one)."""
         self.multiplier = {n: float(v) for n, v in document.get("multiplier", {}).items()}
         last = document.get("last")
-        self._last = None if last is None else _Hour(**last)
+        self._last = (
+            None
+            if last is None
+            else _Hour(float(last["time"]), {a: _first(v) for a, v in last["assets"].items()})
+        )
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -187,19 +169,38 @@ def _names(asset: str) -> tuple[str, str]:
     return f.liquidity_index(asset), f.borrow_index(asset)
 
 
-def _one(value: float) -> Floats:
-    return np.array([value])
+def _inputs(data: MarketData, asset: str, rows: npt.NDArray[np.intp]) -> tuple[Floats, ...]:
+    """`asset`'s `Inputs` at `rows` of `data`, as arrays."""
+    reserve = data.reserves[asset]
+    liquidity, borrow_index = (data.names.index(name) for name in _names(asset))
+    return (
+        data.values[rows, liquidity],
+        data.values[rows, borrow_index],
+        data.supply_apr[asset][rows],
+        data.borrow_apr[asset][rows],
+        reserve.supply[rows],
+        reserve.debt[rows],
+    )
+
+
+def _first(values: Any) -> Inputs:
+    """Six numbers (arrays of one, or a checkpoint's list) as `Inputs`."""
+    a, b, c, d, e, g = (float(np.asarray(v).reshape(-1)[0]) for v in values)
+    return a, b, c, d, e, g
 
 
 def _hour_of(snap: Snapshot) -> _Hour:
     marks = snap.marks
-    assets = [a for a in snap.reserves if f.liquidity_index(a) in marks]
-    return _Hour(
-        snap.time.timestamp(),
-        {a: marks[f.liquidity_index(a)] for a in assets},
-        {a: marks[f.borrow_index(a)] for a in assets},
-        {a: snap.supply_apr[a] for a in assets},
-        {a: snap.borrow_apr[a] for a in assets},
-        {a: snap.reserves[a].supply for a in assets},
-        {a: snap.reserves[a].debt for a in assets},
-    )
+    assets = {
+        a: (
+            marks[f.liquidity_index(a)],
+            marks[f.borrow_index(a)],
+            snap.supply_apr[a],
+            snap.borrow_apr[a],
+            reserve.supply,
+            reserve.debt,
+        )
+        for a, reserve in snap.reserves.items()
+        if f.liquidity_index(a) in marks
+    }
+    return _Hour(snap.time.timestamp(), assets)
