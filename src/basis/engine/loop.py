@@ -44,7 +44,6 @@ from basis.engine.inputs import Inputs
 from basis.engine.kernel import Kernel
 from basis.engine.venue_events import SimulatedVenues
 from basis.errors import DataError
-from basis.model.history import MarkHistory
 from basis.model.market import FundingFeed, MarketData, RewardPayout, Snapshot
 from basis.model.orders import ACCOUNT
 from basis.model.result import STATE_CODES, Event, EventKind, RiskState, RunResult
@@ -251,7 +250,7 @@ class _Run:
             self.inputs.venues,
             book.next_transfer_due() is not None,
             data.funding_history(end - 1),
-            MarkHistory(data.times, data.names, data.values, float(data.times[end - 1])),
+            data.mark_history(end - 1),
         )
         quiet = self.strategy.quiet(view)
         if quiet is None:

@@ -131,12 +131,16 @@ class MarketData:
             reserves={
                 a: Reserve(float(r.supply[k]), float(r.debt[k])) for a, r in self.reserves.items()
             },
-            mark_history=MarkHistory(self.times, self.names, self.values, float(self.times[k])),
+            mark_history=self.mark_history(k),
         )
 
     def funding_history(self, k: int) -> FundingHistory:
         """The funding settled at steps 0..k, as known at step k."""
         return FundingHistory(self._settled, float(self.times[k]))
+
+    def mark_history(self, k: int) -> MarkHistory:
+        """The factor marks of steps 0..k, as known at step k."""
+        return MarkHistory(self.times, self.names, self.values, float(self.times[k]))
 
     @cached_property
     def _settled(self) -> dict[Instrument, SettledRates]:
